@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * conf.h - rampart.conf, the appliance's configuration file (libconfig syntax,
+ * with comments and @include). Read whole and validated whole by
+ * ctrl_conf_load: on any error nothing is returned but the first error, as
+ * "file:line: message". rampart-dataplane reads the dataplane and port
+ * sections at start; rampart-ctrl reads all of it and pushes the network
+ * configuration (addresses, routes, static neighbours) to the dataplane.
+ */
+#ifndef RAMPART_CTRL_CONF_H
+#define RAMPART_CTRL_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/dataplane.h"
+
+#define CTRL_CONF_PATH_MAX 108 /* sun_path */
+
+enum ctrl_conf_hugepages {
+	CTRL_CONF_HUGEPAGES_AUTO = 0, /* use them when reserved, else --no-huge */
+	CTRL_CONF_HUGEPAGES_ON,
+	CTRL_CONF_HUGEPAGES_OFF,
+};
+
+struct ctrl_conf_port {
+	char name[DP_PORT_NAME_MAX];
+	char devargs[128];
+	unsigned n_addrs;
+	struct dp_addr addrs[DP_PORT_ADDRS_MAX];
+	unsigned mtu;
+	int line;
+};
+
+struct ctrl_conf {
+	/* dataplane { } */
+	char lcores[64];     /* EAL -l list, e.g. "0-1" */
+	unsigned main_lcore; /* runs the agent thread, not a worker */
+	unsigned memory_mb;
+	enum ctrl_conf_hugepages hugepages;
+	char file_prefix[64];
+	char dp_socket[CTRL_CONF_PATH_MAX];
+	char punt_iface[DP_PORT_NAME_MAX]; /* exception-path TAP, "" disables */
+	unsigned mbufs;                    /* per-socket mbuf pool size */
+	unsigned rx_desc, tx_desc;
+	unsigned neigh_max;
+	unsigned icmp_rate_pps;
+
+	/* ctrl { } */
+	char ctrl_socket[CTRL_CONF_PATH_MAX];
+	unsigned resync_interval_ms;
+
+	unsigned n_ports;
+	struct ctrl_conf_port ports[DP_MAX_PORTS];
+
+	unsigned n_routes;
+	struct dp_route *routes; /* malloc'd */
+	unsigned n_neigh;
+	struct dp_neigh *neigh; /* malloc'd */
+
+	char path[256];
+};
+
+/* Load and validate path into conf (zeroed first). Returns 0, or -EINVAL with
+ * "file:line: message" in err (or -errno when the file cannot be read). On
+ * error conf holds nothing to free. */
+int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t errlen);
+void ctrl_conf_free(struct ctrl_conf *conf);
+
+/* Build the DP_MSG_NETCFG payload for conf (malloc'd; caller frees). */
+int ctrl_conf_netcfg(const struct ctrl_conf *conf, void **payload, size_t *len);
+
+/* Index of the port named name, or -1. */
+int ctrl_conf_port_index(const struct ctrl_conf *conf, const char *name);
+
+#endif /* RAMPART_CTRL_CONF_H */

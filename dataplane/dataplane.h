@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dataplane.h - the public face of rampart-dataplane: the control-channel
+ * protocol spoken between rampart-ctrl and the dataplane's agent thread, and
+ * the plain-C helpers both sides use to send, receive and validate it.
+ *
+ * Messages travel over a Unix SOCK_SEQPACKET socket, one message per packet:
+ * a fixed header followed by the payload. Payloads larger than DP_MSG_INLINE_MAX
+ * travel in a sealed memfd passed with SCM_RIGHTS; the header then carries
+ * DP_MSG_F_MEMFD and the payload length. Every message is validated by the
+ * receiver before it is used (dp_msg_recv, dp_netcfg_validate).
+ *
+ * Nothing here needs DPDK: ctrl, the CLI, the tests and the fuzzers use it too.
+ */
+#ifndef RAMPART_DATAPLANE_H
+#define RAMPART_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DP_PROTO_MAGIC 0x52504450u /* "RPDP" */
+#define DP_PROTO_VERSION 1
+#define DP_MSG_INLINE_MAX 16384u       /* larger payloads go in a memfd */
+#define DP_MSG_PAYLOAD_MAX (64u << 20) /* hard cap on any payload */
+
+#define DP_MAX_PORTS 16
+#define DP_PORT_NAME_MAX 16 /* including the NUL */
+#define DP_PORT_ADDRS_MAX 8
+#define DP_ROUTES_MAX 65536
+#define DP_NEIGH_STATIC_MAX 1024
+#define DP_MAX_LCORES 64
+
+enum dp_msg_type {
+	DP_MSG_HELLO = 1,    /* ctrl -> dp, no payload */
+	DP_MSG_HELLO_REPLY,  /* dp -> ctrl, struct dp_hello */
+	DP_MSG_NETCFG,       /* ctrl -> dp, netcfg object, generation in the header */
+	DP_MSG_RESULT,       /* dp -> ctrl, struct dp_result */
+	DP_MSG_GET_PORTS,    /* ctrl -> dp, no payload */
+	DP_MSG_PORTS,        /* dp -> ctrl, struct dp_port_info[] */
+	DP_MSG_GET_ROUTES,   /* ctrl -> dp, no payload */
+	DP_MSG_ROUTES,       /* dp -> ctrl, struct dp_route[] (effective table) */
+	DP_MSG_GET_STATS,    /* ctrl -> dp, no payload */
+	DP_MSG_STATS,        /* dp -> ctrl, struct dp_stats_hdr + dp_lcore_stats[] */
+	DP_MSG_TYPE_MAX,
+};
+
+#define DP_MSG_F_MEMFD 0x1u
+
+struct dp_msg_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t seq;
+	uint32_t len; /* payload bytes */
+	uint32_t flags;
+	uint32_t reserved;
+	uint64_t generation; /* of the object carried, or the dataplane's current one */
+};
+
+/* An address with its prefix length. family is 4 or 6, or 0 for "none". */
+struct dp_addr {
+	uint8_t family;
+	uint8_t prefixlen;
+	uint8_t pad[2];
+	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
+};
+
+struct dp_port_addr {
+	char port[DP_PORT_NAME_MAX];
+	struct dp_addr addr; /* the appliance's address and the connected prefix */
+};
+
+/* A static route. via.family == 0: the destination is on port's link. */
+struct dp_route {
+	struct dp_addr dst;
+	struct dp_addr via;
+	char port[DP_PORT_NAME_MAX]; /* empty: found from via's connected prefix */
+	uint32_t flags;              /* DP_ROUTE_F_* */
+	uint32_t reserved;
+};
+
+#define DP_ROUTE_F_CONNECTED 0x1u /* derived from a port address */
+#define DP_ROUTE_F_BLACKHOLE 0x2u /* drop silently */
+#define DP_ROUTE_F_UNREACH 0x4u   /* drop with ICMP unreachable */
+
+struct dp_neigh {
+	struct dp_addr ip;
+	uint8_t mac[6];
+	uint8_t pad[2];
+	char port[DP_PORT_NAME_MAX];
+};
+
+/* DP_MSG_NETCFG payload: header, then n_addrs dp_port_addr, n_routes dp_route,
+ * n_neigh dp_neigh, packed in that order. */
+struct dp_netcfg_hdr {
+	uint32_t n_addrs;
+	uint32_t n_routes;
+	uint32_t n_neigh;
+	uint32_t icmp_rate_pps; /* ICMP errors each lcore may send per second */
+};
+
+struct dp_hello {
+	uint32_t version;
+	uint32_t n_ports;
+	uint32_t n_workers;
+	uint32_t pid;
+	uint64_t netcfg_generation; /* 0: no configuration received yet */
+	uint64_t uptime_s;
+	char ports[DP_MAX_PORTS][DP_PORT_NAME_MAX];
+};
+
+struct dp_result {
+	int32_t rc; /* 0 or a negative errno */
+	uint32_t reserved;
+	uint64_t generation; /* the dataplane's generation after the request */
+	char msg[256];
+};
+
+struct dp_port_info {
+	char name[DP_PORT_NAME_MAX];
+	char devargs[128];
+	uint16_t port_id;
+	uint16_t mtu;
+	uint8_t mac[6];
+	uint8_t link_up;
+	uint8_t is_punt; /* the exception-path TAP port */
+	uint32_t speed_mbps;
+	uint16_t n_rxq;
+	uint16_t n_txq;
+	uint32_t n_addrs;
+	struct dp_addr addrs[DP_PORT_ADDRS_MAX];
+	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
+	uint64_t rx_missed, rx_errors, tx_errors, rx_nombuf;
+};
+
+/*
+ * Dataplane counters, per lcore, summed on read. One list feeds the enum, the
+ * telemetry names, the CLI and the stats message, so the two sides agree.
+ */
+#define DP_COUNTERS(X)                                                                 \
+	X(rx_pkts, "packets received from ports")                                      \
+	X(tx_pkts, "packets handed to ports for transmission")                         \
+	X(fwd_ipv4, "IPv4 packets forwarded")                                          \
+	X(fwd_ipv6, "IPv6 packets forwarded")                                          \
+	X(arp_in, "ARP packets received")                                              \
+	X(arp_replies_sent, "ARP replies sent for own addresses")                      \
+	X(arp_requests_sent, "ARP requests sent to resolve next hops")                 \
+	X(nd_in, "neighbour discovery packets received")                               \
+	X(nd_adverts_sent, "neighbour advertisements sent for own addresses")          \
+	X(nd_solicits_sent, "neighbour solicitations sent to resolve next hops")       \
+	X(neigh_learned, "neighbour entries learned or refreshed")                     \
+	X(echo_replies_sent, "ICMP/ICMPv6 echo replies sent")                          \
+	X(icmp_errors_sent, "ICMP/ICMPv6 errors generated")                            \
+	X(icmp_errors_ratelimited, "ICMP/ICMPv6 errors suppressed by the rate limit")  \
+	X(punted, "packets punted to the kernel on the exception port")                \
+	X(from_punt, "packets from the kernel forwarded out a port")                   \
+	X(drop_malformed, "dropped: malformed or truncated headers")                   \
+	X(drop_unsupported, "dropped: unsupported ethertype or protocol")              \
+	X(drop_not_for_us, "dropped: L2 destination is not this port")                 \
+	X(drop_no_config, "dropped: no network configuration yet")                     \
+	X(drop_no_route, "dropped: no route to destination")                           \
+	X(drop_ttl_exceeded, "dropped: TTL or hop limit exhausted")                    \
+	X(drop_too_big, "dropped: larger than the egress MTU")                         \
+	X(drop_neigh_unresolved, "dropped: next hop did not resolve in time")          \
+	X(drop_neigh_queue_full, "dropped: queue of packets awaiting resolution full") \
+	X(drop_blackhole, "dropped: blackhole or unreachable route")                   \
+	X(drop_tx_full, "dropped: transmit queue full")                                \
+	X(drop_punt_full, "dropped: exception port full")                              \
+	X(drop_nombuf, "dropped: no buffer for a generated packet")                    \
+	X(busy_cycles, "TSC cycles spent on non-empty bursts")                         \
+	X(busy_polls, "polls that returned packets")                                   \
+	X(idle_polls, "polls that returned nothing")
+
+enum dp_counter {
+#define DP_CNT_ENUM(name, help) DP_CNT_##name,
+	DP_COUNTERS(DP_CNT_ENUM)
+#undef DP_CNT_ENUM
+	DP_CNT_MAX
+};
+
+extern const char *const dp_counter_names[DP_CNT_MAX];
+extern const char *const dp_counter_help[DP_CNT_MAX];
+
+/* DP_MSG_STATS payload: header, then n_lcores dp_lcore_stats. */
+struct dp_stats_hdr {
+	uint32_t n_lcores;
+	uint32_t n_counters; /* DP_CNT_MAX of the sender; must match */
+	uint64_t tsc_hz;
+};
+
+struct dp_lcore_stats {
+	uint32_t lcore_id;
+	uint32_t reserved;
+	uint64_t counters[DP_CNT_MAX];
+};
+
+/* A received message. payload is owned by the message: free with dp_msg_free. */
+struct dp_msg {
+	struct dp_msg_hdr hdr;
+	void *payload;
+	size_t len;
+	bool mapped; /* payload is an mmap of a memfd */
+};
+
+/* Send one message; payloads over DP_MSG_INLINE_MAX go in a sealed memfd.
+ * Returns 0 or a negative errno. */
+int dp_msg_send(int fd, uint16_t type, uint32_t seq, uint64_t generation, const void *payload,
+		size_t len);
+
+/* Receive and validate one message (magic, version, type, length, memfd seals).
+ * Returns 0, -ECONNRESET on orderly close, or a negative errno; on error *msg
+ * holds nothing to free. */
+int dp_msg_recv(int fd, struct dp_msg *msg);
+void dp_msg_free(struct dp_msg *msg);
+
+/* Check a message of a known type has the payload size its type requires. */
+int dp_msg_check_size(const struct dp_msg *msg);
+
+/* Validate a DP_MSG_NETCFG payload: counts against the length, address
+ * families and prefix lengths, NUL-terminated names. On error writes a reason
+ * to err. Returns 0 or -EINVAL. */
+int dp_netcfg_validate(const void *payload, size_t len, char *err, size_t errlen);
+
+/* Pointers into a validated netcfg payload. */
+struct dp_netcfg_view {
+	const struct dp_netcfg_hdr *hdr;
+	const struct dp_port_addr *addrs;
+	const struct dp_route *routes;
+	const struct dp_neigh *neigh;
+};
+void dp_netcfg_view(const void *payload, struct dp_netcfg_view *view);
+
+/* Parse "198.18.1.1", "198.18.1.0/24", "2001:db8::1/64". With want_prefix, a
+ * missing /len means a host prefix (32/128). Host bits set beyond the prefix
+ * are an error only when strict is set. Returns 0 or -EINVAL. */
+int dp_addr_parse(const char *s, bool want_prefix, bool strict, struct dp_addr *out);
+/* Format an address (with /len when with_prefix); returns buf. */
+char *dp_addr_format(const struct dp_addr *a, bool with_prefix, char *buf, size_t len);
+/* True when a and b are in the same prefix of length prefix->prefixlen. */
+bool dp_addr_in_prefix(const struct dp_addr *a, const struct dp_addr *prefix);
+/* Parse "02:00:00:00:00:01". */
+int dp_mac_parse(const char *s, uint8_t mac[6]);
+
+#endif /* RAMPART_DATAPLANE_H */
