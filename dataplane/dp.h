@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dp.h - types shared by the files of rampart-dataplane: ports, the runtime
+ * network configuration swapped by RCU, per-lcore worker state and counters.
+ */
+#ifndef RAMPART_DP_H
+#define RAMPART_DP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "ctrl/conf/conf.h"
+#include "dataplane/dataplane.h"
+#include "dataplane/neigh.h"
+
+#define DP_BURST 32
+#define DP_PENDING_MAX 256 /* per lcore: packets waiting for a neighbour */
+#define DP_NEIGH_RETRY_S 1
+#define DP_NEIGH_WAIT_S 3
+#define DP_NEIGH_REACHABLE_S 30
+
+struct dp_port {
+	char name[DP_PORT_NAME_MAX];
+	char devargs[128];
+	uint16_t port_id;
+	uint16_t mtu;
+	uint16_t n_rxq, n_txq;
+	struct rte_ether_addr mac;
+	bool is_punt;
+};
+
+enum dp_nh_type {
+	DP_NH_NONE = 0,
+	DP_NH_FORWARD,   /* out port, to gw (or to the destination when connected) */
+	DP_NH_LOCAL,     /* one of our addresses */
+	DP_NH_BLACKHOLE, /* drop silently */
+	DP_NH_UNREACH,   /* drop, ICMP unreachable */
+};
+
+struct dp_nexthop {
+	uint8_t type;
+	uint8_t family;
+	bool connected;
+	uint16_t port_id;
+	uint8_t gw[16];
+};
+
+struct dp_port_addrs {
+	unsigned n;
+	struct dp_addr a[DP_PORT_ADDRS_MAX];
+};
+
+/* The network configuration the workers read: immutable once published. */
+struct dp_runtime {
+	uint64_t generation;
+	struct rte_fib *fib4;
+	struct rte_fib6 *fib6;
+	uint32_t icmp_rate_pps;
+	struct dp_port_addrs addrs[RTE_MAX_ETHPORTS];
+	void *netcfg; /* the payload it was built from, for GET_ROUTES */
+	size_t netcfg_len;
+	uint32_t n_nh;
+	struct dp_nexthop nh[]; /* nh[0] unused: FIB default "no route" */
+};
+
+struct dp_pending {
+	struct rte_mbuf *m;
+	struct dp_neigh_entry *ne;
+	uint64_t deadline;
+};
+
+/* One worker's state: touched by its lcore only, read by the agent. */
+struct dp_lcore {
+	uint64_t cnt[DP_CNT_MAX];
+	unsigned worker_index;
+	unsigned n_rx;
+	struct {
+		uint16_t port_id, queue;
+	} rx[DP_MAX_PORTS + 1];
+	struct {
+		uint16_t n;
+		struct rte_mbuf *m[DP_BURST];
+	} tx[RTE_MAX_ETHPORTS];
+	unsigned n_pending;
+	struct dp_pending pending[DP_PENDING_MAX];
+	double icmp_tokens;
+	uint64_t icmp_last_tsc;
+	uint64_t next_service_tsc;
+} __rte_cache_aligned;
+
+struct dp_main {
+	struct ctrl_conf conf;
+	unsigned n_ports; /* including the punt port, last */
+	struct dp_port ports[DP_MAX_PORTS + 1];
+	int16_t port_index[RTE_MAX_ETHPORTS]; /* ethdev id -> ports[] index or -1 */
+	int punt_port_id;                     /* -1 without a punt port */
+	unsigned n_workers;
+	unsigned worker_lcores[DP_MAX_LCORES];
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *rcu;
+	_Atomic(struct dp_runtime *) runtime;
+	struct dp_neigh_table neigh;
+	struct dp_lcore lcores[RTE_MAX_LCORE];
+	uint64_t start_tsc, tsc_hz;
+	volatile bool quit;
+};
+
+extern struct dp_main dp;
+
+/* port.c */
+int dp_ports_setup(char *err, size_t errlen);
+void dp_ports_close(void);
+int dp_port_by_name(const char *name);
+void dp_port_info(unsigned index, struct dp_port_info *info, const struct dp_runtime *rt);
+
+/* runtime.c */
+int dp_runtime_build(const void *netcfg, size_t len, uint64_t generation,
+		     struct dp_runtime **out, char *err, size_t errlen);
+void dp_runtime_free(struct dp_runtime *rt);
+void dp_runtime_publish(struct dp_runtime *rt);
+int dp_runtime_routes(const struct dp_runtime *rt, struct dp_route **routes, size_t *n);
+
+/* worker.c */
+int dp_worker_main(void *arg);
+
+/* agent.c */
+int dp_agent_run(void);
+
+/* stats.c */
+void dp_stats_sum(uint64_t out[DP_CNT_MAX]);
+int dp_telemetry_register(void);
+
+#endif /* RAMPART_DP_H */

@@ -1,0 +1,640 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * worker.c - the run-to-completion loop of one worker lcore and its packet
+ * path. Each burst goes through a fixed sequence of stages, each a loop over
+ * the packets still in flight:
+ *
+ *   parse -> l2 (ARP, ND, L2 destination) -> route (bulk FIB lookup)
+ *         -> local (echo, punt to the kernel) -> forward (TTL, MTU, next hop)
+ *         -> neighbour (L2 rewrite, or wait for resolution) -> tx
+ *
+ * Later features (firewall, NAT, VPN, DNS) are further stages in this list.
+ * A stage that finishes with a packet (sent, dropped, queued) marks it done.
+ * No locks, no syscalls, no allocation but mbufs; counters are per lcore.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/dp.h"
+#include "dataplane/pkt.h"
+
+#define CNT(lc, name) ((lc)->cnt[DP_CNT_##name]++)
+
+enum { PKT_LIVE = 0, PKT_DONE };
+
+struct pkt_ctx {
+	struct rte_mbuf *m;
+	struct dp_pkt_info pi;
+	uint8_t state;
+	uint32_t nh;
+};
+
+struct burst {
+	struct dp_lcore *lc;
+	const struct dp_runtime *rt;
+	uint16_t in_port;
+	bool from_punt;
+	uint64_t now;
+	unsigned n;
+	struct pkt_ctx p[DP_BURST];
+};
+
+static inline uint8_t *pkt_data(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, uint8_t *);
+}
+
+static void drop(struct burst *b, struct pkt_ctx *c, enum dp_counter reason)
+{
+	b->lc->cnt[reason]++;
+	rte_pktmbuf_free(c->m);
+	c->state = PKT_DONE;
+}
+
+static void tx_flush_port(struct dp_lcore *lc, uint16_t port)
+{
+	uint16_t n = lc->tx[port].n, sent;
+
+	if (!n)
+		return;
+	sent = rte_eth_tx_burst(port, (uint16_t)lc->worker_index, lc->tx[port].m, n);
+	lc->cnt[DP_CNT_tx_pkts] += sent;
+	if (unlikely(sent < n)) {
+		lc->cnt[DP_CNT_drop_tx_full] += n - sent;
+		rte_pktmbuf_free_bulk(&lc->tx[port].m[sent], n - sent);
+	}
+	lc->tx[port].n = 0;
+}
+
+static void tx_enqueue(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m)
+{
+	lc->tx[port].m[lc->tx[port].n++] = m;
+	if (lc->tx[port].n == DP_BURST)
+		tx_flush_port(lc, port);
+}
+
+static void send_out(struct burst *b, struct pkt_ctx *c, uint16_t port)
+{
+	tx_enqueue(b->lc, port, c->m);
+	c->state = PKT_DONE;
+}
+
+/* The first address of family on port, preferring one whose prefix holds
+ * peer (when given). */
+static const struct dp_addr *port_addr(const struct dp_runtime *rt, uint16_t port,
+				       uint8_t family, const uint8_t *peer)
+{
+	const struct dp_port_addrs *pa = &rt->addrs[port];
+	const struct dp_addr *first = NULL;
+
+	for (unsigned i = 0; i < pa->n; i++) {
+		if (pa->a[i].family != family)
+			continue;
+		if (!first)
+			first = &pa->a[i];
+		if (peer) {
+			struct dp_addr x = {.family = family};
+
+			memcpy(x.addr, peer, family == 4 ? 4 : 16);
+			if (dp_addr_in_prefix(&x, &pa->a[i]))
+				return &pa->a[i];
+		}
+	}
+	return first;
+}
+
+static bool is_own_addr(const struct dp_runtime *rt, uint16_t port, uint8_t family,
+			const uint8_t *ip)
+{
+	const struct dp_port_addrs *pa = &rt->addrs[port];
+
+	for (unsigned i = 0; i < pa->n; i++)
+		if (pa->a[i].family == family &&
+		    memcmp(pa->a[i].addr, ip, family == 4 ? 4 : 16) == 0)
+			return true;
+	return false;
+}
+
+/* Token bucket per lcore: at most icmp_rate_pps errors a second. */
+static bool icmp_rate_ok(struct dp_lcore *lc, const struct dp_runtime *rt, uint64_t now)
+{
+	double rate = rt->icmp_rate_pps;
+
+	lc->icmp_tokens += (double)(now - lc->icmp_last_tsc) * rate / (double)dp.tsc_hz;
+	lc->icmp_last_tsc = now;
+	if (lc->icmp_tokens > rate)
+		lc->icmp_tokens = rate;
+	if (lc->icmp_tokens < 1.0)
+		return false;
+	lc->icmp_tokens -= 1.0;
+	return true;
+}
+
+/* Send an ICMP error about m back out the port it came in on. m is left to
+ * the caller. */
+static void icmp_error(struct dp_lcore *lc, const struct dp_runtime *rt, struct rte_mbuf *m,
+		       const struct dp_pkt_info *pi, uint8_t type, uint8_t code, uint32_t param,
+		       uint64_t now)
+{
+	uint8_t family = pi->l3 == DP_L3_IPV4 ? 4 : 6;
+	const uint8_t *orig = pkt_data(m);
+	const struct dp_addr *src;
+	struct rte_mbuf *e;
+	size_t len;
+
+	if (m->port == dp.punt_port_id || !dp_icmp_error_allowed(orig, m->data_len, pi))
+		return;
+	src = port_addr(rt, m->port, family, orig + pi->l3_off + (family == 4 ? 12 : 8));
+	if (!src)
+		return;
+	if (!icmp_rate_ok(lc, rt, now)) {
+		CNT(lc, icmp_errors_ratelimited);
+		return;
+	}
+	e = rte_pktmbuf_alloc(dp.pool);
+	if (!e) {
+		CNT(lc, drop_nombuf);
+		return;
+	}
+	len = dp_icmp_error_build(pkt_data(e), orig, m->data_len, pi, type, code, param,
+				  dp.ports[dp.port_index[m->port]].mac.addr_bytes, src->addr);
+	if (!len) {
+		rte_pktmbuf_free(e);
+		return;
+	}
+	e->data_len = e->pkt_len = (uint32_t)len;
+	CNT(lc, icmp_errors_sent);
+	tx_enqueue(lc, m->port, e);
+}
+
+static void stage_parse(struct burst *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		int rc;
+
+		if (i + 1 < b->n)
+			rte_prefetch0(pkt_data(b->p[i + 1].m));
+		if (unlikely(c->m->nb_segs != 1)) {
+			drop(b, c, DP_CNT_drop_malformed);
+			continue;
+		}
+		rc = dp_pkt_parse(pkt_data(c->m), c->m->data_len, &c->pi);
+		if (unlikely(rc < 0)) {
+			drop(b, c, rc == -EBADMSG ? DP_CNT_drop_malformed : DP_CNT_drop_unsupported);
+			continue;
+		}
+		/* drop the Ethernet padding, so what we forward or quote is exact */
+		if (c->m->data_len > c->pi.l3_off + c->pi.l3_len)
+			rte_pktmbuf_trim(c->m, (uint16_t)(c->m->data_len - c->pi.l3_off -
+							  c->pi.l3_len));
+		if (unlikely(!b->rt))
+			drop(b, c, DP_CNT_drop_no_config);
+	}
+}
+
+static void handle_arp(struct burst *b, struct pkt_ctx *c)
+{
+	const uint8_t *mac = dp.ports[dp.port_index[b->in_port]].mac.addr_bytes;
+	struct dp_arp arp;
+
+	CNT(b->lc, arp_in);
+	if (dp_arp_parse(pkt_data(c->m), c->m->data_len, &arp) < 0) {
+		drop(b, c, DP_CNT_drop_malformed);
+		return;
+	}
+	if (is_own_addr(b->rt, b->in_port, 4, arp.tpa)) {
+		dp_neigh_learn(&dp.neigh, b->in_port, 4, arp.spa, arp.sha, b->now, false);
+		CNT(b->lc, neigh_learned);
+		if (arp.op == 1) {
+			rte_pktmbuf_reset(c->m);
+			c->m->data_len = c->m->pkt_len = (uint32_t)dp_arp_build(
+				pkt_data(c->m), 2, mac, arp.sha, mac, arp.tpa, arp.sha, arp.spa);
+			CNT(b->lc, arp_replies_sent);
+			send_out(b, c, b->in_port);
+			return;
+		}
+	} else if (dp_neigh_lookup(&dp.neigh, b->in_port, 4, arp.spa)) {
+		/* refresh a neighbour we already use (gratuitous ARP) */
+		dp_neigh_learn(&dp.neigh, b->in_port, 4, arp.spa, arp.sha, b->now, false);
+	}
+	rte_pktmbuf_free(c->m);
+	c->state = PKT_DONE;
+}
+
+static void handle_nd(struct burst *b, struct pkt_ctx *c)
+{
+	static const uint8_t unspec[16];
+	const uint8_t *mac = dp.ports[dp.port_index[b->in_port]].mac.addr_bytes;
+	const uint8_t *eth_src = pkt_data(c->m) + 6;
+	struct dp_nd nd;
+	uint8_t dmac[6];
+	bool from_unspec;
+
+	CNT(b->lc, nd_in);
+	if (dp_nd_parse(pkt_data(c->m), c->m->data_len, &c->pi, &nd) < 0) {
+		drop(b, c, DP_CNT_drop_malformed);
+		return;
+	}
+	from_unspec = memcmp(nd.src, unspec, 16) == 0;
+	if (nd.type == DP_ND_NA) {
+		if (dp_neigh_lookup(&dp.neigh, b->in_port, 6, nd.target)) {
+			dp_neigh_learn(&dp.neigh, b->in_port, 6, nd.target,
+				       nd.has_ll ? nd.ll : eth_src, b->now, false);
+			CNT(b->lc, neigh_learned);
+		}
+	} else if (is_own_addr(b->rt, b->in_port, 6, nd.target)) {
+		if (!from_unspec && nd.has_ll) {
+			dp_neigh_learn(&dp.neigh, b->in_port, 6, nd.src, nd.ll, b->now, false);
+			CNT(b->lc, neigh_learned);
+		}
+		memcpy(dmac, nd.has_ll ? nd.ll : eth_src, 6);
+		rte_pktmbuf_reset(c->m);
+		c->m->data_len = c->m->pkt_len = (uint32_t)dp_nd_na_build(
+			pkt_data(c->m), mac, dmac, nd.target, from_unspec ? NULL : nd.src,
+			!from_unspec);
+		CNT(b->lc, nd_adverts_sent);
+		send_out(b, c, b->in_port);
+		return;
+	}
+	rte_pktmbuf_free(c->m);
+	c->state = PKT_DONE;
+}
+
+static void stage_l2(struct burst *b)
+{
+	const uint8_t *mac = dp.ports[dp.port_index[b->in_port]].mac.addr_bytes;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		const uint8_t *d;
+
+		if (c->state != PKT_LIVE)
+			continue;
+		d = pkt_data(c->m);
+		if (b->from_punt) {
+			/* the kernel's own packets: only unicast IP is routed */
+			if (c->pi.l3 == DP_L3_ARP ||
+			    (c->pi.l3 == DP_L3_IPV6 && d[c->pi.l3_off + 24] == 0xff))
+				drop(b, c, DP_CNT_drop_unsupported);
+			continue;
+		}
+		if (!(c->pi.flags & DP_PKT_F_L2_MCAST) && memcmp(d, mac, 6) != 0) {
+			drop(b, c, DP_CNT_drop_not_for_us);
+			continue;
+		}
+		if (c->pi.l3 == DP_L3_ARP) {
+			handle_arp(b, c);
+			continue;
+		}
+		if (c->pi.l3 == DP_L3_IPV6 && c->pi.l4_proto == DP_IPPROTO_ICMPV6 &&
+		    (c->pi.icmp_type == DP_ND_NS || c->pi.icmp_type == DP_ND_NA)) {
+			handle_nd(b, c);
+			continue;
+		}
+		if (c->pi.flags & DP_PKT_F_L2_MCAST) {
+			/* multicast and broadcast IP are not routed */
+			drop(b, c, DP_CNT_drop_unsupported);
+			continue;
+		}
+		if (c->pi.l3 == DP_L3_IPV6 && (d[c->pi.l3_off + 24] == 0xff ||
+					       (d[c->pi.l3_off + 24] == 0xfe &&
+						(d[c->pi.l3_off + 25] & 0xc0) == 0x80))) {
+			drop(b, c, DP_CNT_drop_unsupported); /* link-local, multicast */
+			continue;
+		}
+	}
+}
+
+static void stage_route(struct burst *b)
+{
+	uint32_t ip4[DP_BURST];
+	uint8_t ip6[DP_BURST][16];
+	uint64_t nh4[DP_BURST], nh6[DP_BURST];
+	unsigned idx4[DP_BURST], idx6[DP_BURST], n4 = 0, n6 = 0;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		const uint8_t *ip;
+
+		if (c->state != PKT_LIVE)
+			continue;
+		ip = pkt_data(c->m) + c->pi.l3_off;
+		if (c->pi.l3 == DP_L3_IPV4) {
+			idx4[n4] = i;
+			ip4[n4++] = rte_be_to_cpu_32(*(const rte_be32_t *)(ip + 16));
+		} else {
+			idx6[n6] = i;
+			memcpy(ip6[n6++], ip + 24, 16);
+		}
+	}
+	if (n4)
+		rte_fib_lookup_bulk(b->rt->fib4, ip4, nh4, n4);
+	if (n6)
+		rte_fib6_lookup_bulk(b->rt->fib6, ip6, nh6, n6);
+	for (unsigned k = 0; k < n4; k++)
+		b->p[idx4[k]].nh = (uint32_t)nh4[k];
+	for (unsigned k = 0; k < n6; k++)
+		b->p[idx6[k]].nh = (uint32_t)nh6[k];
+}
+
+static void stage_local(struct burst *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+
+		if (c->state != PKT_LIVE || b->rt->nh[c->nh].type != DP_NH_LOCAL)
+			continue;
+		if (b->from_punt) {
+			drop(b, c, DP_CNT_drop_unsupported);
+			continue;
+		}
+		if (((c->pi.l3 == DP_L3_IPV4 && c->pi.l4_proto == DP_IPPROTO_ICMP &&
+		      c->pi.icmp_type == 8) ||
+		     (c->pi.l3 == DP_L3_IPV6 && c->pi.l4_proto == DP_IPPROTO_ICMPV6 &&
+		      c->pi.icmp_type == 128)) &&
+		    dp_icmp_echo_reply(pkt_data(c->m), c->m->data_len, &c->pi) == 0) {
+			CNT(b->lc, echo_replies_sent);
+			send_out(b, c, b->in_port);
+			continue;
+		}
+		if (dp.punt_port_id < 0) {
+			drop(b, c, DP_CNT_drop_unsupported);
+			continue;
+		}
+		/* the kernel accepts it only when addressed to the TAP's MAC */
+		memcpy(pkt_data(c->m), dp.ports[dp.port_index[dp.punt_port_id]].mac.addr_bytes,
+		       6);
+		CNT(b->lc, punted);
+		tx_enqueue(b->lc, (uint16_t)dp.punt_port_id, c->m);
+		c->state = PKT_DONE;
+	}
+}
+
+static void stage_forward(struct burst *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		const struct dp_nexthop *nh;
+		uint8_t *ip;
+		bool v4;
+
+		if (c->state != PKT_LIVE)
+			continue;
+		nh = &b->rt->nh[c->nh];
+		v4 = c->pi.l3 == DP_L3_IPV4;
+		switch (nh->type) {
+		case DP_NH_FORWARD:
+			break;
+		case DP_NH_BLACKHOLE:
+			drop(b, c, DP_CNT_drop_blackhole);
+			continue;
+		case DP_NH_UNREACH:
+			icmp_error(b->lc, b->rt, c->m, &c->pi, v4 ? DP_ICMP_UNREACH : DP_ICMP6_UNREACH,
+				   v4 ? DP_ICMP_UNREACH_HOST : DP_ICMP6_UNREACH_ADDR, 0, b->now);
+			drop(b, c, DP_CNT_drop_blackhole);
+			continue;
+		default:
+			icmp_error(b->lc, b->rt, c->m, &c->pi, v4 ? DP_ICMP_UNREACH : DP_ICMP6_UNREACH,
+				   v4 ? DP_ICMP_UNREACH_NET : DP_ICMP6_UNREACH_NOROUTE, 0, b->now);
+			drop(b, c, DP_CNT_drop_no_route);
+			continue;
+		}
+		ip = pkt_data(c->m) + c->pi.l3_off;
+		if (!b->from_punt) {
+			if (c->pi.ttl <= 1) {
+				icmp_error(b->lc, b->rt, c->m, &c->pi,
+					   v4 ? DP_ICMP_TIMXCEED : DP_ICMP6_TIME_EXCEEDED, 0, 0, b->now);
+				drop(b, c, DP_CNT_drop_ttl_exceeded);
+				continue;
+			}
+		}
+		if (c->pi.l3_len > dp.ports[dp.port_index[nh->port_id]].mtu) {
+			uint32_t mtu = dp.ports[dp.port_index[nh->port_id]].mtu;
+
+			/* RFC 1191 / RFC 8201; we do not fragment in transit */
+			if (!v4 || (c->pi.flags & DP_PKT_F_DF))
+				icmp_error(b->lc, b->rt, c->m, &c->pi,
+					   v4 ? DP_ICMP_UNREACH : DP_ICMP6_PKT_TOO_BIG,
+					   v4 ? DP_ICMP_UNREACH_NEEDFRAG : 0, mtu, b->now);
+			drop(b, c, DP_CNT_drop_too_big);
+			continue;
+		}
+		if (!b->from_punt) {
+			if (v4)
+				dp_ipv4_dec_ttl(ip);
+			else
+				ip[7]--;
+		}
+		if (b->from_punt)
+			CNT(b->lc, from_punt);
+		else if (v4)
+			CNT(b->lc, fwd_ipv4);
+		else
+			CNT(b->lc, fwd_ipv6);
+	}
+}
+
+static void send_solicit(struct dp_lcore *lc, const struct dp_runtime *rt, uint16_t port,
+			 uint8_t family, const uint8_t *target)
+{
+	const uint8_t *mac = dp.ports[dp.port_index[port]].mac.addr_bytes;
+	const struct dp_addr *src = port_addr(rt, port, family, target);
+	struct rte_mbuf *m;
+
+	if (!src)
+		return;
+	m = rte_pktmbuf_alloc(dp.pool);
+	if (!m) {
+		CNT(lc, drop_nombuf);
+		return;
+	}
+	if (family == 4) {
+		static const uint8_t zero[6];
+
+		m->data_len = (uint16_t)dp_arp_build(pkt_data(m), 1, mac,
+						     (const uint8_t *)"\xff\xff\xff\xff\xff\xff",
+						     mac, src->addr, zero, target);
+		CNT(lc, arp_requests_sent);
+	} else {
+		m->data_len = (uint16_t)dp_nd_ns_build(pkt_data(m), mac, src->addr, target);
+		CNT(lc, nd_solicits_sent);
+	}
+	m->pkt_len = m->data_len;
+	tx_enqueue(lc, port, m);
+}
+
+static inline void l2_rewrite(struct rte_mbuf *m, uint16_t port, const uint8_t mac[6])
+{
+	uint8_t *d = pkt_data(m);
+
+	memcpy(d, mac, 6);
+	memcpy(d + 6, dp.ports[dp.port_index[port]].mac.addr_bytes, 6);
+}
+
+static void stage_neigh(struct burst *b)
+{
+	uint64_t reach = (uint64_t)DP_NEIGH_REACHABLE_S * dp.tsc_hz;
+	uint64_t retry = (uint64_t)DP_NEIGH_RETRY_S * dp.tsc_hz;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		const struct dp_nexthop *nh;
+		struct dp_neigh_entry *ne;
+		uint8_t family, mac[6];
+		const uint8_t *gw;
+
+		if (c->state != PKT_LIVE)
+			continue;
+		nh = &b->rt->nh[c->nh];
+		family = c->pi.l3 == DP_L3_IPV4 ? 4 : 6;
+		gw = nh->connected ? pkt_data(c->m) + c->pi.l3_off + (family == 4 ? 16 : 24)
+				   : nh->gw;
+		ne = dp_neigh_get(&dp.neigh, nh->port_id, family, gw);
+		if (unlikely(!ne)) {
+			drop(b, c, DP_CNT_drop_neigh_queue_full);
+			continue;
+		}
+		if (likely(dp_neigh_mac(ne, mac))) {
+			/* probe a stale entry again, but keep using it */
+			if (unlikely(b->now - atomic_load_explicit(&ne->confirmed_at,
+								   memory_order_relaxed) > reach) &&
+			    !(atomic_load_explicit(&ne->mac, memory_order_relaxed) &
+			      DP_NEIGH_STATIC) &&
+			    dp_neigh_claim_request(ne, b->now, retry))
+				send_solicit(b->lc, b->rt, nh->port_id, family, gw);
+			l2_rewrite(c->m, nh->port_id, mac);
+			send_out(b, c, nh->port_id);
+			continue;
+		}
+		if (b->lc->n_pending == DP_PENDING_MAX) {
+			drop(b, c, DP_CNT_drop_neigh_queue_full);
+			continue;
+		}
+		b->lc->pending[b->lc->n_pending++] = (struct dp_pending){
+			.m = c->m,
+			.ne = ne,
+			.deadline = b->now + (uint64_t)DP_NEIGH_WAIT_S * dp.tsc_hz,
+		};
+		c->state = PKT_DONE;
+		if (dp_neigh_claim_request(ne, b->now, retry))
+			send_solicit(b->lc, b->rt, nh->port_id, family, gw);
+	}
+}
+
+/* Packets waiting for a neighbour: send those resolved, retry the request
+ * once a second, give up after DP_NEIGH_WAIT_S with host unreachable. */
+static void service_pending(struct dp_lcore *lc, const struct dp_runtime *rt, uint64_t now)
+{
+	uint64_t retry = (uint64_t)DP_NEIGH_RETRY_S * dp.tsc_hz;
+	unsigned keep = 0;
+
+	for (unsigned i = 0; i < lc->n_pending; i++) {
+		struct dp_pending *p = &lc->pending[i];
+		struct dp_neigh_entry *ne = p->ne;
+		uint8_t mac[6];
+
+		if (dp_neigh_mac(ne, mac)) {
+			l2_rewrite(p->m, ne->port, mac);
+			tx_enqueue(lc, ne->port, p->m);
+			continue;
+		}
+		if (now >= p->deadline || !rt) {
+			struct dp_pkt_info pi;
+
+			if (rt && dp_pkt_parse(pkt_data(p->m), p->m->data_len, &pi) == 0)
+				icmp_error(lc, rt, p->m, &pi,
+					   pi.l3 == DP_L3_IPV4 ? DP_ICMP_UNREACH : DP_ICMP6_UNREACH,
+					   pi.l3 == DP_L3_IPV4 ? DP_ICMP_UNREACH_HOST
+							       : DP_ICMP6_UNREACH_ADDR,
+					   0, now);
+			CNT(lc, drop_neigh_unresolved);
+			rte_pktmbuf_free(p->m);
+			continue;
+		}
+		if (rt && dp_neigh_claim_request(ne, now, retry))
+			send_solicit(lc, rt, ne->port, ne->family, ne->ip);
+		lc->pending[keep++] = *p;
+	}
+	lc->n_pending = keep;
+}
+
+static void process_burst(struct burst *b)
+{
+	stage_parse(b);
+	if (b->rt) {
+		stage_l2(b);
+		stage_route(b);
+		stage_local(b);
+		stage_forward(b);
+		stage_neigh(b);
+	}
+}
+
+int dp_worker_main(void *arg)
+{
+	unsigned lcore = rte_lcore_id();
+	struct dp_lcore *lc = &dp.lcores[lcore];
+	struct burst b = {.lc = lc};
+	struct rte_mbuf *pkts[DP_BURST];
+
+	(void)arg;
+	rte_rcu_qsbr_thread_register(dp.rcu, lcore);
+	rte_rcu_qsbr_thread_online(dp.rcu, lcore);
+	lc->icmp_last_tsc = rte_rdtsc();
+	while (!dp.quit) {
+		const struct dp_runtime *rt =
+			atomic_load_explicit(&dp.runtime, memory_order_acquire);
+		uint64_t t0 = rte_rdtsc(), t1;
+		unsigned got = 0;
+
+		b.rt = rt;
+		for (unsigned q = 0; q < lc->n_rx; q++) {
+			uint16_t n = rte_eth_rx_burst(lc->rx[q].port_id, lc->rx[q].queue, pkts,
+						      DP_BURST);
+
+			if (!n)
+				continue;
+			got += n;
+			lc->cnt[DP_CNT_rx_pkts] += n;
+			b.in_port = lc->rx[q].port_id;
+			b.from_punt = b.in_port == dp.punt_port_id;
+			b.now = t0;
+			b.n = n;
+			for (unsigned i = 0; i < n; i++) {
+				b.p[i].m = pkts[i];
+				b.p[i].state = PKT_LIVE;
+				b.p[i].nh = 0;
+			}
+			process_burst(&b);
+		}
+		if (lc->n_pending && t0 >= lc->next_service_tsc) {
+			service_pending(lc, rt, t0);
+			lc->next_service_tsc = t0 + dp.tsc_hz / 1000;
+		}
+		for (unsigned p = 0; p < dp.n_ports; p++)
+			tx_flush_port(lc, dp.ports[p].port_id);
+		t1 = rte_rdtsc();
+		if (got) {
+			lc->cnt[DP_CNT_busy_cycles] += t1 - t0;
+			lc->cnt[DP_CNT_busy_polls]++;
+		} else {
+			lc->cnt[DP_CNT_idle_polls]++;
+		}
+		/* between bursts this worker holds no pointer into the runtime */
+		rte_rcu_qsbr_quiescent(dp.rcu, lcore);
+	}
+	for (unsigned i = 0; i < lc->n_pending; i++)
+		rte_pktmbuf_free(lc->pending[i].m);
+	lc->n_pending = 0;
+	for (unsigned p = 0; p < dp.n_ports; p++)
+		tx_flush_port(lc, dp.ports[p].port_id);
+	rte_rcu_qsbr_thread_offline(dp.rcu, lcore);
+	rte_rcu_qsbr_thread_unregister(dp.rcu, lcore);
+	return 0;
+}

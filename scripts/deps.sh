@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages rampart needs to build, test, run the lab and
+# benchmark. Idempotent, and quiet when everything is already there.
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential meson ninja-build pkg-config
+	libdpdk-dev dpdk python3-pyelftools
+	libconfig-dev libjansson-dev libcriterion-dev
+	clang libclang-rt-14-dev
+	# lab, tests, benchmark
+	iproute2 iputils-ping iperf3 curl ethtool procps psmisc python3 gnuplot-nox
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "make deps: missing packages: ${missing[*]}" >&2
+	echo "make deps: run as root (sudo make deps) to install them" >&2
+	exit 1
+fi
+echo "make deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || true
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

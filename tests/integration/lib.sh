@@ -1,0 +1,45 @@
+# Shared by the integration tests: bring the lab up, tear it down on any exit,
+# and small assertions. Sourced, not run.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+export LAB_BUILD=$BUILD LAB_QUIET=1
+RAMPART="$BUILD/ctrl/rampart"
+CTRL="$BUILD/ctrl/rampart-ctrl"
+DATAPLANE="$BUILD/dataplane/rampart-dataplane"
+RUN=/run/rampart-lab
+TMP=$(mktemp -d)
+
+cleanup() {
+	local rc=$?
+	[ -n "${CLEANUP_EXTRA:-}" ] && eval "$CLEANUP_EXTRA" >/dev/null 2>&1
+	"$top/scripts/lab.sh" down >/dev/null 2>&1 || true
+	rm -rf "$TMP"
+	return $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+lab_up() { LAB_CONF=${1:-$top/conf/rampart.conf} "$top/scripts/lab.sh" up; }
+
+# counter NAME: a dataplane counter summed over workers, from the CLI's JSON
+counter() {
+	"$RAMPART" stats --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+t = d.get("totals") or d.get("total") or {}
+print(t.get(sys.argv[1], 0))' "$1"
+}
+
+# wait_until SECONDS COMMAND...: poll until COMMAND succeeds
+wait_until() {
+	local t=$1
+	shift
+	for _ in $(seq $((t * 10))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}

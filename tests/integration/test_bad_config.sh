@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# A bad configuration is refused whole, with file:line, by both programs'
+# --check and by a live reload, and the running configuration stays.
+. "$(dirname "$0")/lib.sh"
+good="$TMP/rampart.conf"
+cp "$top/conf/rampart.conf" "$good"
+
+# a gateway outside every connected prefix, on a known line
+bad="$TMP/bad.conf"
+sed 's|via = "198.19.1.2"|via = "192.0.2.77"|' "$good" >"$bad"
+line=$(grep -n '192.0.2.77' "$bad" | head -1 | cut -d: -f1)
+out=$("$CTRL" -c "$bad" --check 2>&1) && fail "ctrl --check accepted a bad config"
+echo "$out" | grep -q "$bad:$line:" || fail "ctrl: no $bad:$line: in: $out"
+ok "ctrl --check: $out"
+out=$("$DATAPLANE" -c "$bad" --check 2>&1) && true
+# the dataplane reads the same file with the same parser
+echo "$out" | grep -q "$bad:$line:" || fail "dataplane: no $bad:$line: in: $out"
+ok "dataplane --check: $out"
+
+# a syntax error
+syn="$TMP/syntax.conf"
+sed 's|mtu = 1500;|mtu = 1500|' "$good" >"$syn"
+out=$("$CTRL" -c "$syn" --check 2>&1) && fail "ctrl --check accepted a syntax error"
+echo "$out" | grep -qE "$syn:[0-9]+:" || fail "syntax error without file:line: $out"
+ok "syntax error: $out"
+
+# live: a bad reload leaves the running configuration in service
+lab_up "$good"
+gen=$("$RAMPART" status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["dataplane"]["generation"])')
+cp "$bad" "$good"
+out=$("$RAMPART" reload 2>&1) && fail "reload of a bad config succeeded"
+echo "$out" | grep -q ":$line:" || fail "reload error without the line: $out"
+ok "reload refused: $out"
+gen2=$("$RAMPART" status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["dataplane"]["generation"])')
+[ "$gen" = "$gen2" ] || fail "generation changed after a refused reload ($gen -> $gen2)"
+ip netns exec lan ping -c 2 -W 2 198.51.100.1 >/dev/null || fail "running routes lost"
+ok "running configuration untouched (generation $gen)"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Run the unit tests (Criterion, each binary's own summary shown) and the
+# integration tests (tests/integration/test_*.sh, root only: without root they
+# are reported as skipped, never as passed). Ends with "N passed, N failed".
+# Usage: tests/run.sh BUILD_DIR. TESTS_ONLY=unit|integration narrows the run.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+only=${TESTS_ONLY:-}
+passed=0 failed=0 skipped=0
+failures=()
+
+if [ "$only" != integration ]; then
+	echo "== unit tests"
+	for t in $(find "$build/tests/unit" -maxdepth 2 -type f -name 'test_*' -perm -u+x 2>/dev/null | sort); do
+		out=$("$t" --jobs 1 2>&1)
+		rc=$?
+		echo "$out" | grep -E '^\[----\]|Synthesis|FAIL|CRASH' | tail -20
+		p=$(echo "$out" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p' | tail -1)
+		f=$(echo "$out" | sed -n 's/.*Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2/p' | tail -1)
+		passed=$((passed + ${p:-0}))
+		if [ -n "$f" ]; then
+			set -- $f
+			failed=$((failed + $1 + $2))
+			[ $(($1 + $2)) -gt 0 ] && failures+=("$(basename "$t")")
+		elif [ $rc -ne 0 ]; then
+			failed=$((failed + 1))
+			failures+=("$(basename "$t") (exit $rc)")
+			echo "$out" | tail -20
+		fi
+		[ $rc -ne 0 ] && [ -z "$f" ] || true
+	done
+fi
+
+if [ "$only" != unit ]; then
+	echo "== integration tests"
+	for t in "$top"/tests/integration/test_*.sh; do
+		name=$(basename "$t" .sh)
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "SKIP $name (needs root: network namespaces)"
+			skipped=$((skipped + 1))
+			continue
+		fi
+		log=$(mktemp)
+		start=$(date +%s)
+		if BUILD="$build" timeout 300 bash "$t" >"$log" 2>&1; then
+			echo "PASS $name ($(( $(date +%s) - start ))s)"
+			passed=$((passed + 1))
+		else
+			echo "FAIL $name ($(( $(date +%s) - start ))s)"
+			sed 's/^/    /' "$log" | tail -40
+			failed=$((failed + 1))
+			failures+=("$name")
+		fi
+		rm -f "$log"
+	done
+	"$top/scripts/lab.sh" down >/dev/null 2>&1 || true
+fi
+
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+[ $skipped -gt 0 ] && echo "$skipped skipped"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
