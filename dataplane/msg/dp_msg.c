@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dp_msg.c - the control-channel codec of dataplane.h: framing over
+ * SOCK_SEQPACKET, bulk payloads in sealed memfds, and the validation both
+ * sides run on every message before using it. Plain C, no EAL.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dataplane/dataplane.h"
+
+#define DP_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
+
+const char *const dp_counter_names[DP_CNT_MAX] = {
+#define DP_CNT_NAME(name, help) #name,
+	DP_COUNTERS(DP_CNT_NAME)
+#undef DP_CNT_NAME
+};
+
+const char *const dp_counter_help[DP_CNT_MAX] = {
+#define DP_CNT_HELP(name, help) help,
+	DP_COUNTERS(DP_CNT_HELP)
+#undef DP_CNT_HELP
+};
+
+static int send_memfd(int fd, struct dp_msg_hdr *h, const void *payload, size_t len)
+{
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = {.iov_base = h, .iov_len = sizeof(*h)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	const char *p = payload;
+	size_t off = 0;
+	int mfd, rc = 0;
+
+	mfd = memfd_create("rampart-msg", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(mfd, p + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fcntl(mfd, F_ADD_SEALS, DP_SEALS) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	memset(&u, 0, sizeof(u));
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	u.c.cmsg_level = SOL_SOCKET;
+	u.c.cmsg_type = SCM_RIGHTS;
+	u.c.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&u.c), &mfd, sizeof(int));
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+		rc = -errno;
+out:
+	close(mfd);
+	return rc;
+}
+
+int dp_msg_send(int fd, uint16_t type, uint32_t seq, uint64_t generation, const void *payload,
+		size_t len)
+{
+	struct dp_msg_hdr h = {
+		.magic = DP_PROTO_MAGIC,
+		.version = DP_PROTO_VERSION,
+		.type = type,
+		.seq = seq,
+		.len = (uint32_t)len,
+		.generation = generation,
+	};
+	struct iovec iov[2] = {
+		{.iov_base = &h, .iov_len = sizeof(h)},
+		{.iov_base = (void *)payload, .iov_len = len},
+	};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+
+	if (len > DP_MSG_PAYLOAD_MAX)
+		return -EMSGSIZE;
+	if (len > DP_MSG_INLINE_MAX) {
+		h.flags = DP_MSG_F_MEMFD;
+		return send_memfd(fd, &h, payload, len);
+	}
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+static void close_fds(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int x;
+
+			memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			close(x);
+		}
+	}
+}
+
+/* The single descriptor carried by mh, or -1. */
+static int take_fd(struct msghdr *mh)
+{
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+	int x;
+
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)) || CMSG_NXTHDR(mh, c)) {
+		close_fds(mh);
+		return -1;
+	}
+	memcpy(&x, CMSG_DATA(c), sizeof(int));
+	return x;
+}
+
+static int map_memfd(int mfd, size_t len, void **out)
+{
+	struct stat st;
+	int seals = fcntl(mfd, F_GET_SEALS);
+	void *p;
+
+	/* Sealed, so the sender can change nothing after we validate it. */
+	if (seals < 0 || (seals & DP_SEALS) != DP_SEALS)
+		return -EPERM;
+	if (fstat(mfd, &st) < 0)
+		return -errno;
+	if ((size_t)st.st_size != len || len == 0)
+		return -EBADMSG;
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, mfd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*out = p;
+	return 0;
+}
+
+int dp_msg_recv(int fd, struct dp_msg *msg)
+{
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} u;
+	char *buf;
+	size_t cap = sizeof(struct dp_msg_hdr) + DP_MSG_INLINE_MAX;
+	struct iovec iov;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+	int rc = 0, mfd;
+
+	memset(msg, 0, sizeof(*msg));
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	iov = (struct iovec){.iov_base = buf, .iov_len = cap};
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0) {
+		rc = errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		goto fail;
+	}
+	if (n == 0) {
+		rc = -ECONNRESET;
+		goto fail;
+	}
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		close_fds(&mh);
+		rc = -EMSGSIZE;
+		goto fail;
+	}
+	if ((size_t)n < sizeof(msg->hdr)) {
+		close_fds(&mh);
+		rc = -EBADMSG;
+		goto fail;
+	}
+	memcpy(&msg->hdr, buf, sizeof(msg->hdr));
+	if (msg->hdr.magic != DP_PROTO_MAGIC || msg->hdr.version != DP_PROTO_VERSION ||
+	    msg->hdr.type == 0 || msg->hdr.type >= DP_MSG_TYPE_MAX ||
+	    (msg->hdr.flags & ~DP_MSG_F_MEMFD) || msg->hdr.len > DP_MSG_PAYLOAD_MAX) {
+		close_fds(&mh);
+		rc = -EPROTO;
+		goto fail;
+	}
+	msg->len = msg->hdr.len;
+	if (msg->hdr.flags & DP_MSG_F_MEMFD) {
+		if ((size_t)n != sizeof(msg->hdr)) {
+			close_fds(&mh);
+			rc = -EBADMSG;
+			goto fail;
+		}
+		mfd = take_fd(&mh);
+		if (mfd < 0) {
+			rc = -EBADMSG;
+			goto fail;
+		}
+		rc = map_memfd(mfd, msg->len, &msg->payload);
+		close(mfd);
+		if (rc < 0)
+			goto fail;
+		msg->mapped = true;
+		free(buf);
+		return 0;
+	}
+	if (mh.msg_controllen) {
+		close_fds(&mh); /* descriptors nobody asked for */
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if ((size_t)n - sizeof(msg->hdr) != msg->len) {
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if (msg->len) {
+		memmove(buf, buf + sizeof(msg->hdr), msg->len);
+		msg->payload = buf;
+	} else {
+		free(buf);
+	}
+	return 0;
+fail:
+	free(buf);
+	memset(msg, 0, sizeof(*msg));
+	return rc;
+}
+
+void dp_msg_free(struct dp_msg *msg)
+{
+	if (msg->mapped)
+		munmap(msg->payload, msg->len);
+	else
+		free(msg->payload);
+	memset(msg, 0, sizeof(*msg));
+}
+
+int dp_msg_check_size(const struct dp_msg *msg)
+{
+	size_t len = msg->len;
+
+	switch (msg->hdr.type) {
+	case DP_MSG_HELLO:
+	case DP_MSG_GET_PORTS:
+	case DP_MSG_GET_ROUTES:
+	case DP_MSG_GET_STATS:
+		return len == 0 ? 0 : -EBADMSG;
+	case DP_MSG_HELLO_REPLY:
+		return len == sizeof(struct dp_hello) ? 0 : -EBADMSG;
+	case DP_MSG_RESULT:
+		return len == sizeof(struct dp_result) ? 0 : -EBADMSG;
+	case DP_MSG_PORTS:
+		return len % sizeof(struct dp_port_info) == 0 &&
+				       len / sizeof(struct dp_port_info) <= DP_MAX_PORTS + 1
+			       ? 0
+			       : -EBADMSG;
+	case DP_MSG_ROUTES:
+		return len % sizeof(struct dp_route) == 0 ? 0 : -EBADMSG;
+	case DP_MSG_STATS: {
+		const struct dp_stats_hdr *h = msg->payload;
+
+		if (len < sizeof(*h) || h->n_counters != DP_CNT_MAX || h->n_lcores > DP_MAX_LCORES)
+			return -EBADMSG;
+		return len == sizeof(*h) + h->n_lcores * sizeof(struct dp_lcore_stats) ? 0
+											: -EBADMSG;
+	}
+	case DP_MSG_NETCFG:
+		return dp_netcfg_validate(msg->payload, len, NULL, 0);
+	default:
+		return -EPROTO;
+	}
+}
+
+static bool addr_ok(const struct dp_addr *a, bool allow_none)
+{
+	if (a->family == 0)
+		return allow_none;
+	if (a->family == 4)
+		return a->prefixlen <= 32;
+	if (a->family == 6)
+		return a->prefixlen <= 128;
+	return false;
+}
+
+static bool name_ok(const char *s, bool allow_empty)
+{
+	size_t n = strnlen(s, DP_PORT_NAME_MAX);
+
+	return n < DP_PORT_NAME_MAX && (allow_empty || n > 0);
+}
+
+#define FAIL(...)                                               \
+	do {                                                    \
+		if (err)                                        \
+			snprintf(err, errlen, __VA_ARGS__);     \
+		return -EINVAL;                                 \
+	} while (0)
+
+int dp_netcfg_validate(const void *payload, size_t len, char *err, size_t errlen)
+{
+	const struct dp_netcfg_hdr *h = payload;
+	struct dp_netcfg_view v;
+	uint64_t need;
+
+	if (len < sizeof(*h) || !payload)
+		FAIL("netcfg: %zu bytes, shorter than its header", len);
+	if (h->n_addrs > DP_MAX_PORTS * DP_PORT_ADDRS_MAX || h->n_routes > DP_ROUTES_MAX ||
+	    h->n_neigh > DP_NEIGH_STATIC_MAX)
+		FAIL("netcfg: too many entries (%u addresses, %u routes, %u neighbours)",
+		     h->n_addrs, h->n_routes, h->n_neigh);
+	need = sizeof(*h) + (uint64_t)h->n_addrs * sizeof(struct dp_port_addr) +
+	       (uint64_t)h->n_routes * sizeof(struct dp_route) +
+	       (uint64_t)h->n_neigh * sizeof(struct dp_neigh);
+	if (need != len)
+		FAIL("netcfg: length %zu, counts say %llu", len, (unsigned long long)need);
+	dp_netcfg_view(payload, &v);
+	for (uint32_t i = 0; i < h->n_addrs; i++)
+		if (!addr_ok(&v.addrs[i].addr, false) || !name_ok(v.addrs[i].port, false))
+			FAIL("netcfg: address %u is invalid", i);
+	for (uint32_t i = 0; i < h->n_routes; i++) {
+		const struct dp_route *r = &v.routes[i];
+
+		if (!addr_ok(&r->dst, false) || !addr_ok(&r->via, true) ||
+		    !name_ok(r->port, true))
+			FAIL("netcfg: route %u is invalid", i);
+		if (r->via.family && r->via.family != r->dst.family)
+			FAIL("netcfg: route %u: gateway family differs from destination", i);
+		if (!r->via.family && !r->port[0] &&
+		    !(r->flags & (DP_ROUTE_F_BLACKHOLE | DP_ROUTE_F_UNREACH)))
+			FAIL("netcfg: route %u has neither gateway nor port", i);
+		if (r->flags & ~(DP_ROUTE_F_CONNECTED | DP_ROUTE_F_BLACKHOLE | DP_ROUTE_F_UNREACH))
+			FAIL("netcfg: route %u: unknown flags", i);
+	}
+	for (uint32_t i = 0; i < h->n_neigh; i++)
+		if (!addr_ok(&v.neigh[i].ip, false) || !name_ok(v.neigh[i].port, false))
+			FAIL("netcfg: neighbour %u is invalid", i);
+	return 0;
+}
+
+void dp_netcfg_view(const void *payload, struct dp_netcfg_view *view)
+{
+	const char *p = payload;
+
+	view->hdr = payload;
+	p += sizeof(*view->hdr);
+	view->addrs = (const struct dp_port_addr *)p;
+	p += view->hdr->n_addrs * sizeof(struct dp_port_addr);
+	view->routes = (const struct dp_route *)p;
+	p += view->hdr->n_routes * sizeof(struct dp_route);
+	view->neigh = (const struct dp_neigh *)p;
+}
+
+int dp_addr_parse(const char *s, bool want_prefix, bool strict, struct dp_addr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long plen = 0;
+	unsigned bits;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0 || n >= INET6_ADDRSTRLEN)
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->family = 4;
+		bits = 32;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		out->family = 6;
+		bits = 128;
+	} else {
+		return -EINVAL;
+	}
+	if (slash) {
+		char *end;
+
+		if (!want_prefix || !slash[1] || slash[1] == '-' || slash[1] == '+')
+			return -EINVAL;
+		plen = strtoul(slash + 1, &end, 10);
+		if (*end || plen > bits)
+			return -EINVAL;
+	} else {
+		plen = bits;
+	}
+	out->prefixlen = (uint8_t)plen;
+	if (strict)
+		for (unsigned b = (unsigned)plen; b < bits; b++)
+			if (out->addr[b / 8] & (0x80 >> (b % 8)))
+				return -EINVAL;
+	return 0;
+}
+
+char *dp_addr_format(const struct dp_addr *a, bool with_prefix, char *buf, size_t len)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (a->family != 4 && a->family != 6) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, tmp, sizeof(tmp));
+	if (with_prefix)
+		snprintf(buf, len, "%s/%u", tmp, a->prefixlen);
+	else
+		snprintf(buf, len, "%s", tmp);
+	return buf;
+}
+
+bool dp_addr_in_prefix(const struct dp_addr *a, const struct dp_addr *prefix)
+{
+	unsigned full, rest;
+
+	if (a->family != prefix->family)
+		return false;
+	full = prefix->prefixlen / 8;
+	rest = prefix->prefixlen % 8;
+	if (memcmp(a->addr, prefix->addr, full) != 0)
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+		return (a->addr[full] & mask) == (prefix->addr[full] & mask);
+	}
+	return true;
+}
+
+int dp_mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6)
+		return -EINVAL;
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
