@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * conf.c - reads rampart.conf with libconfig and validates all of it before
+ * returning anything: unknown settings, wrong types, bad addresses, routes
+ * whose gateway is on no connected prefix. The first error is reported as
+ * "file:line: message", with the line of the offending setting.
+ */
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctrl/conf/conf.h"
+
+struct ctx {
+	const char *path;
+	char *err;
+	size_t errlen;
+};
+
+static int conf_error(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int conf_error(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
+{
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	int line = s ? (int)config_setting_source_line(s) : 0;
+	size_t n;
+	va_list ap;
+
+	n = (size_t)snprintf(x->err, x->errlen, "%s:%d: ", file ? file : x->path, line);
+	if (n < x->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(x->err + n, x->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* Refuse any setting of group g not named in allowed (NULL-terminated). */
+static int only_known(struct ctx *x, const config_setting_t *g, const char *const *allowed)
+{
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(s);
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = name && strcmp(name, *a) == 0;
+		if (!ok)
+			return conf_error(x, s, "unknown setting \"%s\"", name ? name : "?");
+	}
+	return 0;
+}
+
+static int get_string(struct ctx *x, const config_setting_t *g, const char *name, char *out,
+		      size_t len, bool required)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	const char *v;
+
+	if (!s) {
+		if (required)
+			return conf_error(x, g, "missing setting \"%s\"", name);
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return conf_error(x, s, "%s: expected a string in double quotes", name);
+	v = config_setting_get_string(s);
+	if (strlen(v) >= len)
+		return conf_error(x, s, "%s: longer than %zu characters", name, len - 1);
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+static int get_uint(struct ctx *x, const config_setting_t *g, const char *name, unsigned *out,
+		    unsigned min, unsigned max)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	long long v;
+
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return conf_error(x, s, "%s: expected an integer", name);
+	v = config_setting_get_int64(s);
+	if (v < min || v > max)
+		return conf_error(x, s, "%s: %lld is out of range %u..%u", name, v, min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
+{
+	static const char *const known[] = {"lcores", "main_lcore", "memory_mb", "hugepages",
+					    "file_prefix", "socket", "punt", "mbufs", "rx_desc",
+					    "tx_desc", "neigh_max", "icmp_rate_pps", NULL};
+	char huge[8] = "auto";
+	int rc;
+
+	if (!config_setting_is_group(g))
+		return conf_error(x, g, "dataplane: expected a group { ... }");
+	if ((rc = only_known(x, g, known)) < 0 ||
+	    (rc = get_string(x, g, "lcores", c->lcores, sizeof(c->lcores), false)) < 0 ||
+	    (rc = get_uint(x, g, "main_lcore", &c->main_lcore, 0, 1023)) < 0 ||
+	    (rc = get_uint(x, g, "memory_mb", &c->memory_mb, 64, 1u << 20)) < 0 ||
+	    (rc = get_string(x, g, "hugepages", huge, sizeof(huge), false)) < 0 ||
+	    (rc = get_string(x, g, "file_prefix", c->file_prefix, sizeof(c->file_prefix),
+			     false)) < 0 ||
+	    (rc = get_string(x, g, "socket", c->dp_socket, sizeof(c->dp_socket), false)) < 0 ||
+	    (rc = get_string(x, g, "punt", c->punt_iface, sizeof(c->punt_iface), false)) < 0 ||
+	    (rc = get_uint(x, g, "mbufs", &c->mbufs, 1023, 1u << 24)) < 0 ||
+	    (rc = get_uint(x, g, "rx_desc", &c->rx_desc, 64, 16384)) < 0 ||
+	    (rc = get_uint(x, g, "tx_desc", &c->tx_desc, 64, 16384)) < 0 ||
+	    (rc = get_uint(x, g, "neigh_max", &c->neigh_max, 16, 1u << 20)) < 0 ||
+	    (rc = get_uint(x, g, "icmp_rate_pps", &c->icmp_rate_pps, 0, 1000000)) < 0)
+		return rc;
+	if (strcmp(huge, "auto") == 0)
+		c->hugepages = CTRL_CONF_HUGEPAGES_AUTO;
+	else if (strcmp(huge, "on") == 0)
+		c->hugepages = CTRL_CONF_HUGEPAGES_ON;
+	else if (strcmp(huge, "off") == 0)
+		c->hugepages = CTRL_CONF_HUGEPAGES_OFF;
+	else
+		return conf_error(x, config_setting_get_member(g, "hugepages"),
+				  "hugepages: \"%s\" is not auto, on or off", huge);
+	if (!c->lcores[0])
+		return conf_error(x, config_setting_get_member(g, "lcores"),
+				  "lcores: must not be empty");
+	if (!c->dp_socket[0])
+		return conf_error(x, g, "socket: must not be empty");
+	return 0;
+}
+
+static int parse_ctrl(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
+{
+	static const char *const known[] = {"socket", "resync_interval_ms", NULL};
+	int rc;
+
+	if (!config_setting_is_group(g))
+		return conf_error(x, g, "ctrl: expected a group { ... }");
+	if ((rc = only_known(x, g, known)) < 0 ||
+	    (rc = get_string(x, g, "socket", c->ctrl_socket, sizeof(c->ctrl_socket), false)) < 0 ||
+	    (rc = get_uint(x, g, "resync_interval_ms", &c->resync_interval_ms, 50, 600000)) < 0)
+		return rc;
+	if (!c->ctrl_socket[0])
+		return conf_error(x, g, "socket: must not be empty");
+	return 0;
+}
+
+static bool name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= DP_PORT_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int parse_port_addr(struct ctx *x, const config_setting_t *s, struct ctrl_conf_port *p)
+{
+	struct dp_addr *a = &p->addrs[p->n_addrs];
+	const char *v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return conf_error(x, s, "addresses: expected strings such as \"198.18.1.1/24\"");
+	v = config_setting_get_string(s);
+	if (p->n_addrs == DP_PORT_ADDRS_MAX)
+		return conf_error(x, s, "port %s: more than %d addresses", p->name,
+				  DP_PORT_ADDRS_MAX);
+	if (dp_addr_parse(v, true, false, a) < 0 || !strchr(v, '/'))
+		return conf_error(x, s, "address \"%s\": expected ADDRESS/PREFIXLEN", v);
+	if (a->family == 4 && a->prefixlen <= 30) {
+		uint32_t ip = (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 |
+			      (uint32_t)a->addr[2] << 8 | a->addr[3];
+		uint32_t host = ip & (0xffffffffu >> a->prefixlen);
+
+		if (host == 0 || host == (0xffffffffu >> a->prefixlen))
+			return conf_error(x, s,
+					  "address \"%s\" is the network or broadcast address", v);
+	}
+	if ((a->family == 4 && (a->addr[0] == 0 || a->addr[0] >= 224)) ||
+	    (a->family == 6 && a->addr[0] == 0xff))
+		return conf_error(x, s, "address \"%s\" is not a unicast address", v);
+	p->n_addrs++;
+	return 0;
+}
+
+static int parse_ports(struct ctx *x, const config_setting_t *list, struct ctrl_conf *c)
+{
+	static const char *const known[] = {"name", "devargs", "addresses", "mtu", NULL};
+	int rc;
+
+	if (!config_setting_is_list(list) && !config_setting_is_array(list))
+		return conf_error(x, list, "ports: expected a list ( { ... }, ... )");
+	if (config_setting_length(list) > DP_MAX_PORTS)
+		return conf_error(x, list, "ports: more than %d ports", DP_MAX_PORTS);
+	for (int i = 0; i < config_setting_length(list); i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i), *addrs;
+		struct ctrl_conf_port *p = &c->ports[c->n_ports];
+
+		if (!config_setting_is_group(g))
+			return conf_error(x, g, "ports: each port is a group { name = ...; ... }");
+		p->line = (int)config_setting_source_line(g);
+		p->mtu = 1500;
+		if ((rc = only_known(x, g, known)) < 0 ||
+		    (rc = get_string(x, g, "name", p->name, sizeof(p->name), true)) < 0 ||
+		    (rc = get_string(x, g, "devargs", p->devargs, sizeof(p->devargs), true)) < 0 ||
+		    (rc = get_uint(x, g, "mtu", &p->mtu, 576, 9000)) < 0)
+			return rc;
+		if (!name_valid(p->name))
+			return conf_error(x, config_setting_get_member(g, "name"),
+					  "port name \"%s\": use 1-15 of a-z 0-9 _ -", p->name);
+		if (!p->devargs[0])
+			return conf_error(x, config_setting_get_member(g, "devargs"),
+					  "port %s: devargs must not be empty", p->name);
+		if (c->punt_iface[0] && strcmp(p->name, c->punt_iface) == 0)
+			return conf_error(x, g, "port %s: the name is taken by the exception port",
+					  p->name);
+		for (unsigned k = 0; k < c->n_ports; k++) {
+			if (strcmp(c->ports[k].name, p->name) == 0)
+				return conf_error(x, g, "port %s: defined twice (first on line %d)",
+						  p->name, c->ports[k].line);
+			if (strcmp(c->ports[k].devargs, p->devargs) == 0)
+				return conf_error(x, g, "port %s: same devargs as port %s",
+						  p->name, c->ports[k].name);
+		}
+		addrs = config_setting_get_member(g, "addresses");
+		if (addrs) {
+			if (!config_setting_is_array(addrs) && !config_setting_is_list(addrs))
+				return conf_error(x, addrs,
+						  "addresses: expected [ \"ADDRESS/LEN\", ... ]");
+			for (int k = 0; k < config_setting_length(addrs); k++)
+				if ((rc = parse_port_addr(x, config_setting_get_elem(addrs, (unsigned)k),
+							  p)) < 0)
+					return rc;
+		}
+		c->n_ports++;
+	}
+	/* an address may be on one port only */
+	for (unsigned i = 0; i < c->n_ports; i++)
+		for (unsigned a = 0; a < c->ports[i].n_addrs; a++)
+			for (unsigned j = 0; j < c->n_ports; j++)
+				for (unsigned b = 0; b < c->ports[j].n_addrs; b++) {
+					const struct dp_addr *p1 = &c->ports[i].addrs[a],
+							     *p2 = &c->ports[j].addrs[b];
+
+					if ((i != j || a != b) && p1->family == p2->family &&
+					    memcmp(p1->addr, p2->addr, 16) == 0)
+						return conf_error(
+							x, config_setting_get_elem(list, j),
+							"port %s: address already on port %s",
+							c->ports[j].name, c->ports[i].name);
+				}
+	return 0;
+}
+
+/* The port whose connected prefix holds a, or -1. */
+static int connected_port(const struct ctrl_conf *c, const struct dp_addr *a)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		for (unsigned k = 0; k < c->ports[i].n_addrs; k++)
+			if (dp_addr_in_prefix(a, &c->ports[i].addrs[k]))
+				return (int)i;
+	return -1;
+}
+
+static int parse_routes(struct ctx *x, const config_setting_t *list, struct ctrl_conf *c)
+{
+	static const char *const known[] = {"dst", "via", "port", "type", NULL};
+	int n = config_setting_length(list), rc;
+
+	if (!config_setting_is_list(list))
+		return conf_error(x, list, "routes: expected a list ( { ... }, ... )");
+	if (n > DP_ROUTES_MAX)
+		return conf_error(x, list, "routes: more than %d routes", DP_ROUTES_MAX);
+	c->routes = calloc((size_t)n + 1, sizeof(*c->routes));
+	if (!c->routes)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct dp_route *r = &c->routes[c->n_routes];
+		char dst[64] = "", via[64] = "", type[16] = "";
+
+		if (!config_setting_is_group(g))
+			return conf_error(x, g, "routes: each route is a group { dst = ...; }");
+		if ((rc = only_known(x, g, known)) < 0 ||
+		    (rc = get_string(x, g, "dst", dst, sizeof(dst), true)) < 0 ||
+		    (rc = get_string(x, g, "via", via, sizeof(via), false)) < 0 ||
+		    (rc = get_string(x, g, "port", r->port, sizeof(r->port), false)) < 0 ||
+		    (rc = get_string(x, g, "type", type, sizeof(type), false)) < 0)
+			return rc;
+		if (dp_addr_parse(dst, true, true, &r->dst) < 0)
+			return conf_error(x, config_setting_get_member(g, "dst"),
+					  "dst \"%s\": expected a prefix with no host bits set, "
+					  "such as \"198.51.100.0/24\"",
+					  dst);
+		if (type[0]) {
+			if (strcmp(type, "blackhole") == 0)
+				r->flags = DP_ROUTE_F_BLACKHOLE;
+			else if (strcmp(type, "unreachable") == 0)
+				r->flags = DP_ROUTE_F_UNREACH;
+			else
+				return conf_error(x, config_setting_get_member(g, "type"),
+						  "type \"%s\": expected blackhole or unreachable",
+						  type);
+			if (via[0] || r->port[0])
+				return conf_error(x, g, "route %s: a %s route has no via or port",
+						  dst, type);
+		} else if (!via[0] && !r->port[0]) {
+			return conf_error(x, g, "route %s: needs via, port or type", dst);
+		}
+		if (r->port[0] && ctrl_conf_port_index(c, r->port) < 0)
+			return conf_error(x, config_setting_get_member(g, "port"),
+					  "route %s: no port \"%s\"", dst, r->port);
+		if (via[0]) {
+			int p;
+
+			if (dp_addr_parse(via, false, false, &r->via) < 0)
+				return conf_error(x, config_setting_get_member(g, "via"),
+						  "via \"%s\": expected an address", via);
+			if (r->via.family != r->dst.family)
+				return conf_error(x, config_setting_get_member(g, "via"),
+						  "route %s: via %s is of the other address family",
+						  dst, via);
+			p = connected_port(c, &r->via);
+			if (p < 0)
+				return conf_error(x, config_setting_get_member(g, "via"),
+						  "route %s: via %s is on no connected prefix "
+						  "of any port",
+						  dst, via);
+			if (r->port[0] && strcmp(r->port, c->ports[p].name) != 0)
+				return conf_error(x, config_setting_get_member(g, "port"),
+						  "route %s: via %s is on port %s, not %s", dst,
+						  via, c->ports[p].name, r->port);
+			snprintf(r->port, sizeof(r->port), "%s", c->ports[p].name);
+		}
+		for (unsigned k = 0; k < c->n_routes; k++)
+			if (c->routes[k].dst.family == r->dst.family &&
+			    c->routes[k].dst.prefixlen == r->dst.prefixlen &&
+			    memcmp(c->routes[k].dst.addr, r->dst.addr, 16) == 0)
+				return conf_error(x, g, "route %s: defined twice", dst);
+		c->n_routes++;
+	}
+	return 0;
+}
+
+static int parse_neighbors(struct ctx *x, const config_setting_t *list, struct ctrl_conf *c)
+{
+	static const char *const known[] = {"ip", "mac", "port", NULL};
+	int n = config_setting_length(list), rc;
+
+	if (!config_setting_is_list(list))
+		return conf_error(x, list, "neighbors: expected a list ( { ... }, ... )");
+	if (n > DP_NEIGH_STATIC_MAX)
+		return conf_error(x, list, "neighbors: more than %d", DP_NEIGH_STATIC_MAX);
+	c->neigh = calloc((size_t)n + 1, sizeof(*c->neigh));
+	if (!c->neigh)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct dp_neigh *ne = &c->neigh[c->n_neigh];
+		char ip[64] = "", mac[32] = "";
+		int p;
+
+		if (!config_setting_is_group(g))
+			return conf_error(x, g, "neighbors: each is a group { ip = ...; }");
+		if ((rc = only_known(x, g, known)) < 0 ||
+		    (rc = get_string(x, g, "ip", ip, sizeof(ip), true)) < 0 ||
+		    (rc = get_string(x, g, "mac", mac, sizeof(mac), true)) < 0 ||
+		    (rc = get_string(x, g, "port", ne->port, sizeof(ne->port), true)) < 0)
+			return rc;
+		if (dp_addr_parse(ip, false, false, &ne->ip) < 0)
+			return conf_error(x, config_setting_get_member(g, "ip"),
+					  "ip \"%s\": expected an address", ip);
+		if (dp_mac_parse(mac, ne->mac) < 0 || (ne->mac[0] & 1))
+			return conf_error(x, config_setting_get_member(g, "mac"),
+					  "mac \"%s\": expected a unicast MAC such as "
+					  "02:00:00:00:00:01",
+					  mac);
+		p = ctrl_conf_port_index(c, ne->port);
+		if (p < 0)
+			return conf_error(x, config_setting_get_member(g, "port"),
+					  "neighbor %s: no port \"%s\"", ip, ne->port);
+		if (connected_port(c, &ne->ip) != p)
+			return conf_error(x, config_setting_get_member(g, "ip"),
+					  "neighbor %s is on no connected prefix of port %s", ip,
+					  ne->port);
+		c->n_neigh++;
+	}
+	return 0;
+}
+
+static void defaults(struct ctrl_conf *c)
+{
+	snprintf(c->lcores, sizeof(c->lcores), "0-1");
+	c->memory_mb = 512;
+	snprintf(c->file_prefix, sizeof(c->file_prefix), "rampart");
+	snprintf(c->dp_socket, sizeof(c->dp_socket), "/run/rampart/dataplane.sock");
+	snprintf(c->punt_iface, sizeof(c->punt_iface), "rampart0");
+	c->mbufs = 16383;
+	c->rx_desc = 1024;
+	c->tx_desc = 1024;
+	c->neigh_max = 4096;
+	c->icmp_rate_pps = 100;
+	snprintf(c->ctrl_socket, sizeof(c->ctrl_socket), "/run/rampart/ctrl.sock");
+	c->resync_interval_ms = 1000;
+}
+
+int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t errlen)
+{
+	static const char *const known[] = {"dataplane", "ctrl", "ports", "routes", "neighbors",
+					    NULL};
+	struct ctx x = {.path = path, .err = err, .errlen = errlen};
+	config_t cfg;
+	const config_setting_t *root, *s;
+	char dir[PATH_MAX], *slash;
+	FILE *f;
+	int rc = 0;
+
+	memset(conf, 0, sizeof(*conf));
+	defaults(conf);
+	snprintf(conf->path, sizeof(conf->path), "%s", path);
+	f = fopen(path, "r");
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	fclose(f);
+	config_init(&cfg);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		config_set_include_dir(&cfg, dir);
+	}
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s",
+			 config_error_file(&cfg) ? config_error_file(&cfg) : path,
+			 config_error_line(&cfg), config_error_text(&cfg));
+		rc = -EINVAL;
+		goto out;
+	}
+	root = config_root_setting(&cfg);
+	if ((rc = only_known(&x, root, known)) < 0)
+		goto out;
+	if ((s = config_setting_get_member(root, "dataplane")) &&
+	    (rc = parse_dataplane(&x, s, conf)) < 0)
+		goto out;
+	if ((s = config_setting_get_member(root, "ctrl")) && (rc = parse_ctrl(&x, s, conf)) < 0)
+		goto out;
+	s = config_setting_get_member(root, "ports");
+	if (!s || config_setting_length(s) == 0) {
+		rc = conf_error(&x, s ? s : root, "no ports: define at least one in ports = ( )");
+		goto out;
+	}
+	if ((rc = parse_ports(&x, s, conf)) < 0)
+		goto out;
+	if ((s = config_setting_get_member(root, "routes")) && (rc = parse_routes(&x, s, conf)) < 0)
+		goto out;
+	if ((s = config_setting_get_member(root, "neighbors")) &&
+	    (rc = parse_neighbors(&x, s, conf)) < 0)
+		goto out;
+out:
+	config_destroy(&cfg);
+	if (rc < 0)
+		ctrl_conf_free(conf);
+	return rc;
+}
+
+void ctrl_conf_free(struct ctrl_conf *conf)
+{
+	free(conf->routes);
+	free(conf->neigh);
+	conf->routes = NULL;
+	conf->neigh = NULL;
+	conf->n_routes = conf->n_neigh = 0;
+}
+
+int ctrl_conf_port_index(const struct ctrl_conf *conf, const char *name)
+{
+	for (unsigned i = 0; i < conf->n_ports; i++)
+		if (strcmp(conf->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int ctrl_conf_netcfg(const struct ctrl_conf *conf, void **payload, size_t *len)
+{
+	struct dp_netcfg_hdr h = {
+		.n_routes = conf->n_routes,
+		.n_neigh = conf->n_neigh,
+		.icmp_rate_pps = conf->icmp_rate_pps,
+	};
+	struct dp_port_addr *pa;
+	size_t sz;
+	char *p;
+
+	for (unsigned i = 0; i < conf->n_ports; i++)
+		h.n_addrs += conf->ports[i].n_addrs;
+	sz = sizeof(h) + h.n_addrs * sizeof(struct dp_port_addr) +
+	     h.n_routes * sizeof(struct dp_route) + h.n_neigh * sizeof(struct dp_neigh);
+	p = calloc(1, sz);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, &h, sizeof(h));
+	pa = (struct dp_port_addr *)(p + sizeof(h));
+	for (unsigned i = 0; i < conf->n_ports; i++)
+		for (unsigned k = 0; k < conf->ports[i].n_addrs; k++, pa++) {
+			snprintf(pa->port, sizeof(pa->port), "%s", conf->ports[i].name);
+			pa->addr = conf->ports[i].addrs[k];
+		}
+	if (h.n_routes)
+		memcpy(pa, conf->routes, h.n_routes * sizeof(struct dp_route));
+	if (h.n_neigh)
+		memcpy((char *)pa + h.n_routes * sizeof(struct dp_route), conf->neigh,
+		       h.n_neigh * sizeof(struct dp_neigh));
+	*payload = p;
+	*len = sz;
+	return 0;
+}
