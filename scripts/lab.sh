@@ -60,11 +60,12 @@ appliance_side() { # iface
 	ip -n rampart link set "$i" up arp off
 	ip netns exec rampart sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
 	ip netns exec rampart ethtool -K "$i" tx off tso off gso off gro off >/dev/null 2>&1 || true
-	# The dataplane reads the port with AF_PACKET, which sees frames before
-	# tc ingress: dropping there keeps the kernel of the namespace from
-	# answering on the appliance's behalf.
-	tc -n rampart qdisc add dev "$i" clsact
-	tc -n rampart filter add dev "$i" ingress matchall action drop
+	# The dataplane reads the port with AF_PACKET; the kernel of this
+	# namespace sees the same frames and must not answer on the appliance's
+	# behalf: no ARP and no IPv6 on the port, forwarding off, and strict
+	# reverse-path filtering drops what is addressed to rampart0's addresses
+	# (their routes point to rampart0, not to this port).
+	ip netns exec rampart sysctl -qw "net.ipv4.conf.$i.rp_filter=1"
 }
 
 wait_for() { # seconds description command...
@@ -113,6 +114,7 @@ up() {
 	for ns in rampart lan wan; do ip netns add "$ns"; done
 	ip -n rampart link set lo up
 	ip netns exec rampart sysctl -qw net.ipv4.ip_forward=0
+	ip netns exec rampart sysctl -qw net.ipv4.conf.all.rp_filter=1
 	ip link add lan0 netns rampart type veth peer name veth0 netns lan
 	ip link add wan0 netns rampart type veth peer name veth0 netns wan
 	appliance_side lan0
