@@ -147,6 +147,7 @@ status() {
 		say "lab: not running (sudo make lab)"
 		return 1
 	fi
+	[ "${LAB_QUIET:-0}" = 1 ] && return 0
 	cat <<EOT
 lab: running
   rampart-dataplane  pid $(cat "$RUN/dataplane.pid")  netns rampart  log $RUN/dataplane.log

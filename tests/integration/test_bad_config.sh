@@ -19,7 +19,7 @@ ok "dataplane --check: $out"
 
 # a syntax error
 syn="$TMP/syntax.conf"
-sed 's|mtu = 1500;|mtu = 1500|' "$good" >"$syn"
+sed 's|mtu = 1500;|mtu = = 1500;|' "$good" >"$syn"
 out=$("$CTRL" -c "$syn" --check 2>&1) && fail "ctrl --check accepted a syntax error"
 echo "$out" | grep -qE "$syn:[0-9]+:" || fail "syntax error without file:line: $out"
 ok "syntax error: $out"
