@@ -6,6 +6,7 @@
  * SIGTERM. The network configuration (addresses, routes, neighbours) arrives
  * from rampart-ctrl over the control socket.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -66,11 +67,15 @@ static void on_signal(int sig)
 	dp.quit = true;
 }
 
-static bool hugepages_available(unsigned memory_mb)
+/* Enough free hugepages for memory_mb? Pages held by files of an earlier run
+ * with our file prefix count as free: EAL removes those files at start. */
+static bool hugepages_available(const char *prefix, unsigned memory_mb)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
+	char line[128], own[96];
 	unsigned long free_pages = 0, size_kb = 0;
+	struct dirent *de;
+	DIR *d;
 
 	if (!f)
 		return false;
@@ -79,6 +84,13 @@ static bool hugepages_available(unsigned memory_mb)
 		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
 	}
 	fclose(f);
+	snprintf(own, sizeof(own), "%smap_", prefix);
+	d = opendir("/dev/hugepages");
+	while (d && (de = readdir(d)))
+		if (strncmp(de->d_name, own, strlen(own)) == 0)
+			free_pages++;
+	if (d)
+		closedir(d);
 	return free_pages * size_kb >= (unsigned long)memory_mb * 1024;
 }
 
@@ -109,7 +121,7 @@ static int build_eal_args(char **argv, int max, char store[][160], char *err, si
 		ARG("--no-huge");
 		break;
 	case CTRL_CONF_HUGEPAGES_ON:
-		if (!hugepages_available(c->memory_mb)) {
+		if (!hugepages_available(c->file_prefix, c->memory_mb)) {
 			snprintf(err, errlen,
 				 "%s: hugepages = \"on\" but fewer than %u MB of hugepages are free",
 				 c->path, c->memory_mb);
@@ -117,7 +129,7 @@ static int build_eal_args(char **argv, int max, char store[][160], char *err, si
 		}
 		break;
 	case CTRL_CONF_HUGEPAGES_AUTO:
-		if (!hugepages_available(c->memory_mb))
+		if (!hugepages_available(c->file_prefix, c->memory_mb))
 			ARG("--no-huge");
 		break;
 	}

@@ -139,6 +139,8 @@ down() {
 		rm -f "$RUN/$p.pid"
 	done
 	for ns in lan wan rampart; do ip netns del "$ns" 2>/dev/null || true; done
+	# hugepage files DPDK keeps for secondary processes (dpdk-dumpcap)
+	rm -f /dev/hugepages/"$(conf_get file_prefix)"map_* 2>/dev/null || true
 	say "lab: down"
 }
 

@@ -43,9 +43,14 @@ if [ "$only" != unit ]; then
 		fi
 		log=$(mktemp)
 		start=$(date +%s)
-		if BUILD="$build" timeout 300 bash "$t" >"$log" 2>&1; then
+		BUILD="$build" timeout 300 bash "$t" >"$log" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ]; then
 			echo "PASS $name ($(( $(date +%s) - start ))s)"
 			passed=$((passed + 1))
+		elif [ $rc -eq 77 ]; then
+			echo "SKIP $name: $(grep SKIP "$log" | head -1)"
+			skipped=$((skipped + 1))
 		else
 			echo "FAIL $name ($(( $(date +%s) - start ))s)"
 			sed 's/^/    /' "$log" | tail -40
