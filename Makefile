@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 MESON_FLAGS ?=
 
-.PHONY: all deps build test test-unit test-integration test-asan fuzz lab lab-down lab-status \
+.PHONY: all deps build test test-unit test-integration test-asan fuzz fuzz-build lab lab-down lab-status \
 	bench install format lint clean help
 
 all: build
@@ -40,8 +40,10 @@ lab-down:
 lab-status:
 	@scripts/lab.sh status
 
-test: build
-	@tests/run.sh $(BUILD)
+# unit, fuzz (FUZZ_SECONDS_TEST each) and integration tests, one summary line
+FUZZ_SECONDS_TEST ?= 10
+test: build fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS_TEST) tests/run.sh $(BUILD)
 
 test-unit: build
 	@TESTS_ONLY=unit tests/run.sh $(BUILD)
@@ -55,9 +57,11 @@ test-asan: deps
 	@UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		TESTS_ONLY=unit tests/run.sh $(ASAN_BUILD)
 
-fuzz: deps
-	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=disabled -Dbuildtype=debug
+fuzz-build: deps
+	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=disabled -Dbuildtype=debug >/dev/null
 	@ninja -C $(FUZZ_BUILD) --quiet
+
+fuzz: fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: build

@@ -32,6 +32,27 @@ if [ "$only" != integration ]; then
 	done
 fi
 
+if [ -z "$only" ] && [ -n "${FUZZ_BUILD:-}" ] && [ -d "$FUZZ_BUILD/tests/fuzz" ]; then
+	echo "== fuzz targets (${FUZZ_SECONDS:-10} s each)"
+	for t in "$FUZZ_BUILD"/tests/fuzz/*_fuzz; do
+		name=$(basename "$t")
+		work=$(mktemp -d)
+		corpus="$top/tests/fuzz/corpus/${name%_fuzz}"
+		[ -d "$corpus" ] && cp -r "$corpus/." "$work/"
+		if (cd "$work" && LSAN_OPTIONS=suppressions=$top/tests/fuzz/lsan.supp \
+			"$t" -max_total_time="${FUZZ_SECONDS:-10}" "$work" >"$work/log" 2>&1); then
+			echo "PASS $name ($(grep -o 'Done [0-9]* runs' "$work/log"))"
+			passed=$((passed + 1))
+		else
+			echo "FAIL $name"
+			grep -E "ERROR|SUMMARY|#0|#1|#2" "$work/log" | head -10 | sed 's/^/    /'
+			failed=$((failed + 1))
+			failures+=("$name")
+		fi
+		rm -rf "$work"
+	done
+fi
+
 if [ "$only" != unit ]; then
 	echo "== integration tests"
 	for t in "$top"/tests/integration/test_*.sh; do

@@ -4,8 +4,9 @@
 # Usage: tests/fuzz/run.sh BUILD SECONDS
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$1 seconds=${2:-30}
+build=$(cd "$1" && pwd) seconds=${2:-30}
 rc=0
+export LSAN_OPTIONS="suppressions=$top/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for t in "$build"/tests/fuzz/*_fuzz; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t" _fuzz)

@@ -20,7 +20,7 @@ TestSuite(neigh, .init = setup);
 
 Test(neigh, learned_mac_is_found_by_port_family_and_address)
 {
-	uint8_t ip[4] = {198, 19, 1, 2}, mac[6];
+	uint8_t ip[16] = {198, 19, 1, 2}, mac[6]; /* 16: also looked up as IPv6 */
 	struct dp_neigh_entry *e;
 
 	cr_assert_null(dp_neigh_lookup(&t, 1, 4, ip));
