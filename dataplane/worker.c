@@ -481,6 +481,7 @@ static void stage_neigh(struct burst *b)
 {
 	uint64_t reach = (uint64_t)DP_NEIGH_REACHABLE_S * dp.tsc_hz;
 	uint64_t retry = (uint64_t)DP_NEIGH_RETRY_S * dp.tsc_hz;
+	struct dp_neigh_entry *last = NULL;
 
 	for (unsigned i = 0; i < b->n; i++) {
 		struct pkt_ctx *c = &b->p[i];
@@ -495,7 +496,12 @@ static void stage_neigh(struct burst *b)
 		family = c->pi.l3 == DP_L3_IPV4 ? 4 : 6;
 		gw = nh->connected ? pkt_data(c->m) + c->pi.l3_off + (family == 4 ? 16 : 24)
 				   : nh->gw;
-		ne = dp_neigh_get(&dp.neigh, nh->port_id, family, gw);
+		/* consecutive packets mostly share a next hop: look it up once */
+		if (last && last->port == nh->port_id && last->family == family &&
+		    memcmp(last->ip, gw, family == 4 ? 4 : 16) == 0)
+			ne = last;
+		else
+			ne = last = dp_neigh_get(&dp.neigh, nh->port_id, family, gw);
 		if (unlikely(!ne)) {
 			drop(b, c, DP_CNT_drop_neigh_queue_full);
 			continue;
