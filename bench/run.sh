@@ -28,7 +28,9 @@ RAW=$OUT/raw
 PKTGEN=$BUILD/bench/rampart-pktgen
 CONF=$top/bench/conf/bench.conf
 DUT_MAC=02:00:00:00:01:01
-if [ $QUICK = 1 ]; then DUR=2; WARM=1; TRIAL=0.5; TRIALS=5; else DUR=5; WARM=2; TRIAL=1; TRIALS=10; fi
+# Each scenario runs REPEAT times, the DUTs alternating, and the report takes
+# the median: this machine's neighbours make single runs noisy.
+if [ $QUICK = 1 ]; then DUR=2; WARM=1; TRIAL=0.5; TRIALS=5; REPEAT=1; else DUR=4; WARM=1; TRIAL=1; TRIALS=8; REPEAT=3; fi
 
 pids=()
 cleanup() {
@@ -97,26 +99,34 @@ scenario() { # id description pktgen-args...
 	local id=$1 desc=$2
 	shift 2
 	echo "$id	$desc" >>"$RAW/scenarios.tsv"
-	for dut in $DUTS; do
-		local name="$id.$dut"
-		printf '%-16s %-8s ' "$id" "$dut"
-		if [ "$dut" = rampart ] && [ ! -x "$BUILD/dataplane/rampart-dataplane" ]; then
-			echo "not available: rampart-dataplane not built" | tee "$RAW/$name.na"
-			continue
-		fi
-		start_pktgen "$name" "$@"
-		start_dut "$dut" "$name"
-		if ! wait "$PG"; then
-			echo "failed: $(tail -1 "$RAW/$name.log")" | tee "$RAW/$name.na"
-			stop_dut "$dut" "$name"
-			continue
-		fi
-		stop_dut "$dut" "$name"
-		grep -E "^(run|zero-loss)" "$RAW/$name.log" | tail -1 | cut -c1-110
+	for rep in $(seq $REPEAT); do
+		for dut in $DUTS; do
+			run_one "$id" "$dut" "$rep" "$@"
+		done
 	done
 }
 
-echo "bench: generator on lcore 0, DUT on lcore 1, memif links; duration ${DUR}s per run"
+run_one() { # id dut rep pktgen-args...
+	local id=$1 dut=$2 rep=$3
+	shift 3
+	local name="$id.$dut.$rep"
+	printf '%-10s %-8s #%s ' "$id" "$dut" "$rep"
+	if [ "$dut" = rampart ] && [ ! -x "$BUILD/dataplane/rampart-dataplane" ]; then
+		echo "not available: rampart-dataplane not built" | tee "$RAW/$name.na"
+		return
+	fi
+	start_pktgen "$name" "$@"
+	start_dut "$dut" "$name"
+	if ! wait "$PG"; then
+		echo "failed: $(tail -1 "$RAW/$name.log")" | tee "$RAW/$name.na"
+		stop_dut "$dut" "$name"
+		return
+	fi
+	stop_dut "$dut" "$name"
+	grep -E "^(run|zero-loss)" "$RAW/$name.log" | tail -1 | cut -c1-100
+}
+
+echo "bench: generator on lcore 0, DUT on lcore 1, memif links; ${DUR}s per run, $REPEAT runs each"
 scenario fwd64 "IPv4 forwarding, 64 B, 1 flow, max rate" --size 64 --duration $DUR
 scenario fwd64_1k "IPv4 forwarding, 64 B, 1000 flows, max rate" --size 64 --flows 1000 --duration $DUR
 scenario imix "IPv4 forwarding, IMIX 7:4:1, max rate" --imix --flows 100 --duration $DUR
