@@ -1,5 +1,6 @@
 # rampart - top-level entry points (DESIGN.md: make lab, make test, make bench).
 PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
@@ -20,13 +21,13 @@ help:
 	@echo "make test-asan  unit tests under ASan+UBSan"
 	@echo "make fuzz       build the libFuzzer targets and run each FUZZ_SECONDS"
 	@echo "make bench      benchmarks against dpdk-testpmd, report in bench/report/"
-	@echo "make install    install binaries, conf/ and systemd units under PREFIX"
+	@echo "make install    binaries and systemd units under PREFIX, rampart.conf in SYSCONFDIR/rampart"
 
 deps:
 	@scripts/deps.sh
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_FLAGS)
+	meson setup $(BUILD) --prefix=$(PREFIX) --sysconfdir=$(SYSCONFDIR) $(MESON_FLAGS)
 
 build: deps $(BUILD)/build.ninja
 	@ninja -C $(BUILD) --quiet
@@ -68,7 +69,8 @@ bench: build
 	@bench/run.sh
 
 install: build
-	meson install -C $(BUILD)
+	@meson configure $(BUILD) --prefix=$(PREFIX) --sysconfdir=$(SYSCONFDIR) >/dev/null
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR))
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i
