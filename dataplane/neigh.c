@@ -103,7 +103,9 @@ bool dp_neigh_claim_request(struct dp_neigh_entry *e, uint64_t now, uint64_t int
 {
 	uint64_t last = atomic_load_explicit(&e->requested_at, memory_order_relaxed);
 
-	if (last != 0 && now - last < interval)
+	/* signed: a worker whose clock read precedes another's claim must not
+	 * see a huge unsigned difference and claim again */
+	if (last != 0 && (int64_t)(now - last) < (int64_t)interval)
 		return false;
 	return atomic_compare_exchange_strong(&e->requested_at, &last, now ? now : 1);
 }

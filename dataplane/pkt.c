@@ -135,7 +135,8 @@ static int parse_ipv6(const uint8_t *frame, size_t len, struct dp_pkt_info *pi)
 
 	if (avail < 40 || (ip[0] >> 4) != 6)
 		return -EBADMSG;
-	if ((size_t)rd16(ip + 4) + 40 > avail)
+	/* no jumbograms (RFC 2675): l3_len must fit its 16 bits */
+	if ((size_t)rd16(ip + 4) + 40 > avail || rd16(ip + 4) > 65535 - 40)
 		return -EBADMSG;
 	pi->l3_len = (uint16_t)(rd16(ip + 4) + 40);
 	pi->ttl = ip[7];
@@ -376,13 +377,19 @@ int dp_icmp_echo_reply(uint8_t *frame, size_t len, const struct dp_pkt_info *pi)
 	(void)len;
 	if (pi->l4_off == 0 || (pi->flags & DP_PKT_F_FRAG))
 		return -EINVAL;
+	/* check everything first: a refused request is left as it came */
+	if (pi->l3 == DP_L3_IPV4) {
+		if (pi->l4_proto != DP_IPPROTO_ICMP || pi->icmp_type != 8 || pi->icmp_code != 0)
+			return -EINVAL;
+	} else if (pi->l3 != DP_L3_IPV6 || pi->l4_proto != DP_IPPROTO_ICMPV6 ||
+		   pi->icmp_type != 128 || pi->icmp_code != 0) {
+		return -EINVAL;
+	}
 	icmp = frame + pi->l4_off;
 	memcpy(tmp, frame, 6);
 	memcpy(frame, frame + 6, 6);
 	memcpy(frame + 6, tmp, 6);
 	if (pi->l3 == DP_L3_IPV4) {
-		if (pi->l4_proto != DP_IPPROTO_ICMP || pi->icmp_type != 8 || pi->icmp_code != 0)
-			return -EINVAL;
 		ihl = (size_t)(ip[0] & 0xf) * 4;
 		memcpy(tmp, ip + 12, 4);
 		memcpy(ip + 12, ip + 16, 4);
@@ -390,21 +397,19 @@ int dp_icmp_echo_reply(uint8_t *frame, size_t len, const struct dp_pkt_info *pi)
 		ip[8] = 64;
 		wr16(ip + 10, 0);
 		wr16(ip + 10, dp_csum_fold(dp_csum_add(0, ip, ihl)));
-		/* type 8 -> 0: RFC 1624 incremental update of the first word */
+		/* Recomputed, not updated: an incremental update of an all-zero
+		 * reply would give +0 (0x0000) where the sum must be 0xffff. */
 		icmp[0] = 0;
-		sum = (uint16_t)~rd16(icmp + 2);
-		sum += (uint16_t)~(8u << 8);
-		wr16(icmp + 2, dp_csum_fold(sum));
+		wr16(icmp + 2, 0);
+		wr16(icmp + 2, dp_csum_fold(dp_csum_add(0, icmp, pi->l3_off + pi->l3_len -
+									pi->l4_off)));
 		return 0;
 	}
-	if (pi->l3 != DP_L3_IPV6 || pi->l4_proto != DP_IPPROTO_ICMPV6 || pi->icmp_type != 128 ||
-	    pi->icmp_code != 0)
-		return -EINVAL;
 	memcpy(tmp, ip + 8, 16);
 	memcpy(ip + 8, ip + 24, 16);
 	memcpy(ip + 24, tmp, 16);
 	ip[7] = 64;
-	icmp[0] = 129; /* the pseudo-header sum is unchanged by the swap */
+	icmp[0] = 129; /* the pseudo-header sum is unchanged by the swap, never zero */
 	sum = (uint16_t)~rd16(icmp + 2);
 	sum += (uint16_t)~(128u << 8);
 	sum += 129u << 8;
