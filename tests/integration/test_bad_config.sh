@@ -24,6 +24,17 @@ out=$("$CTRL" -c "$syn" --check 2>&1) && fail "ctrl --check accepted a syntax er
 echo "$out" | grep -qE "$syn:[0-9]+:" || fail "syntax error without file:line: $out"
 ok "syntax error: $out"
 
+# a port that cannot start: the dataplane exits non-zero, naming it
+nodev="$TMP/nodev.conf"
+sed 's|iface=lan0|iface=nosuchif0|; s|punt = "rampart0"|punt = ""|; s|file_prefix = "rampart"|file_prefix = "rampart-nodev"|; s|/run/rampart/|'"$TMP"'/|' \
+	"$good" >"$nodev"
+pline=$(grep -n "nosuchif0" "$nodev" | cut -d: -f1)
+pline=$(awk -v l="$pline" 'NR < l && /^[[:space:]]*\{/ { s = NR } END { print s }' "$nodev")
+out=$(timeout 60 "$DATAPLANE" -c "$nodev" 2>&1) && fail "dataplane started with a missing interface"
+echo "$out" | grep -q "rampart-dataplane: $nodev:$pline: port lan: no device" ||
+	fail "no clear error for a port that cannot start: $(echo "$out" | tail -2)"
+ok "port that cannot start: $(echo "$out" | tail -1)"
+
 # live: a bad reload leaves the running configuration in service
 lab_up "$good"
 gen=$("$RAMPART" status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["dataplane"]["generation"])')
