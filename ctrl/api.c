@@ -17,27 +17,60 @@
 
 #include "ctrl/ctrl.h"
 
+/* mkdir -p for the socket's directory: /run/rampart does not survive a boot */
+static int make_parents(const char *path)
+{
+	char dir[CTRL_CONF_PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* True when a live process answers on path: never steal its socket. */
+static bool socket_in_use(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	bool used;
+
+	if (fd < 0)
+		return false;
+	used = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	close(fd);
+	return used;
+}
+
 int ctrl_api_listen(struct ctrl *c)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char dir[sizeof(sa.sun_path)], *slash;
-	int fd;
+	mode_t old_umask;
+	int fd, rc;
 
+	if (strlen(c->conf.ctrl_socket) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->conf.ctrl_socket);
-	snprintf(dir, sizeof(dir), "%s", c->conf.ctrl_socket);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
+	rc = make_parents(sa.sun_path);
+	if (rc < 0)
+		return rc;
+	if (socket_in_use(&sa))
+		return -EADDRINUSE;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(sa.sun_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(sa.sun_path, 0660) < 0 ||
-	    listen(fd, 16) < 0) {
-		int rc = -errno;
-
+	unlink(sa.sun_path); /* stale, from a ctrl that did not stop cleanly */
+	/* created 0660 from the start: no window with wider permissions */
+	old_umask = umask(0117);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_umask);
+	if (rc < 0 || chmod(sa.sun_path, 0660) < 0 || listen(fd, 16) < 0) {
+		rc = -errno;
 		close(fd);
 		return rc;
 	}
@@ -47,7 +80,7 @@ int ctrl_api_listen(struct ctrl *c)
 
 static json_t *error_reply(const char *fmt, const char *arg)
 {
-	char buf[512];
+	char buf[600];
 
 	snprintf(buf, sizeof(buf), fmt, arg);
 	return json_pack("{s:b, s:s}", "ok", 0, "error", buf);
@@ -59,6 +92,18 @@ static json_t *dp_unreachable(const struct ctrl *c, int rc)
 
 	snprintf(buf, sizeof(buf), "dataplane not reachable on %s: %s", c->conf.dp_socket,
 		 strerror(-rc));
+	return json_pack("{s:b, s:s}", "ok", 0, "error", buf);
+}
+
+/* The dataplane answered a query with a RESULT: its error. */
+static json_t *dp_error(struct dp_msg *m)
+{
+	const struct dp_result *r = m->payload;
+	char buf[300];
+
+	snprintf(buf, sizeof(buf), "dataplane: %.*s (%s)", (int)strnlen(r->msg, sizeof(r->msg)),
+		 r->msg, strerror(r->rc < 0 ? -r->rc : EPROTO));
+	dp_msg_free(m);
 	return json_pack("{s:b, s:s}", "ok", 0, "error", buf);
 }
 
@@ -83,9 +128,10 @@ static json_t *cmd_status(struct ctrl *c)
 	char g1[17], g2[17];
 	json_t *dp;
 
-	/* refresh what we know of the dataplane (and re-sync it if needed) */
-	if (c->dp_connected || ctrl_dp_connect(c) == 0)
-		ctrl_dp_sync(c);
+	/* what the dataplane says now, not at the last tick (and a re-sync
+	 * when it needs one: the same step as a tick) */
+	if (ctrl_dp_sync(c) == 0)
+		c->last_error[0] = '\0';
 	dp = json_pack("{s:b, s:s}", "connected", c->dp_connected, "socket", c->conf.dp_socket);
 	if (c->dp_connected) {
 		json_object_set_new(dp, "pid", json_integer(c->hello.pid));
@@ -110,9 +156,11 @@ static json_t *cmd_ports(struct ctrl *c)
 
 	if (rc < 0)
 		return dp_unreachable(c, rc);
+	if (m.hdr.type != DP_MSG_PORTS)
+		return dp_error(&m);
 	arr = json_array();
 	p = m.payload;
-	for (size_t i = 0; m.hdr.type == DP_MSG_PORTS && i < m.len / sizeof(*p); i++) {
+	for (size_t i = 0; i < m.len / sizeof(*p); i++) {
 		char mac[18];
 
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p[i].mac[0],
@@ -150,9 +198,11 @@ static json_t *cmd_routes(struct ctrl *c)
 
 	if (rc < 0)
 		return dp_unreachable(c, rc);
+	if (m.hdr.type != DP_MSG_ROUTES)
+		return dp_error(&m);
 	arr = json_array();
 	r = m.payload;
-	for (size_t i = 0; m.hdr.type == DP_MSG_ROUTES && i < m.len / sizeof(*r); i++) {
+	for (size_t i = 0; i < m.len / sizeof(*r); i++) {
 		char dst[64], via[64];
 		const char *type = "static";
 
@@ -192,10 +242,8 @@ static json_t *cmd_stats(struct ctrl *c)
 
 	if (rc < 0)
 		return dp_unreachable(c, rc);
-	if (m.hdr.type != DP_MSG_STATS) {
-		dp_msg_free(&m);
-		return error_reply("%s", "dataplane returned no counters");
-	}
+	if (m.hdr.type != DP_MSG_STATS)
+		return dp_error(&m);
 	h = m.payload;
 	ls = (const struct dp_lcore_stats *)(h + 1);
 	lcores = json_array();
@@ -225,25 +273,16 @@ static json_t *cmd_reload(struct ctrl *c)
 			 "in_sync", c->in_sync);
 }
 
-int ctrl_api_serve(struct ctrl *c, int fd)
+static json_t *handle(struct ctrl *c, const char *buf, size_t len)
 {
-	char *buf = malloc(CTRL_API_MSG_MAX + 1), *out;
-	json_t *req = NULL, *reply;
-	json_error_t jerr;
 	const char *cmd = NULL;
-	ssize_t n;
-	int rc = 0;
+	json_error_t jerr;
+	json_t *req, *reply;
 
-	if (!buf)
-		return -ENOMEM;
-	n = recv(fd, buf, CTRL_API_MSG_MAX, MSG_DONTWAIT);
-	if (n <= 0) {
-		free(buf);
-		return n == 0 ? -ECONNRESET : (errno == EAGAIN ? 0 : -errno);
-	}
-	buf[n] = '\0';
-	req = json_loads(buf, 0, &jerr);
-	if (!req || json_unpack(req, "{s:s}", "cmd", &cmd) < 0)
+	req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req)
+		return error_reply("bad request: not JSON: %s", jerr.text);
+	if (json_unpack(req, "{s:s}", "cmd", &cmd) < 0)
 		reply = error_reply("%s", "bad request: expected {\"cmd\": \"...\"}");
 	else if (strcmp(cmd, "status") == 0)
 		reply = cmd_status(c);
@@ -257,12 +296,71 @@ int ctrl_api_serve(struct ctrl *c, int fd)
 		reply = cmd_reload(c);
 	else
 		reply = error_reply("unknown command \"%s\"", cmd);
-	out = json_dumps(reply, JSON_COMPACT);
-	if (out && send(fd, out, strlen(out), MSG_NOSIGNAL) < 0)
-		rc = -errno;
-	free(out);
-	json_decref(reply);
 	json_decref(req);
-	free(buf);
+	return reply;
+}
+
+char *ctrl_api_request(struct ctrl *c, const char *req, size_t len)
+{
+	json_t *reply = handle(c, req, len);
+	char *out = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+
+	json_decref(reply);
+	return out;
+}
+
+/* A SOCK_SEQPACKET message must fit the sender's buffer whole: grow it for
+ * big replies (65536 routes). SO_SNDBUFFORCE passes net.core.wmem_max when
+ * we may (ctrl runs with CAP_NET_ADMIN for the exception interface). */
+static void fit_sndbuf(int fd, size_t len)
+{
+	int have = 0, want;
+	socklen_t sl = sizeof(have);
+
+	if (len > CTRL_API_REPLY_MAX)
+		return;
+	want = (int)len + 4096;
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &sl) == 0 && have >= want + 512)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
+static int send_reply(int fd, const char *out, size_t len)
+{
+	char small[256];
+
+	fit_sndbuf(fd, len);
+	if (send(fd, out, len, MSG_NOSIGNAL) == (ssize_t)len)
+		return 0;
+	if (errno != EMSGSIZE && errno != ENOBUFS)
+		return -errno;
+	snprintf(small, sizeof(small),
+		 "{\"ok\": false, \"error\": \"reply of %zu bytes is too large for the API "
+		 "socket (raise net.core.wmem_max)\"}",
+		 len);
+	return send(fd, small, strlen(small), MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int ctrl_api_serve(struct ctrl *c, int fd)
+{
+	char buf[CTRL_API_REQ_MAX];
+	char *out;
+	ssize_t n;
+	int rc;
+
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+	if (n == 0)
+		return -ECONNRESET;
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if ((size_t)n > sizeof(buf))
+		out = strdup("{\"ok\": false, \"error\": \"bad request: too long\"}");
+	else
+		out = ctrl_api_request(c, buf, (size_t)n);
+	if (!out)
+		return -ENOMEM;
+	rc = send_reply(fd, out, strlen(out));
+	free(out);
 	return rc;
 }

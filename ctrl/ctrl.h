@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ctrl.h - rampart-ctrl, the control daemon: its state, the client of the
- * dataplane's control socket, the local API served to the rampart CLI, and
- * the kernel side of the exception interface.
+ * ctrl.h - rampart-ctrl, the control daemon: its state, the event loop, the
+ * client of the dataplane's control socket, the local API served to the
+ * rampart CLI, and the kernel side of the exception interface.
  *
  * The local API is a Unix SOCK_SEQPACKET socket carrying one JSON object per
  * message: a request {"cmd": "status"|"ports"|"routes"|"stats"|"reload"} and a
@@ -19,8 +19,11 @@
 #include "ctrl/conf/conf.h"
 #include "dataplane/dataplane.h"
 
-#define CTRL_API_MSG_MAX (1u << 20)
-#define CTRL_DP_TIMEOUT_MS 2000
+#define CTRL_API_REQ_MAX 4096        /* a request is one small JSON object */
+#define CTRL_API_REPLY_MAX (64u << 20) /* 65536 routes as JSON fit well */
+#define CTRL_DP_TIMEOUT_MS 1000      /* longest ctrl waits on the dataplane per call */
+#define CTRL_DEFAULT_CONF "/etc/rampart/rampart.conf"
+#define CTRL_DEFAULT_SOCKET "/run/rampart/ctrl.sock"
 
 struct ctrl {
 	const char *conf_path;
@@ -32,6 +35,7 @@ struct ctrl {
 
 	/* the dataplane */
 	int dp_fd;
+	unsigned n_connects; /* connections made: tells a new one from the old */
 	uint32_t seq;
 	bool dp_connected;
 	bool in_sync;
@@ -40,32 +44,57 @@ struct ctrl {
 	uint64_t refused_generation; /* not pushed again until reload or reconnect */
 
 	/* the exception interface's kernel side */
-	unsigned punt_ifindex;
-	uint64_t punt_generation;
+	unsigned punt_ifindex;     /* configured ifindex, 0: not (yet) configured */
+	uint64_t punt_addrs_hash;  /* of the addresses it was given */
+	bool punt_failed;          /* last attempt failed, already logged */
 
+	/* the event loop */
 	int api_fd;
+	int epoll_fd;
+	int timer_fd;
+	unsigned timer_ms; /* interval the timer runs at */
 };
+
+/* reload.c: the configuration ctrl runs. */
+/* Load path into a fresh c (dataplane and API not yet touched). */
+int ctrl_init(struct ctrl *c, const char *path, char *err, size_t errlen);
+void ctrl_fini(struct ctrl *c);
+/* Read the file again; on any error log it, copy it to err and keep the
+ * running configuration. On success push it (when the dataplane is there). */
+int ctrl_reload(struct ctrl *c, char *err, size_t errlen);
+/* 64-bit FNV-1a, never 0 (0 is "no configuration" on the dataplane). */
+uint64_t ctrl_fnv1a(const void *p, size_t len);
+
+/* log.c: one line per event on stderr, with a level. */
+void ctrl_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* loop.c: epoll over the API socket and clients, a signalfd (SIGHUP reloads,
+ * SIGINT/SIGTERM stop) and a timerfd (ctrl_tick every resync_interval_ms). */
+int ctrl_loop_run(struct ctrl *c);
+/* One resync step: hello/push to the dataplane, then the exception interface. */
+void ctrl_tick(struct ctrl *c);
+/* Re-arm the timer when resync_interval_ms changed (after a reload). */
+void ctrl_loop_rearm(struct ctrl *c);
 
 /* dpconn.c: the dataplane client. Calls wait at most CTRL_DP_TIMEOUT_MS. */
 int ctrl_dp_connect(struct ctrl *c);
 void ctrl_dp_disconnect(struct ctrl *c);
-/* Send a request and receive the reply of type want (or DP_MSG_RESULT). */
+/* Send a request and receive the reply of type want (or DP_MSG_RESULT); the
+ * reply's size is checked (dp_msg_check_size). Any failure disconnects. */
 int ctrl_dp_call(struct ctrl *c, uint16_t type, uint64_t generation, const void *payload,
 		 size_t len, uint16_t want, struct dp_msg *reply);
 /* Say hello, push the configuration when the generations differ. */
 int ctrl_dp_sync(struct ctrl *c);
 
-/* punt.c: give the exception interface the appliance's addresses. */
+/* punt.c: give the exception interface the appliance's addresses, link up,
+ * ARP/ND off, default routes; idempotent, cheap when nothing changed. */
 void ctrl_punt_sync(struct ctrl *c);
 
 /* api.c */
 int ctrl_api_listen(struct ctrl *c);
 /* Handle one request on fd; a negative return closes it. */
 int ctrl_api_serve(struct ctrl *c, int fd);
-
-/* main.c */
-int ctrl_reload(struct ctrl *c, char *err, size_t errlen);
-void ctrl_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-uint64_t ctrl_fnv1a(const void *p, size_t len);
+/* Answer one request (JSON text of len bytes); returns malloc'd JSON text. */
+char *ctrl_api_request(struct ctrl *c, const char *req, size_t len);
 
 #endif /* RAMPART_CTRL_H */

@@ -284,6 +284,10 @@ int main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "rampart-dataplane: EAL arguments:");
+	for (int i = 1; i < eal_argc; i++)
+		fprintf(stderr, " %s", eal_argv[i]);
+	fprintf(stderr, "\n");
 	if (rte_eal_init(eal_argc, eal_argv) < 0) {
 		fprintf(stderr, "rampart-dataplane: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));

@@ -17,9 +17,21 @@
 
 struct ctx {
 	const char *path;
+	const char *dir; /* of path, where @include looks; NULL: the cwd */
 	char *err;
 	size_t errlen;
 };
+
+/* libconfig names an included file as @include wrote it: say where it is. */
+static void where(const struct ctx *x, const char *file, int line)
+{
+	if (!file)
+		file = x->path;
+	if (x->dir && file[0] != '/' && strcmp(file, x->path) != 0)
+		snprintf(x->err, x->errlen, "%s/%s:%d: ", x->dir, file, line);
+	else
+		snprintf(x->err, x->errlen, "%s:%d: ", file, line);
+}
 
 static int conf_error(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -31,8 +43,9 @@ static int conf_error(struct ctx *x, const config_setting_t *s, const char *fmt,
 	size_t n;
 	va_list ap;
 
-	n = (size_t)snprintf(x->err, x->errlen, "%s:%d: ", file ? file : x->path, line);
-	if (n < x->errlen) {
+	where(x, file, line);
+	n = strlen(x->err);
+	if (n + 1 < x->errlen) {
 		va_start(ap, fmt);
 		vsnprintf(x->err + n, x->errlen - n, fmt, ap);
 		va_end(ap);
@@ -93,12 +106,75 @@ static int get_uint(struct ctx *x, const config_setting_t *g, const char *name, 
 	return 0;
 }
 
+/* [a-z0-9_-]{1,max-1}: port and interface names end up in EAL devargs
+ * ("iface=NAME,...") and interface names, so nothing that could split them. */
+static bool name_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Parse an EAL lcore list ("0-3,5") into a bit set; false when malformed. */
+static bool lcores_parse(const char *s, uint64_t set[16])
+{
+	memset(set, 0, 16 * sizeof(uint64_t));
+	while (*s) {
+		unsigned long lo, hi;
+		char *end;
+
+		if (*s < '0' || *s > '9')
+			return false;
+		lo = hi = strtoul(s, &end, 10);
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return false;
+			hi = strtoul(end + 1, &end, 10);
+		}
+		if (lo > hi || hi >= 1024)
+			return false;
+		for (unsigned long l = lo; l <= hi; l++)
+			set[l / 64] |= 1ull << (l % 64);
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			return false;
+		s = end;
+	}
+	return true;
+}
+
+/* The setting name of group g, or g itself when absent: where an error
+ * about a defaulted value points. */
+static const config_setting_t *member_or(const config_setting_t *g, const char *name)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+
+	return s ? s : g;
+}
+
+static int check_socket_path(struct ctx *x, const config_setting_t *g, const char *path)
+{
+	/* dataplane and ctrl may start from different directories */
+	if (path[0] != '/')
+		return conf_error(x, member_or(g, "socket"), "socket \"%s\": expected an absolute path", path);
+	return 0;
+}
+
 static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
 {
 	static const char *const known[] = {"lcores", "main_lcore", "memory_mb", "hugepages",
 					    "file_prefix", "socket", "punt", "mbufs", "rx_desc",
 					    "tx_desc", "neigh_max", "icmp_rate_pps", NULL};
-	char huge[8] = "auto";
+	char huge[32] = "auto";
+	uint64_t lcores[16];
+	bool workers = false;
 	int rc;
 
 	if (!config_setting_is_group(g))
@@ -127,12 +203,30 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 	else
 		return conf_error(x, config_setting_get_member(g, "hugepages"),
 				  "hugepages: \"%s\" is not auto, on or off", huge);
-	if (!c->lcores[0])
-		return conf_error(x, config_setting_get_member(g, "lcores"),
-				  "lcores: must not be empty");
-	if (!c->dp_socket[0])
-		return conf_error(x, g, "socket: must not be empty");
-	return 0;
+	if (!lcores_parse(c->lcores, lcores) || !c->lcores[0])
+		return conf_error(x, member_or(g, "lcores"),
+				  "lcores \"%s\": expected a list such as \"0-1\" or \"0,2-3\"",
+				  c->lcores);
+	if (!(lcores[c->main_lcore / 64] & (1ull << (c->main_lcore % 64))))
+		return conf_error(x, member_or(g, "main_lcore"),
+				  "main_lcore %u is not in lcores \"%s\"", c->main_lcore,
+				  c->lcores);
+	lcores[c->main_lcore / 64] &= ~(1ull << (c->main_lcore % 64));
+	for (unsigned i = 0; i < 16; i++)
+		workers |= lcores[i] != 0;
+	if (!workers)
+		return conf_error(x, member_or(g, "lcores"),
+				  "lcores \"%s\" leaves no worker: list at least one lcore "
+				  "besides main_lcore %u",
+				  c->lcores, c->main_lcore);
+	if (!name_valid(c->file_prefix, sizeof(c->file_prefix)))
+		return conf_error(x, member_or(g, "file_prefix"),
+				  "file_prefix \"%s\": use 1-63 of a-z 0-9 _ -", c->file_prefix);
+	if (c->punt_iface[0] && !name_valid(c->punt_iface, sizeof(c->punt_iface)))
+		return conf_error(x, member_or(g, "punt"),
+				  "punt \"%s\": use 1-15 of a-z 0-9 _ -, or \"\" for none",
+				  c->punt_iface);
+	return check_socket_path(x, g, c->dp_socket);
 }
 
 static int parse_ctrl(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
@@ -146,22 +240,7 @@ static int parse_ctrl(struct ctx *x, const config_setting_t *g, struct ctrl_conf
 	    (rc = get_string(x, g, "socket", c->ctrl_socket, sizeof(c->ctrl_socket), false)) < 0 ||
 	    (rc = get_uint(x, g, "resync_interval_ms", &c->resync_interval_ms, 50, 600000)) < 0)
 		return rc;
-	if (!c->ctrl_socket[0])
-		return conf_error(x, g, "socket: must not be empty");
-	return 0;
-}
-
-static bool name_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= DP_PORT_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-'))
-			return false;
-	return true;
+	return check_socket_path(x, g, c->ctrl_socket);
 }
 
 static int parse_port_addr(struct ctx *x, const config_setting_t *s, struct ctrl_conf_port *p)
@@ -215,7 +294,7 @@ static int parse_ports(struct ctx *x, const config_setting_t *list, struct ctrl_
 		    (rc = get_string(x, g, "devargs", p->devargs, sizeof(p->devargs), true)) < 0 ||
 		    (rc = get_uint(x, g, "mtu", &p->mtu, 576, 9000)) < 0)
 			return rc;
-		if (!name_valid(p->name))
+		if (!name_valid(p->name, sizeof(p->name)))
 			return conf_error(x, config_setting_get_member(g, "name"),
 					  "port name \"%s\": use 1-15 of a-z 0-9 _ -", p->name);
 		if (!p->devargs[0])
@@ -244,20 +323,35 @@ static int parse_ports(struct ctx *x, const config_setting_t *list, struct ctrl_
 		}
 		c->n_ports++;
 	}
-	/* an address may be on one port only */
+	/* An address is on one port only, and a connected prefix too: the
+	 * dataplane derives one connected route per prefix, and a gateway must
+	 * say unambiguously which port it is on. */
 	for (unsigned i = 0; i < c->n_ports; i++)
 		for (unsigned a = 0; a < c->ports[i].n_addrs; a++)
-			for (unsigned j = 0; j < c->n_ports; j++)
-				for (unsigned b = 0; b < c->ports[j].n_addrs; b++) {
+			for (unsigned j = 0; j <= i; j++)
+				for (unsigned b = 0; b < (j == i ? a : c->ports[j].n_addrs); b++) {
 					const struct dp_addr *p1 = &c->ports[i].addrs[a],
 							     *p2 = &c->ports[j].addrs[b];
+					const config_setting_t *where = config_setting_get_elem(
+						config_setting_get_member(
+							config_setting_get_elem(list, i), "addresses"),
+						a);
+					char buf[64];
 
-					if ((i != j || a != b) && p1->family == p2->family &&
-					    memcmp(p1->addr, p2->addr, 16) == 0)
+					if (p1->family != p2->family)
+						continue;
+					dp_addr_format(p1, true, buf, sizeof(buf));
+					if (memcmp(p1->addr, p2->addr, 16) == 0)
+						return conf_error(x, where,
+								  "address \"%s\" is already on port %s",
+								  buf, c->ports[j].name);
+					if (p1->prefixlen == p2->prefixlen &&
+					    dp_addr_in_prefix(p1, p2))
 						return conf_error(
-							x, config_setting_get_elem(list, j),
-							"port %s: address already on port %s",
-							c->ports[j].name, c->ports[i].name);
+							x, where,
+							"address \"%s\": its prefix is already "
+							"connected on port %s",
+							buf, c->ports[j].name);
 				}
 	return 0;
 }
@@ -268,6 +362,28 @@ static int connected_port(const struct ctrl_conf *c, const struct dp_addr *a)
 	for (unsigned i = 0; i < c->n_ports; i++)
 		for (unsigned k = 0; k < c->ports[i].n_addrs; k++)
 			if (dp_addr_in_prefix(a, &c->ports[i].addrs[k]))
+				return (int)i;
+	return -1;
+}
+
+/* The port that has a as one of its own addresses, or -1. */
+static int own_address_port(const struct ctrl_conf *c, const struct dp_addr *a)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		for (unsigned k = 0; k < c->ports[i].n_addrs; k++)
+			if (c->ports[i].addrs[k].family == a->family &&
+			    memcmp(c->ports[i].addrs[k].addr, a->addr, 16) == 0)
+				return (int)i;
+	return -1;
+}
+
+/* The port with a connected prefix equal to prefix, or -1. */
+static int connected_prefix_port(const struct ctrl_conf *c, const struct dp_addr *prefix)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		for (unsigned k = 0; k < c->ports[i].n_addrs; k++)
+			if (c->ports[i].addrs[k].prefixlen == prefix->prefixlen &&
+			    dp_addr_in_prefix(prefix, &c->ports[i].addrs[k]))
 				return (int)i;
 	return -1;
 }
@@ -288,6 +404,7 @@ static int parse_routes(struct ctx *x, const config_setting_t *list, struct ctrl
 		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
 		struct dp_route *r = &c->routes[c->n_routes];
 		char dst[64] = "", via[64] = "", type[16] = "";
+		int p;
 
 		if (!config_setting_is_group(g))
 			return conf_error(x, g, "routes: each route is a group { dst = ...; }");
@@ -321,8 +438,6 @@ static int parse_routes(struct ctx *x, const config_setting_t *list, struct ctrl
 			return conf_error(x, config_setting_get_member(g, "port"),
 					  "route %s: no port \"%s\"", dst, r->port);
 		if (via[0]) {
-			int p;
-
 			if (dp_addr_parse(via, false, false, &r->via) < 0)
 				return conf_error(x, config_setting_get_member(g, "via"),
 						  "via \"%s\": expected an address", via);
@@ -330,6 +445,11 @@ static int parse_routes(struct ctx *x, const config_setting_t *list, struct ctrl
 				return conf_error(x, config_setting_get_member(g, "via"),
 						  "route %s: via %s is of the other address family",
 						  dst, via);
+			if ((p = own_address_port(c, &r->via)) >= 0)
+				return conf_error(x, config_setting_get_member(g, "via"),
+						  "route %s: via %s is an address of port %s, not "
+						  "a next hop",
+						  dst, via, c->ports[p].name);
 			p = connected_port(c, &r->via);
 			if (p < 0)
 				return conf_error(x, config_setting_get_member(g, "via"),
@@ -342,6 +462,15 @@ static int parse_routes(struct ctx *x, const config_setting_t *list, struct ctrl
 						  via, c->ports[p].name, r->port);
 			snprintf(r->port, sizeof(r->port), "%s", c->ports[p].name);
 		}
+		if (r->dst.prefixlen == (r->dst.family == 4 ? 32 : 128) &&
+		    (p = own_address_port(c, &r->dst)) >= 0)
+			return conf_error(x, config_setting_get_member(g, "dst"),
+					  "route %s: is an address of port %s", dst,
+					  c->ports[p].name);
+		if ((p = connected_prefix_port(c, &r->dst)) >= 0)
+			return conf_error(x, config_setting_get_member(g, "dst"),
+					  "route %s: is the connected prefix of port %s", dst,
+					  c->ports[p].name);
 		for (unsigned k = 0; k < c->n_routes; k++)
 			if (c->routes[k].dst.family == r->dst.family &&
 			    c->routes[k].dst.prefixlen == r->dst.prefixlen &&
@@ -385,6 +514,10 @@ static int parse_neighbors(struct ctx *x, const config_setting_t *list, struct c
 					  "mac \"%s\": expected a unicast MAC such as "
 					  "02:00:00:00:00:01",
 					  mac);
+		if ((p = own_address_port(c, &ne->ip)) >= 0)
+			return conf_error(x, config_setting_get_member(g, "ip"),
+					  "neighbor %s is an address of port %s", ip,
+					  c->ports[p].name);
 		p = ctrl_conf_port_index(c, ne->port);
 		if (p < 0)
 			return conf_error(x, config_setting_get_member(g, "port"),
@@ -393,6 +526,10 @@ static int parse_neighbors(struct ctx *x, const config_setting_t *list, struct c
 			return conf_error(x, config_setting_get_member(g, "ip"),
 					  "neighbor %s is on no connected prefix of port %s", ip,
 					  ne->port);
+		for (unsigned k = 0; k < c->n_neigh; k++)
+			if (c->neigh[k].ip.family == ne->ip.family &&
+			    memcmp(c->neigh[k].ip.addr, ne->ip.addr, 16) == 0)
+				return conf_error(x, g, "neighbor %s: defined twice", ip);
 		c->n_neigh++;
 	}
 	return 0;
@@ -418,13 +555,20 @@ int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t e
 {
 	static const char *const known[] = {"dataplane", "ctrl", "ports", "routes", "neighbors",
 					    NULL};
-	struct ctx x = {.path = path, .err = err, .errlen = errlen};
+	struct ctx x = {.path = path};
 	config_t cfg;
 	const config_setting_t *root, *s;
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_MAX], *slash, scratch[512];
 	FILE *f;
 	int rc = 0;
 
+	if (!err || errlen == 0) { /* the caller wants no message: build it anyway */
+		err = scratch;
+		errlen = sizeof(scratch);
+	}
+	err[0] = '\0';
+	x.err = err;
+	x.errlen = errlen;
 	memset(conf, 0, sizeof(*conf));
 	defaults(conf);
 	snprintf(conf->path, sizeof(conf->path), "%s", path);
@@ -439,13 +583,18 @@ int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t e
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash) {
-		*slash = '\0';
+		/* "/x.conf" includes from "/", not from "" */
+		slash[slash == dir] = '\0';
 		config_set_include_dir(&cfg, dir);
+		x.dir = dir;
 	}
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: %s",
-			 config_error_file(&cfg) ? config_error_file(&cfg) : path,
-			 config_error_line(&cfg), config_error_text(&cfg));
+		size_t n;
+
+		where(&x, config_error_file(&cfg), config_error_line(&cfg));
+		n = strlen(err);
+		if (n + 1 < errlen)
+			snprintf(err + n, errlen - n, "%s", config_error_text(&cfg));
 		rc = -EINVAL;
 		goto out;
 	}
@@ -458,12 +607,12 @@ int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t e
 	if ((s = config_setting_get_member(root, "ctrl")) && (rc = parse_ctrl(&x, s, conf)) < 0)
 		goto out;
 	s = config_setting_get_member(root, "ports");
-	if (!s || config_setting_length(s) == 0) {
+	if (s && (rc = parse_ports(&x, s, conf)) < 0)
+		goto out;
+	if (conf->n_ports == 0) {
 		rc = conf_error(&x, s ? s : root, "no ports: define at least one in ports = ( )");
 		goto out;
 	}
-	if ((rc = parse_ports(&x, s, conf)) < 0)
-		goto out;
 	if ((s = config_setting_get_member(root, "routes")) && (rc = parse_routes(&x, s, conf)) < 0)
 		goto out;
 	if ((s = config_setting_get_member(root, "neighbors")) &&

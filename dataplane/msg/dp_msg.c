@@ -304,51 +304,80 @@ static bool name_ok(const char *s, bool allow_empty)
 	return n < DP_PORT_NAME_MAX && (allow_empty || n > 0);
 }
 
-#define FAIL(...)                                               \
-	do {                                                    \
-		if (err)                                        \
-			snprintf(err, errlen, __VA_ARGS__);     \
-		return -EINVAL;                                 \
+#define FAIL(...)                                           \
+	do {                                                \
+		if (err && errlen)                          \
+			snprintf(err, errlen, __VA_ARGS__); \
+		return -EINVAL;                             \
 	} while (0)
+
+#define DP_ROUTE_F_ALL (DP_ROUTE_F_CONNECTED | DP_ROUTE_F_BLACKHOLE | DP_ROUTE_F_UNREACH)
+#define DP_ROUTE_F_DROP (DP_ROUTE_F_BLACKHOLE | DP_ROUTE_F_UNREACH)
+
+static int route_check(const struct dp_route *r, uint32_t i, char *err, size_t errlen)
+{
+	if (!addr_ok(&r->dst, false))
+		FAIL("netcfg: route %u: destination family %u or prefix length %u is invalid", i,
+		     r->dst.family, r->dst.prefixlen);
+	if (!addr_ok(&r->via, true))
+		FAIL("netcfg: route %u: gateway family %u or prefix length %u is invalid", i,
+		     r->via.family, r->via.prefixlen);
+	if (r->via.family && r->via.family != r->dst.family)
+		FAIL("netcfg: route %u: gateway family differs from destination", i);
+	if (!name_ok(r->port, true))
+		FAIL("netcfg: route %u: port name is not NUL-terminated", i);
+	if (r->flags & ~DP_ROUTE_F_ALL)
+		FAIL("netcfg: route %u: unknown flags 0x%x", i, r->flags);
+	if ((r->flags & DP_ROUTE_F_DROP) == DP_ROUTE_F_DROP)
+		FAIL("netcfg: route %u: both blackhole and unreachable", i);
+	if ((r->flags & DP_ROUTE_F_DROP) && r->via.family)
+		FAIL("netcfg: route %u: a blackhole or unreachable route has no gateway", i);
+	if (!(r->flags & DP_ROUTE_F_DROP) && !r->via.family && !r->port[0])
+		FAIL("netcfg: route %u has neither gateway nor port", i);
+	return 0;
+}
 
 int dp_netcfg_validate(const void *payload, size_t len, char *err, size_t errlen)
 {
 	const struct dp_netcfg_hdr *h = payload;
 	struct dp_netcfg_view v;
 	uint64_t need;
+	int rc;
 
-	if (len < sizeof(*h) || !payload)
+	if (!payload || len < sizeof(*h))
 		FAIL("netcfg: %zu bytes, shorter than its header", len);
-	if (h->n_addrs > DP_MAX_PORTS * DP_PORT_ADDRS_MAX || h->n_routes > DP_ROUTES_MAX ||
-	    h->n_neigh > DP_NEIGH_STATIC_MAX)
-		FAIL("netcfg: too many entries (%u addresses, %u routes, %u neighbours)",
-		     h->n_addrs, h->n_routes, h->n_neigh);
+	/* Counts are capped first, so the products below stay far from overflow
+	 * (at most 65536 * 64 bytes) even where size_t were 32 bits wide. */
+	if (h->n_addrs > DP_MAX_PORTS * DP_PORT_ADDRS_MAX)
+		FAIL("netcfg: %u addresses, more than %d", h->n_addrs,
+		     DP_MAX_PORTS * DP_PORT_ADDRS_MAX);
+	if (h->n_routes > DP_ROUTES_MAX)
+		FAIL("netcfg: %u routes, more than %d", h->n_routes, DP_ROUTES_MAX);
+	if (h->n_neigh > DP_NEIGH_STATIC_MAX)
+		FAIL("netcfg: %u neighbours, more than %d", h->n_neigh, DP_NEIGH_STATIC_MAX);
 	need = sizeof(*h) + (uint64_t)h->n_addrs * sizeof(struct dp_port_addr) +
 	       (uint64_t)h->n_routes * sizeof(struct dp_route) +
 	       (uint64_t)h->n_neigh * sizeof(struct dp_neigh);
 	if (need != len)
 		FAIL("netcfg: length %zu, counts say %llu", len, (unsigned long long)need);
 	dp_netcfg_view(payload, &v);
-	for (uint32_t i = 0; i < h->n_addrs; i++)
-		if (!addr_ok(&v.addrs[i].addr, false) || !name_ok(v.addrs[i].port, false))
-			FAIL("netcfg: address %u is invalid", i);
-	for (uint32_t i = 0; i < h->n_routes; i++) {
-		const struct dp_route *r = &v.routes[i];
-
-		if (!addr_ok(&r->dst, false) || !addr_ok(&r->via, true) ||
-		    !name_ok(r->port, true))
-			FAIL("netcfg: route %u is invalid", i);
-		if (r->via.family && r->via.family != r->dst.family)
-			FAIL("netcfg: route %u: gateway family differs from destination", i);
-		if (!r->via.family && !r->port[0] &&
-		    !(r->flags & (DP_ROUTE_F_BLACKHOLE | DP_ROUTE_F_UNREACH)))
-			FAIL("netcfg: route %u has neither gateway nor port", i);
-		if (r->flags & ~(DP_ROUTE_F_CONNECTED | DP_ROUTE_F_BLACKHOLE | DP_ROUTE_F_UNREACH))
-			FAIL("netcfg: route %u: unknown flags", i);
+	for (uint32_t i = 0; i < h->n_addrs; i++) {
+		if (!addr_ok(&v.addrs[i].addr, false))
+			FAIL("netcfg: address %u: family %u or prefix length %u is invalid", i,
+			     v.addrs[i].addr.family, v.addrs[i].addr.prefixlen);
+		if (!name_ok(v.addrs[i].port, false))
+			FAIL("netcfg: address %u: port name empty or not NUL-terminated", i);
 	}
-	for (uint32_t i = 0; i < h->n_neigh; i++)
-		if (!addr_ok(&v.neigh[i].ip, false) || !name_ok(v.neigh[i].port, false))
-			FAIL("netcfg: neighbour %u is invalid", i);
+	for (uint32_t i = 0; i < h->n_routes; i++)
+		if ((rc = route_check(&v.routes[i], i, err, errlen)) < 0)
+			return rc;
+	for (uint32_t i = 0; i < h->n_neigh; i++) {
+		if (!addr_ok(&v.neigh[i].ip, false))
+			FAIL("netcfg: neighbour %u: family %u or prefix length %u is invalid", i,
+			     v.neigh[i].ip.family, v.neigh[i].ip.prefixlen);
+		if (!name_ok(v.neigh[i].port, false))
+			FAIL("netcfg: neighbour %u: port name empty or not NUL-terminated", i);
+	}
 	return 0;
 }
 
@@ -388,12 +417,17 @@ int dp_addr_parse(const char *s, bool want_prefix, bool strict, struct dp_addr *
 		return -EINVAL;
 	}
 	if (slash) {
-		char *end;
+		const char *d = slash + 1;
 
-		if (!want_prefix || !slash[1] || slash[1] == '-' || slash[1] == '+')
+		/* digits only: strtoul would also take " 24", "+24" and "0x18" */
+		if (!want_prefix || !*d || strlen(d) > 3)
 			return -EINVAL;
-		plen = strtoul(slash + 1, &end, 10);
-		if (*end || plen > bits)
+		for (; *d; d++) {
+			if (*d < '0' || *d > '9')
+				return -EINVAL;
+			plen = plen * 10 + (unsigned long)(*d - '0');
+		}
+		if (plen > bits)
 			return -EINVAL;
 	} else {
 		plen = bits;
@@ -440,17 +474,31 @@ bool dp_addr_in_prefix(const struct dp_addr *a, const struct dp_addr *prefix)
 	return true;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int dp_mac_parse(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char tail;
+	uint8_t v[6];
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6)
-		return -EINVAL;
+	/* exactly xx:xx:xx:xx:xx:xx; sscanf("%2x") would take " 1", "+1" or "0x" */
 	if (strlen(s) != 17)
 		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		v[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(mac, v, sizeof(v));
 	return 0;
 }

@@ -15,17 +15,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char path[64];
-
-static void cleanup(void)
-{
-	unlink(path);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ctrl_conf c;
-	char err[512];
+	char path[64], err[512];
+	int rc;
 	void *p;
 	size_t len;
 	FILE *f;
@@ -35,16 +29,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * tests; here it is left out. */
 	if (memmem(data, size, "@include", 8))
 		return 0;
-	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/rampart-conf-fuzz-%d.conf", (int)getpid());
-		atexit(cleanup);
-	}
+	snprintf(path, sizeof(path), "/tmp/rampart-conf-fuzz-%d.conf", (int)getpid());
 	f = fopen(path, "w");
 	if (!f)
 		return 0;
 	fwrite(data, 1, size, f);
 	fclose(f);
-	if (ctrl_conf_load(path, &c, err, sizeof(err)) == 0) {
+	/* read whole by then: removed at once, so no run leaves one behind */
+	rc = ctrl_conf_load(path, &c, err, sizeof(err));
+	unlink(path);
+	if (rc == 0) {
 		if (ctrl_conf_netcfg(&c, &p, &len) == 0) {
 			if (dp_netcfg_validate(p, len, err, sizeof(err)) != 0) {
 				fprintf(stderr, "accepted config, refused netcfg: %s\n", err);

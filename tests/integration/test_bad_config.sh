@@ -26,7 +26,7 @@ ok "syntax error: $out"
 
 # a port that cannot start: the dataplane exits non-zero, naming it
 nodev="$TMP/nodev.conf"
-sed 's|iface=lan0|iface=nosuchif0|; s|punt = "rampart0"|punt = ""|; s|file_prefix = "rampart"|file_prefix = "rampart-nodev"|; s|/run/rampart/|'"$TMP"'/|' \
+sed 's|iface=lan0|iface=nosuchif0|; s|punt = "rampart0"|punt = ""|; s|file_prefix = "rampart"|file_prefix = "rampart-nodev"|; s|hugepages = "auto"|hugepages = "off"|; s|/run/rampart/|'"$TMP"'/|' \
 	"$good" >"$nodev"
 pline=$(grep -n "nosuchif0" "$nodev" | cut -d: -f1)
 pline=$(awk -v l="$pline" 'NR < l && /^[[:space:]]*\{/ { s = NR } END { print s }' "$nodev")

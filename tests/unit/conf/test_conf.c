@@ -132,3 +132,244 @@ Test(conf, missing_file_is_reported_with_errno)
 	cr_assert_eq(load("absent.conf"), -ENOENT);
 	cr_assert(strstr(err, "No such file"));
 }
+
+/* the error must be exactly FILES/file:line: cause, file being where it is */
+static void assert_error_in(const char *name, const char *file, int line, const char *cause)
+{
+	char want[512];
+
+	cr_assert_eq(load(name), -EINVAL, "%s loaded", name);
+	snprintf(want, sizeof(want), "%s/%s:%d: %s", CONF_FILES, file, line, cause);
+	cr_assert_str_eq(err, want);
+}
+
+Test(conf, a_minimal_file_takes_every_default)
+{
+	cr_assert_eq(load("good_minimal.conf"), 0, "%s", err);
+	cr_assert_str_eq(c.lcores, "0-1");
+	cr_assert_eq(c.main_lcore, 0);
+	cr_assert_eq(c.memory_mb, 512);
+	cr_assert_eq(c.hugepages, CTRL_CONF_HUGEPAGES_AUTO);
+	cr_assert_str_eq(c.file_prefix, "rampart");
+	cr_assert_str_eq(c.dp_socket, "/run/rampart/dataplane.sock");
+	cr_assert_str_eq(c.punt_iface, "rampart0");
+	cr_assert_eq(c.mbufs, 16383);
+	cr_assert_eq(c.rx_desc, 1024);
+	cr_assert_eq(c.tx_desc, 1024);
+	cr_assert_eq(c.neigh_max, 4096);
+	cr_assert_eq(c.icmp_rate_pps, 100);
+	cr_assert_str_eq(c.ctrl_socket, "/run/rampart/ctrl.sock");
+	cr_assert_eq(c.resync_interval_ms, 1000);
+	cr_assert_eq(c.n_ports, 1);
+	cr_assert_eq(c.ports[0].mtu, 1500);
+	cr_assert_eq(c.ports[0].n_addrs, 0);
+	cr_assert_eq(c.ports[0].line, 2);
+	cr_assert_eq(c.n_routes, 0);
+	cr_assert_eq(c.n_neigh, 0);
+	ctrl_conf_free(&c);
+}
+
+Test(conf, routes_by_port_default_and_unreachable_are_accepted)
+{
+	cr_assert_eq(load("good_device_route.conf"), 0, "%s", err);
+	cr_assert_eq(c.n_routes, 3);
+	cr_assert_str_eq(c.routes[0].port, "wan");
+	cr_assert_eq(c.routes[0].via.family, 0, "on the link: no gateway");
+	cr_assert_eq(c.routes[1].dst.prefixlen, 0);
+	cr_assert_str_eq(c.routes[1].port, "wan");
+	cr_assert_eq(c.routes[2].flags, DP_ROUTE_F_UNREACH);
+	cr_assert_str_empty(c.routes[2].port);
+	ctrl_conf_free(&c);
+}
+
+Test(conf, netcfg_payload_has_no_connected_routes_and_is_laid_out_in_order)
+{
+	struct dp_netcfg_view v;
+	size_t len;
+	void *p;
+
+	cr_assert_eq(load("good.conf"), 0, "%s", err);
+	cr_assert_eq(ctrl_conf_netcfg(&c, &p, &len), 0);
+	cr_assert_eq(len, sizeof(struct dp_netcfg_hdr) + 4 * sizeof(struct dp_port_addr) +
+				  3 * sizeof(struct dp_route) + sizeof(struct dp_neigh));
+	dp_netcfg_view(p, &v);
+	cr_assert_str_eq(v.addrs[0].port, "lan");
+	cr_assert_eq(v.addrs[1].addr.family, 6);
+	for (unsigned i = 0; i < v.hdr->n_routes; i++)
+		cr_assert_eq(v.routes[i].flags & DP_ROUTE_F_CONNECTED, 0);
+	cr_assert_eq(v.routes[1].flags, DP_ROUTE_F_BLACKHOLE);
+	cr_assert_str_eq(v.neigh[0].port, "wan");
+	cr_assert_eq(v.neigh[0].mac[5], 2);
+	free(p);
+	ctrl_conf_free(&c);
+}
+
+Test(conf, port_names_must_be_short_lowercase_identifiers)
+{
+	assert_error("bad_port_name.conf", 2, "port name \"LAN\": use 1-15 of a-z 0-9 _ -");
+	assert_error("bad_port_name_long.conf", 2, "name: longer than 15 characters");
+}
+
+Test(conf, empty_devargs_are_refused_on_their_line)
+{
+	assert_error("bad_devargs.conf", 3, "port lan: devargs must not be empty");
+}
+
+Test(conf, mtu_out_of_range_or_of_the_wrong_type_is_refused)
+{
+	assert_error("bad_mtu.conf", 3, "mtu: 100 is out of range 576..9000");
+	assert_error("bad_type.conf", 3, "mtu: expected an integer");
+}
+
+Test(conf, hugepages_is_auto_on_or_off)
+{
+	assert_error("bad_hugepages.conf", 2, "hugepages: \"maybe\" is not auto, on or off");
+}
+
+Test(conf, lcores_must_parse_hold_main_lcore_and_leave_a_worker)
+{
+	assert_error("bad_lcores.conf", 2, "lcores \"0-\": expected a list such as \"0-1\" or \"0,2-3\"");
+	assert_error("bad_main_lcore.conf", 3, "main_lcore 4 is not in lcores \"0-1\"");
+	assert_error("bad_no_worker.conf", 2,
+		     "lcores \"2\" leaves no worker: list at least one lcore besides main_lcore 2");
+}
+
+Test(conf, exception_interface_name_cannot_smuggle_devargs)
+{
+	assert_error("bad_punt.conf", 2,
+		     "punt \"tap0,iface=x\": use 1-15 of a-z 0-9 _ -, or \"\" for none");
+}
+
+Test(conf, sockets_need_absolute_paths)
+{
+	assert_error("bad_socket.conf", 2, "socket \"run/ctrl.sock\": expected an absolute path");
+}
+
+Test(conf, a_section_of_the_wrong_type_is_refused)
+{
+	assert_error("bad_group.conf", 1, "dataplane: expected a group { ... }");
+}
+
+Test(conf, broadcast_address_as_port_address_is_refused_on_its_own_line)
+{
+	assert_error("bad_broadcast.conf", 4,
+		     "address \"198.18.2.255/24\" is the network or broadcast address");
+}
+
+Test(conf, port_address_needs_a_prefix_length)
+{
+	assert_error("bad_addr_noprefix.conf", 3,
+		     "address \"198.18.1.1\": expected ADDRESS/PREFIXLEN");
+}
+
+Test(conf, one_prefix_cannot_be_connected_twice)
+{
+	assert_error("bad_same_prefix.conf", 4,
+		     "address \"198.18.1.2/24\": its prefix is already connected on port lan");
+}
+
+Test(conf, blackhole_route_with_a_gateway_is_refused)
+{
+	assert_error("bad_route_blackhole_via.conf", 4,
+		     "route 203.0.113.0/24: a blackhole route has no via or port");
+}
+
+Test(conf, duplicate_route_destination_is_refused)
+{
+	assert_error("bad_route_dup.conf", 4, "route 198.51.100.0/24: defined twice");
+}
+
+Test(conf, route_to_a_connected_prefix_is_refused)
+{
+	assert_error("bad_route_connected.conf", 3,
+		     "route 198.19.1.0/24: is the connected prefix of port wan");
+}
+
+Test(conf, route_port_must_be_the_port_of_its_gateway)
+{
+	assert_error("bad_route_port.conf", 7,
+		     "route 198.51.100.0/24: via 198.19.1.2 is on port wan, not lan");
+}
+
+Test(conf, route_gateway_must_be_of_the_destination_family)
+{
+	assert_error("bad_route_family.conf", 4,
+		     "route 198.51.100.0/24: via 2001:db8:2::2 is of the other address family");
+}
+
+Test(conf, route_to_an_unknown_port_is_refused)
+{
+	assert_error("bad_route_noport.conf", 4, "route 198.51.100.0/24: no port \"dmz\"");
+}
+
+Test(conf, route_type_is_blackhole_or_unreachable)
+{
+	assert_error("bad_route_type.conf", 4,
+		     "type \"prohibit\": expected blackhole or unreachable");
+}
+
+Test(conf, route_needs_a_gateway_a_port_or_a_type)
+{
+	assert_error("bad_route_nothing.conf", 3, "route 198.51.100.0/24: needs via, port or type");
+}
+
+Test(conf, neighbour_port_must_exist_and_hold_its_address)
+{
+	assert_error("bad_neigh_port.conf", 4, "neighbor 198.19.1.2: no port \"lan\"");
+	assert_error("bad_neigh_prefix.conf", 3,
+		     "neighbor 198.19.2.2 is on no connected prefix of port wan");
+}
+
+Test(conf, duplicate_neighbour_is_refused)
+{
+	assert_error("bad_neigh_dup.conf", 4, "neighbor 198.19.1.2: defined twice");
+}
+
+Test(conf, error_in_an_included_file_names_that_file_and_line)
+{
+	assert_error_in("bad_include.conf", "bad_included.inc", 3, "unknown setting \"adresses\"");
+}
+
+Test(conf, error_buffer_is_never_overrun)
+{
+	char small[12];
+
+	memset(small, 'x', sizeof(small));
+	cr_assert_eq(ctrl_conf_load(CONF_FILES "/bad_mtu.conf", &c, small, 8), -EINVAL);
+	cr_assert_eq(strlen(small), 7);
+	cr_assert_eq(small[8], 'x');
+}
+
+Test(conf, syntax_error_in_an_included_file_names_that_file_and_line)
+{
+	assert_error_in("bad_include_syntax.conf", "bad_syntax.inc", 3, "syntax error");
+}
+
+Test(conf, included_file_is_found_next_to_the_including_one_on_any_path)
+{
+	char want[512];
+
+	cr_assert_eq(ctrl_conf_load(CONF_FILES "/../files/bad_include.conf", &c, err, sizeof(err)),
+		     -EINVAL);
+	snprintf(want, sizeof(want), "%s/../files/bad_included.inc:3: unknown setting \"adresses\"",
+		 CONF_FILES);
+	cr_assert_str_eq(err, want);
+}
+
+Test(conf, missing_included_file_is_reported_on_the_include_line)
+{
+	assert_error("bad_include_missing.conf", 2, "cannot open include file");
+}
+
+Test(conf, own_addresses_are_neither_routes_nor_gateways_nor_neighbours)
+{
+	assert_error("bad_route_own.conf", 3, "route 2001:db8:2::1/128: is an address of port wan");
+	assert_error("bad_via_own.conf", 4,
+		     "route 198.51.100.0/24: via 198.19.1.1 is an address of port wan, not a next hop");
+	assert_error("bad_neigh_own.conf", 3, "neighbor 198.19.1.1 is an address of port wan");
+}
+
+Test(conf, ports_of_the_wrong_type_are_refused)
+{
+	assert_error("bad_ports_type.conf", 2, "ports: expected a list ( { ... }, ... )");
+}
