@@ -33,6 +33,7 @@ if [ "$only" != integration ]; then
 fi
 
 if [ -z "$only" ] && [ -n "${FUZZ_BUILD:-}" ] && [ -d "$FUZZ_BUILD/tests/fuzz" ]; then
+	FUZZ_BUILD=$(cd "$FUZZ_BUILD" && pwd)
 	echo "== fuzz targets (${FUZZ_SECONDS:-10} s each)"
 	for t in "$FUZZ_BUILD"/tests/fuzz/*_fuzz; do
 		name=$(basename "$t")
