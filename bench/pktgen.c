@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * pktgen.c - rampart-pktgen: options, port setup, and the two modes: one
- * bounded run at a given rate, or an RFC 2544 (§26.1) zero-loss throughput
- * search by bisection over trials. Prints a summary, and JSON on request.
+ * pktgen.c - rampart-pktgen's entry point: the manual (--help), the options
+ * after the EAL's, port and mempool setup, and the run itself: an optional
+ * warm-up, then one bounded run at a set rate or an RFC 2544 zero-loss
+ * search (pktgen_rfc2544.c), then the summary and the JSON file.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,50 +21,125 @@
 
 #include "bench/pktgen.h"
 
+#define BENCH_NB_MBUFS 16383
+#define BENCH_NB_DESC 1024
+
+static const char manual[] =
+	"NAME\n"
+	"    rampart-pktgen - DPDK traffic generator for benchmarking packet forwarders\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    rampart-pktgen [EAL-OPTIONS] -- --dst-mac MAC [OPTIONS]\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    Sends UDP over IPv4 (or IPv6) out of one DPDK port at a set rate, counts what\n"
+	"    comes back on another port (or the same one), and measures latency from a\n"
+	"    TSC timestamp carried in one packet in N. Or searches the RFC 2544 zero-loss\n"
+	"    throughput by bisection. One lcore does everything: transmit bursts paced\n"
+	"    by the TSC, receive polls between them. Every run is bounded in time.\n"
+	"\n"
+	"    EAL options come first, up to \"--\": the lcore (-l), memory (-m, --no-huge),\n"
+	"    --file-prefix, and the ports (-a PCI address, or --vdev for net_memif, net_tap,\n"
+	"    net_af_packet ...). Ports are numbered in the order the EAL found them.\n"
+	"\n"
+	"OPTIONS\n"
+	"  Ports and addresses\n"
+	"    --tx-port N         port to send on (default 0)\n"
+	"    --rx-port N         port to count on; may equal --tx-port (default 1, or 0\n"
+	"                        when there is a single port)\n"
+	"    --dst-mac MAC       destination MAC of every frame: the DUT's receiving port\n"
+	"                        (required; the generator answers and sends no ARP)\n"
+	"    --src-mac MAC       source MAC (default: the MAC of the transmit port)\n"
+	"    --dst-ip ADDR       destination address (default 198.19.1.2, or\n"
+	"                        2001:db8:2::2 with --ipv6)\n"
+	"    --ipv6              send IPv6 instead of IPv4\n"
+	"\n"
+	"  Traffic\n"
+	"    --size BYTES        frame size including CRC, 64..1518 (default 64)\n"
+	"    --imix              7:4:1 mix of 64, 570 and 1518 byte frames (avg 362 B)\n"
+	"    --flows N           flows, 1..%d (default 1): flow i has source address\n"
+	"                        198.18.0.0 + i + 1 (2001:db8:18:: + i + 1) and UDP source\n"
+	"                        port 1024 + i; packets take the flows in turn\n"
+	"\n"
+	"  Rate\n"
+	"    --rate PPS          offered rate in packets/s (default 0: as fast as the\n"
+	"                        port accepts)\n"
+	"    --rate-pct P        offered rate as P %% (0..100] of --line-rate-mbps, counting\n"
+	"                        20 bytes of preamble and gap per frame\n"
+	"    --line-rate-mbps M  line rate for --rate-pct (default 10000)\n"
+	"\n"
+	"  Length of a run\n"
+	"    --duration S        seconds of traffic (default 5; at most %d)\n"
+	"    --count N           stop after N packets (still at most --duration, or %d s\n"
+	"                        when --duration is not given)\n"
+	"    --warmup S          send at the same rate for S seconds first, uncounted\n"
+	"                        (default 0, at most 60): fills caches, ARP, flow tables\n"
+	"    --rx-timeout S      keep receiving S seconds after the last packet went out\n"
+	"                        (default 0.2, at most 10); later arrivals count as lost\n"
+	"\n"
+	"  Latency\n"
+	"    --latency-every N   timestamp one packet in N (default 1000; 0: none)\n"
+	"\n"
+	"  RFC 2544 throughput (section 26.1)\n"
+	"    --rfc2544           search the highest rate without loss instead of one run:\n"
+	"                        a flat-out trial sets the ceiling, then bisection between\n"
+	"                        --rate-min and the ceiling, one trial per step\n"
+	"    --trial S           seconds per trial (default 2, at most 60)\n"
+	"    --rate-min PPS      lowest rate to consider (default 10000)\n"
+	"    --loss-tolerance F  loss fraction still counted as zero (default 0)\n"
+	"    --resolution P      stop when the bounds are within P %% (default 2)\n"
+	"    --max-trials N      at most N trials after the ceiling (default 12, at most %d);\n"
+	"                        the last one tests --rate-min when nothing passed yet\n"
+	"\n"
+	"  Output and control\n"
+	"    --json FILE         also write the results as one JSON object to FILE\n"
+	"    --link-wait S       wait up to S seconds for both links (default 30)\n"
+	"    --ready-wait S      then send a probe every millisecond until one comes back,\n"
+	"                        up to S seconds (default 0: start at once); for a DUT\n"
+	"                        that takes a while to forward after its links are up\n"
+	"    --quiet             no summary, only the one-line trial reports\n"
+	"    -h, --help          this manual\n"
+	"\n"
+	"PACKETS\n"
+	"    Ethernet, IPv4 (DF set, TTL 64) or IPv6 (hop limit 64), UDP to port 9, with\n"
+	"    valid checksums. A stamped packet carries 16 bytes after the UDP header: the\n"
+	"    magic 0x52504c54 (\"RPLT\"), a 32-bit sequence number and the 64-bit TSC, in\n"
+	"    host order; its UDP checksum is recomputed. IPv6 frames are at least 82 bytes,\n"
+	"    the smallest that holds the stamp. Latency is the TSC difference at receipt,\n"
+	"    so the transmit and receive ports must be on this host; it includes the\n"
+	"    generator's own queueing (at full rate, mostly that).\n"
+	"\n"
+	"OUTPUT\n"
+	"    One line per trial (run, max, pass, loss), then a summary: packets sent and\n"
+	"    received, Mpps, Gbit/s of frames with CRC, lost = sent - received, latency\n"
+	"    percentiles p50/p99/p99.9 and max in microseconds (log2/linear histogram,\n"
+	"    within 1.6 %%). With --json, an object with the settings (size, imix, flows,\n"
+	"    ipv6), the headline figures at the top level (tx_pkts, rx_pkts, lost, loss,\n"
+	"    tx_mpps, rx_mpps, latency_us {p50, p99, p99_9, max, ...}), and \"run\", or for\n"
+	"    --rfc2544 \"zero_loss_mpps\", \"zero_loss\", \"max\" and \"trials\" [].\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    0 the run completed (whatever the loss); 1 setup failed, links stayed down,\n"
+	"    nothing came back within --ready-wait, the JSON file could not be written,\n"
+	"    or SIGINT/SIGTERM stopped the run; 2 usage error.\n"
+	"\n"
+	"EXAMPLES\n"
+	"    Two memif ports towards a DUT that is memif client on both sockets:\n"
+	"      rampart-pktgen -l 0 --no-huge -m 256 --no-pci \\\n"
+	"        --vdev net_memif0,role=server,socket=/run/b/a.sock \\\n"
+	"        --vdev net_memif1,role=server,socket=/run/b/b.sock \\\n"
+	"        -- --dst-mac 02:00:00:00:01:01 --rate 1000000 --duration 10\n"
+	"    Two NIC ports bound to vfio-pci, zero-loss search at 64 bytes, 1000 flows:\n"
+	"      rampart-pktgen -l 2 -a 0000:3b:00.0 -a 0000:3b:00.1 -- \\\n"
+	"        --dst-mac 02:00:00:00:01:01 --flows 1000 --rfc2544 --trial 10 --json r.json\n"
+	"\n"
+	"SEE ALSO\n"
+	"    docs/bench.md, bench/run.sh (make bench), dpdk-testpmd(1), RFC 2544.\n";
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: rampart-pktgen [EAL-OPTIONS] -- [OPTIONS]\n"
-		"\n"
-		"A DPDK traffic generator for benchmarking rampart (or anything that forwards):\n"
-		"sends UDP over IPv4 or IPv6 out of one port at a set rate, counts what comes\n"
-		"back on another (or the same) port, samples latency with TSC timestamps, and\n"
-		"can search the RFC 2544 zero-loss throughput. Every run is bounded in time.\n"
-		"Source addresses are 198.18.0.0/16 (2001:db8:18::/64 for IPv6), one per flow.\n"
-		"\n"
-		"Options:\n"
-		"  --tx-port N          port to send on (default 0)\n"
-		"  --rx-port N          port to receive on (default 1, or 0 with one port)\n"
-		"  --dst-mac MAC        destination MAC of the packets (required)\n"
-		"  --dst-ip ADDR        destination address (default 198.19.1.2, or\n"
-		"                       2001:db8:2::2 with --ipv6)\n"
-		"  --ipv6               send IPv6 instead of IPv4\n"
-		"  --rate PPS           offered rate in packets/s; 0 = as fast as possible (default)\n"
-		"  --rate-pct P         offered rate as P%% of --line-rate-mbps (default 10000)\n"
-		"  --size BYTES         frame size with CRC, 64..1518 (default 64)\n"
-		"  --imix               7:4:1 mix of 64, 570 and 1518 byte frames\n"
-		"  --flows N            number of flows, 1..%d (default 1)\n"
-		"  --duration S         seconds of traffic per run (default 5, at most 300)\n"
-		"  --count N            packets per run instead of a duration\n"
-		"  --warmup S           seconds of traffic before measuring (default 0)\n"
-		"  --rx-timeout S       wait for packets in flight after sending (default 0.2)\n"
-		"  --latency-every N    timestamp one packet in N (default 1000; 0 = off)\n"
-		"  --rfc2544            zero-loss throughput search instead of one run\n"
-		"  --trial S            seconds per search trial (default 2)\n"
-		"  --rate-min PPS       lowest rate to try (default 10000)\n"
-		"  --loss-tolerance F   loss fraction counted as zero (default 0)\n"
-		"  --resolution P       stop when the bounds are within P%% (default 2)\n"
-		"  --max-trials N       at most N trials (default 12)\n"
-		"  --link-wait S        wait for links to come up (default 30)\n"
-		"  --json FILE          also write the results as JSON\n"
-		"  -h, --help           this text\n"
-		"\n"
-		"Example, two memif ports towards a device under test:\n"
-		"  rampart-pktgen -l 0 --no-huge -m 256 --vdev net_memif0,role=server,socket=/run/a.sock\\\n"
-		"      --vdev net_memif1,role=server,socket=/run/b.sock -- --dst-mac 02:00:00:00:01:01\\\n"
-		"      --rate 1000000 --duration 5\n"
-		"Exit status: 0 done, 1 error, 2 usage.\n",
-		BENCH_MAX_FLOWS);
+	fprintf(f, manual, BENCH_MAX_FLOWS, BENCH_MAX_DURATION_S, BENCH_MAX_DURATION_S,
+		BENCH_MAX_TRIALS);
 }
 
 static void on_signal(int sig)
@@ -71,17 +148,220 @@ static void on_signal(int sig)
 	bench_quit = true;
 }
 
+static int parse_double(const char *opt, const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max) {
+		fprintf(stderr, "rampart-pktgen: --%s: \"%s\" is not a number in %g..%g\n", opt, s,
+			min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+		fprintf(stderr, "rampart-pktgen: --%s: \"%s\" is not an integer in %llu..%llu\n",
+			opt, s, (unsigned long long)min, (unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_mac(const char *opt, const char *s, struct rte_ether_addr *mac)
+{
+	if (rte_ether_unformat_addr(s, mac) < 0) {
+		fprintf(stderr, "rampart-pktgen: --%s: \"%s\" is not a MAC address\n", opt, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+enum {
+	O_TX = 256, O_RX, O_DMAC, O_SMAC, O_DIP, O_V6, O_RATE, O_PCT, O_LINE, O_SIZE, O_IMIX,
+	O_FLOWS, O_DUR, O_COUNT, O_WARM, O_RXTO, O_LAT, O_2544, O_TRIAL, O_RMIN, O_TOL, O_RES,
+	O_MAXT, O_LWAIT, O_RWAIT, O_JSON, O_QUIET,
+};
+
+static const struct option options[] = {
+	{"tx-port", 1, NULL, O_TX},	    {"rx-port", 1, NULL, O_RX},
+	{"dst-mac", 1, NULL, O_DMAC},	    {"src-mac", 1, NULL, O_SMAC},
+	{"dst-ip", 1, NULL, O_DIP},	    {"ipv6", 0, NULL, O_V6},
+	{"rate", 1, NULL, O_RATE},	    {"rate-pct", 1, NULL, O_PCT},
+	{"line-rate-mbps", 1, NULL, O_LINE}, {"size", 1, NULL, O_SIZE},
+	{"imix", 0, NULL, O_IMIX},	    {"flows", 1, NULL, O_FLOWS},
+	{"duration", 1, NULL, O_DUR},	    {"count", 1, NULL, O_COUNT},
+	{"warmup", 1, NULL, O_WARM},	    {"rx-timeout", 1, NULL, O_RXTO},
+	{"latency-every", 1, NULL, O_LAT},  {"rfc2544", 0, NULL, O_2544},
+	{"trial", 1, NULL, O_TRIAL},	    {"rate-min", 1, NULL, O_RMIN},
+	{"loss-tolerance", 1, NULL, O_TOL}, {"resolution", 1, NULL, O_RES},
+	{"max-trials", 1, NULL, O_MAXT},    {"link-wait", 1, NULL, O_LWAIT},
+	{"ready-wait", 1, NULL, O_RWAIT},
+	{"json", 1, NULL, O_JSON},	    {"quiet", 0, NULL, O_QUIET},
+	{"help", 0, NULL, 'h'},		    {NULL, 0, NULL, 0},
+};
+
+static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_set,
+		     bool *dur_set, bool *have_dmac, const char **dst_ip)
+{
+	const char *name = "?";
+	uint64_t u;
+	int rc = 0;
+
+	for (const struct option *o = options; o->name; o++)
+		if (o->val == opt)
+			name = o->name;
+
+	switch (opt) {
+	case O_TX:
+		rc = parse_uint(name, arg, 0, RTE_MAX_ETHPORTS - 1, &u);
+		cfg->tx_port = (uint16_t)u;
+		break;
+	case O_RX:
+		rc = parse_uint(name, arg, 0, RTE_MAX_ETHPORTS - 1, &u);
+		cfg->rx_port = (uint16_t)u;
+		*rx_set = true;
+		break;
+	case O_DMAC:
+		rc = parse_mac(name, arg, &cfg->dst_mac);
+		*have_dmac = true;
+		break;
+	case O_SMAC:
+		rc = parse_mac(name, arg, &cfg->src_mac);
+		cfg->have_src_mac = true;
+		break;
+	case O_DIP: *dst_ip = arg; break;
+	case O_V6: cfg->ipv6 = true; break;
+	case O_RATE: rc = parse_double(name, arg, 0, 1e9, &cfg->rate_pps); break;
+	case O_PCT: rc = parse_double(name, arg, 1e-6, 100, &cfg->rate_pct); break;
+	case O_LINE: rc = parse_double(name, arg, 1, 1e7, &cfg->line_rate_mbps); break;
+	case O_SIZE:
+		rc = parse_uint(name, arg, 64, 1518, &u);
+		cfg->size = (unsigned)u;
+		break;
+	case O_IMIX: cfg->imix = true; break;
+	case O_FLOWS:
+		rc = parse_uint(name, arg, 1, BENCH_MAX_FLOWS, &u);
+		cfg->flows = (unsigned)u;
+		break;
+	case O_DUR:
+		rc = parse_double(name, arg, 0.001, BENCH_MAX_DURATION_S, &cfg->duration_s);
+		*dur_set = true;
+		break;
+	case O_COUNT: rc = parse_uint(name, arg, 1, UINT64_MAX, &cfg->count); break;
+	case O_WARM: rc = parse_double(name, arg, 0, 60, &cfg->warmup_s); break;
+	case O_RXTO: rc = parse_double(name, arg, 0, 10, &cfg->rx_timeout_s); break;
+	case O_LAT:
+		rc = parse_uint(name, arg, 0, UINT32_MAX, &u);
+		cfg->latency_every = (unsigned)u;
+		break;
+	case O_2544: cfg->rfc2544 = true; break;
+	case O_TRIAL: rc = parse_double(name, arg, 0.01, 60, &cfg->trial_s); break;
+	case O_RMIN: rc = parse_double(name, arg, 1, 1e9, &cfg->rate_min_pps); break;
+	case O_TOL: rc = parse_double(name, arg, 0, 1, &cfg->loss_tolerance); break;
+	case O_RES: rc = parse_double(name, arg, 0.01, 50, &cfg->resolution_pct); break;
+	case O_MAXT:
+		rc = parse_uint(name, arg, 1, BENCH_MAX_TRIALS, &u);
+		cfg->max_trials = (unsigned)u;
+		break;
+	case O_LWAIT: rc = parse_double(name, arg, 0, 600, &cfg->link_wait_s); break;
+	case O_RWAIT: rc = parse_double(name, arg, 0, 600, &cfg->ready_wait_s); break;
+	case O_JSON: cfg->json_path = arg; break;
+	case O_QUIET: cfg->quiet = true; break;
+	default: rc = -EINVAL;
+	}
+	return rc;
+}
+
+static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
+{
+	const char *dst_ip = NULL;
+	bool have_dmac = false, rx_set = false, dur_set = false;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (parse_one(opt, optarg, cfg, &rx_set, &dur_set, &have_dmac, &dst_ip) < 0)
+			goto bad;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rampart-pktgen: unexpected argument \"%s\"\n", argv[optind]);
+		goto bad;
+	}
+	if (!have_dmac) {
+		fprintf(stderr, "rampart-pktgen: --dst-mac is required\n");
+		goto bad;
+	}
+	if (cfg->rate_pps > 0 && cfg->rate_pct > 0) {
+		fprintf(stderr, "rampart-pktgen: --rate and --rate-pct exclude each other\n");
+		goto bad;
+	}
+	if (cfg->imix && cfg->size != 64) {
+		fprintf(stderr, "rampart-pktgen: --imix and --size exclude each other\n");
+		goto bad;
+	}
+	if (cfg->count && !dur_set)
+		cfg->duration_s = BENCH_MAX_DURATION_S;
+	if (!rx_set && rte_eth_dev_count_avail() < 2)
+		cfg->rx_port = 0;
+	if (!dst_ip)
+		dst_ip = cfg->ipv6 ? "2001:db8:2::2" : "198.19.1.2";
+	if (inet_pton(cfg->ipv6 ? AF_INET6 : AF_INET, dst_ip, cfg->dst_ip) != 1) {
+		fprintf(stderr, "rampart-pktgen: --dst-ip: \"%s\" is not an %s address\n", dst_ip,
+			cfg->ipv6 ? "IPv6" : "IPv4");
+		goto bad;
+	}
+	inet_pton(cfg->ipv6 ? AF_INET6 : AF_INET, cfg->ipv6 ? "2001:db8:18::" : "198.18.0.0",
+		  cfg->src_base);
+	if (cfg->rate_pct > 0) {
+		double avg = bench_frame_avg(cfg);
+
+		cfg->rate_pps = cfg->rate_pct / 100 * cfg->line_rate_mbps * 1e6 / ((avg + 20) * 8);
+	}
+	return 0;
+bad:
+	fprintf(stderr, "Try 'rampart-pktgen --help'.\n");
+	return -EINVAL;
+}
+
 static int port_setup(uint16_t port, struct rte_mempool *pool)
 {
 	struct rte_eth_conf conf = {0};
+	uint16_t nb_rxd = BENCH_NB_DESC, nb_txd = BENCH_NB_DESC;
 	int rc;
 
-	if ((rc = rte_eth_dev_configure(port, 1, 1, &conf)) < 0 ||
-	    (rc = rte_eth_rx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL, pool)) <
-		    0 ||
-	    (rc = rte_eth_tx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL)) < 0 ||
-	    (rc = rte_eth_dev_start(port)) < 0)
+	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (rc < 0)
 		return rc;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_rx_queue_setup(port, 0, nb_rxd, rte_eth_dev_socket_id(port), NULL, pool);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_tx_queue_setup(port, 0, nb_txd, rte_eth_dev_socket_id(port), NULL);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_dev_start(port);
+	if (rc < 0)
+		return rc;
+	/* frames come back with the DUT's rewritten MACs, or a test MAC on a mirror */
 	rte_eth_promiscuous_enable(port);
 	return 0;
 }
@@ -94,169 +374,111 @@ static bool links_up(const struct bench_cfg *cfg)
 	       rte_eth_link_get_nowait(cfg->rx_port, &b) == 0 && b.link_status;
 }
 
-static void print_result(const char *what, const struct bench_result *r)
+static int wait_links(const struct bench_cfg *cfg)
 {
-	printf("%-8s offered %10.0f pps  tx %10lu  rx %10lu  loss %7.4f%%  tx %.3f Mpps  rx %.3f "
-	       "Mpps",
-	       what, r->rate_pps, (unsigned long)r->tx_pkts, (unsigned long)r->rx_pkts,
-	       r->loss * 100, r->tx_mpps, r->rx_mpps);
-	if (r->lat_samples)
-		printf("  latency p50 %.1f p99 %.1f p99.9 %.1f max %.1f us", r->lat_p50_us,
-		       r->lat_p99_us, r->lat_p999_us, r->lat_max_us);
-	printf("\n");
-	fflush(stdout);
-}
+	uint64_t deadline = rte_rdtsc() + (uint64_t)(cfg->link_wait_s * (double)rte_get_tsc_hz());
 
-static void json_result(FILE *f, const struct bench_result *r)
-{
-	fprintf(f,
-		"{\"rate_pps\": %.0f, \"tx_pkts\": %lu, \"rx_pkts\": %lu, \"tx_bytes\": %lu, "
-		"\"rx_bytes\": %lu, \"elapsed_s\": %.6f, \"tx_mpps\": %.6f, \"rx_mpps\": %.6f, "
-		"\"rx_gbps\": %.6f, \"loss\": %.8f, \"latency_samples\": %lu, "
-		"\"latency_us\": {\"min\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"p99_9\": %.3f, "
-		"\"max\": %.3f}}",
-		r->rate_pps, (unsigned long)r->tx_pkts, (unsigned long)r->rx_pkts,
-		(unsigned long)r->tx_bytes, (unsigned long)r->rx_bytes, r->elapsed_s, r->tx_mpps,
-		r->rx_mpps, r->rx_gbps, r->loss, (unsigned long)r->lat_samples, r->lat_min_us,
-		r->lat_p50_us, r->lat_p99_us, r->lat_p999_us, r->lat_max_us);
-}
-
-/* RFC 2544 §26.1: the highest rate with no loss, by bisection. */
-static int rfc2544(const struct bench_cfg *cfg, FILE *json)
-{
-	struct bench_result r, best = {0};
-	double lo = cfg->rate_min_pps, hi;
-	unsigned trials = 0;
-
-	/* the ceiling: what the generator gets out at full speed */
-	bench_trial(cfg, 0, cfg->trial_s, &r);
-	print_result("max", &r);
-	if (json) {
-		fprintf(json, "\"max\": ");
-		json_result(json, &r);
-		fprintf(json, ", \"trials\": [");
-	}
-	hi = r.tx_mpps * 1e6;
-	if (r.loss <= cfg->loss_tolerance) {
-		best = r;
-		lo = hi;
-	}
-	while (!bench_quit && trials < cfg->max_trials && hi > lo &&
-	       (hi - lo) / hi * 100 > cfg->resolution_pct) {
-		double mid = (lo + hi) / 2;
-
-		bench_trial(cfg, mid, cfg->trial_s, &r);
-		if (json)
-			fprintf(json, "%s", trials ? ", " : ""), json_result(json, &r);
-		trials++;
-		print_result(r.loss <= cfg->loss_tolerance ? "pass" : "loss", &r);
-		if (r.loss <= cfg->loss_tolerance) {
-			lo = mid;
-			best = r;
-		} else {
-			hi = mid;
-		}
-	}
-	printf("zero-loss throughput: %.3f Mpps (%.3f Gbit/s received) after %u trials\n",
-	       best.rx_mpps, best.rx_gbps, trials);
-	if (json) {
-		fprintf(json, "], \"zero_loss\": ");
-		json_result(json, &best);
-		fprintf(json, ", \"zero_loss_mpps\": %.6f", best.rx_mpps);
+	while (!links_up(cfg) && rte_rdtsc() < deadline && !bench_quit)
+		rte_delay_ms(20);
+	if (!links_up(cfg)) {
+		fprintf(stderr, "rampart-pktgen: links of ports %u and %u not up after %.0f s\n",
+			cfg->tx_port, cfg->rx_port, cfg->link_wait_s);
+		return -ENETDOWN;
 	}
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
+static int setup(struct bench_cfg *cfg)
 {
-	enum {
-		O_TX = 256, O_RX, O_DMAC, O_DIP, O_V6, O_RATE, O_PCT, O_LINE, O_SIZE, O_IMIX,
-		O_FLOWS, O_DUR, O_COUNT, O_WARM, O_RXTO, O_LAT, O_2544, O_TRIAL, O_RMIN, O_TOL,
-		O_RES, O_MAXT, O_LWAIT, O_JSON,
-	};
-	static const struct option opts[] = {
-		{"tx-port", 1, NULL, O_TX},	  {"rx-port", 1, NULL, O_RX},
-		{"dst-mac", 1, NULL, O_DMAC},	  {"dst-ip", 1, NULL, O_DIP},
-		{"ipv6", 0, NULL, O_V6},	  {"rate", 1, NULL, O_RATE},
-		{"rate-pct", 1, NULL, O_PCT},	  {"line-rate-mbps", 1, NULL, O_LINE},
-		{"size", 1, NULL, O_SIZE},	  {"imix", 0, NULL, O_IMIX},
-		{"flows", 1, NULL, O_FLOWS},	  {"duration", 1, NULL, O_DUR},
-		{"count", 1, NULL, O_COUNT},	  {"warmup", 1, NULL, O_WARM},
-		{"rx-timeout", 1, NULL, O_RXTO},  {"latency-every", 1, NULL, O_LAT},
-		{"rfc2544", 0, NULL, O_2544},	  {"trial", 1, NULL, O_TRIAL},
-		{"rate-min", 1, NULL, O_RMIN},	  {"loss-tolerance", 1, NULL, O_TOL},
-		{"resolution", 1, NULL, O_RES},	  {"max-trials", 1, NULL, O_MAXT},
-		{"link-wait", 1, NULL, O_LWAIT},  {"json", 1, NULL, O_JSON},
-		{"help", 0, NULL, 'h'},		  {NULL, 0, NULL, 0},
-	};
-	const char *dst_ip = NULL;
-	bool have_mac = false, rx_set = false;
-	int opt;
+	int rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case O_TX: cfg->tx_port = (uint16_t)atoi(optarg); break;
-		case O_RX: cfg->rx_port = (uint16_t)atoi(optarg); rx_set = true; break;
-		case O_DMAC:
-			if (rte_ether_unformat_addr(optarg, &cfg->dst_mac) < 0)
-				goto bad;
-			have_mac = true;
-			break;
-		case O_DIP: dst_ip = optarg; break;
-		case O_V6: cfg->ipv6 = true; break;
-		case O_RATE: cfg->rate_pps = atof(optarg); break;
-		case O_PCT: cfg->rate_pct = atof(optarg); break;
-		case O_LINE: cfg->line_rate_mbps = atof(optarg); break;
-		case O_SIZE: cfg->size = (unsigned)atoi(optarg); break;
-		case O_IMIX: cfg->imix = true; break;
-		case O_FLOWS: cfg->flows = (unsigned)atoi(optarg); break;
-		case O_DUR: cfg->duration_s = atof(optarg); break;
-		case O_COUNT: cfg->count = strtoull(optarg, NULL, 10); break;
-		case O_WARM: cfg->warmup_s = atof(optarg); break;
-		case O_RXTO: cfg->rx_timeout_s = atof(optarg); break;
-		case O_LAT: cfg->latency_every = (unsigned)atoi(optarg); break;
-		case O_2544: cfg->rfc2544 = true; break;
-		case O_TRIAL: cfg->trial_s = atof(optarg); break;
-		case O_RMIN: cfg->rate_min_pps = atof(optarg); break;
-		case O_TOL: cfg->loss_tolerance = atof(optarg); break;
-		case O_RES: cfg->resolution_pct = atof(optarg); break;
-		case O_MAXT: cfg->max_trials = (unsigned)atoi(optarg); break;
-		case O_LWAIT: cfg->link_wait_s = atof(optarg); break;
-		case O_JSON: cfg->json_path = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: goto bad;
+	if (!rte_eth_dev_is_valid_port(cfg->tx_port) || !rte_eth_dev_is_valid_port(cfg->rx_port)) {
+		fprintf(stderr, "rampart-pktgen: ports %u/%u: no such port (%u available)\n",
+			cfg->tx_port, cfg->rx_port, rte_eth_dev_count_avail());
+		return -ENODEV;
+	}
+	cfg->pool = rte_pktmbuf_pool_create("bench_pool", BENCH_NB_MBUFS, 256, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (!cfg->pool) {
+		fprintf(stderr, "rampart-pktgen: mbuf pool: %s\n", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	rc = port_setup(cfg->tx_port, cfg->pool);
+	if (rc == 0 && cfg->rx_port != cfg->tx_port)
+		rc = port_setup(cfg->rx_port, cfg->pool);
+	if (rc < 0) {
+		fprintf(stderr, "rampart-pktgen: port setup: %s\n", rte_strerror(-rc));
+		return rc;
+	}
+	if (!cfg->have_src_mac)
+		rte_eth_macaddr_get(cfg->tx_port, &cfg->src_mac);
+	rc = bench_templates_build(cfg);
+	if (rc < 0) {
+		fprintf(stderr, "rampart-pktgen: packet templates: %s\n", strerror(-rc));
+		return rc;
+	}
+	rc = wait_links(cfg);
+	if (rc == 0 && cfg->ready_wait_s > 0) {
+		rc = bench_wait_ready(cfg, cfg->ready_wait_s);
+		if (rc == -ETIMEDOUT)
+			fprintf(stderr, "rampart-pktgen: nothing came back on port %u within %.0f s\n",
+				cfg->rx_port, cfg->ready_wait_s);
+	}
+	return rc;
+}
+
+static void teardown(void)
+{
+	uint16_t p;
+
+	RTE_ETH_FOREACH_DEV(p) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
+	bench_templates_free();
+	rte_eal_cleanup();
+}
+
+static int run(const struct bench_cfg *cfg)
+{
+	static struct bench_result trials[BENCH_MAX_TRIALS];
+	struct bench_result r, max = {0};
+	unsigned n_trials = 0;
+	int rc;
+
+	if (cfg->warmup_s > 0) {
+		rc = bench_trial(cfg, cfg->rate_pps, cfg->warmup_s, &r);
+		if (!cfg->quiet)
+			bench_print_trial("warmup", &r);
+		if (rc < 0)
+			return rc;
+	}
+	if (cfg->rfc2544) {
+		rc = bench_rfc2544(cfg, &max, trials, &n_trials, &r);
+	} else {
+		rc = bench_trial(cfg, cfg->rate_pps, cfg->duration_s, &r);
+		bench_print_trial("run", &r);
+	}
+	if (!cfg->quiet)
+		bench_print_summary(cfg, &r);
+	if (rc < 0)
+		return rc;
+	if (cfg->json_path) {
+		rc = bench_json_write(cfg, &r, &max, trials, n_trials);
+		if (rc < 0) {
+			fprintf(stderr, "rampart-pktgen: %s: %s\n", cfg->json_path, strerror(-rc));
+			return rc;
 		}
 	}
-	if (!have_mac) {
-		fprintf(stderr, "rampart-pktgen: --dst-mac is required\n");
-		goto bad;
-	}
-	if (!rx_set && rte_eth_dev_count_avail() < 2)
-		cfg->rx_port = 0;
-	if (cfg->size < 64 || cfg->size > 1518 || cfg->flows < 1 || cfg->flows > BENCH_MAX_FLOWS ||
-	    cfg->duration_s <= 0 || cfg->duration_s > 300 || cfg->trial_s <= 0 ||
-	    cfg->trial_s > 60 || cfg->rate_pps < 0 || cfg->warmup_s < 0 || cfg->warmup_s > 60 ||
-	    cfg->rx_timeout_s < 0 || cfg->rx_timeout_s > 10) {
-		fprintf(stderr, "rampart-pktgen: a value is out of range (see --help)\n");
-		goto bad;
-	}
-	if (inet_pton(cfg->ipv6 ? AF_INET6 : AF_INET,
-		      dst_ip ? dst_ip : (cfg->ipv6 ? "2001:db8:2::2" : "198.19.1.2"),
-		      cfg->dst_ip) != 1) {
-		fprintf(stderr, "rampart-pktgen: --dst-ip: not an address of the family\n");
-		goto bad;
-	}
-	inet_pton(cfg->ipv6 ? AF_INET6 : AF_INET, cfg->ipv6 ? "2001:db8:18::" : "198.18.0.0",
-		  cfg->src_base);
-	if (cfg->rate_pct > 0) {
-		double avg = cfg->imix ? (7 * 64 + 4 * 570 + 1518) / 12.0 : cfg->size;
-
-		cfg->rate_pps = cfg->rate_pct / 100 * cfg->line_rate_mbps * 1e6 / ((avg + 20) * 8);
-	}
 	return 0;
-bad:
-	usage(stderr);
-	return -EINVAL;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -266,71 +488,30 @@ int main(int argc, char **argv)
 		.rx_timeout_s = 0.2, .latency_every = 1000, .trial_s = 2, .rate_min_pps = 10000,
 		.resolution_pct = 2, .max_trials = 12, .link_wait_s = 30,
 	};
-	struct bench_result r;
-	FILE *json = NULL;
-	uint64_t deadline;
-	int n;
+	int n, rc;
 
+	/* the manual without starting the EAL, wherever -h/--help is */
+	if (wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
-		fprintf(stderr, "rampart-pktgen: EAL initialisation failed\n");
+		fprintf(stderr, "rampart-pktgen: EAL: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	if (parse_args(argc - n, argv + n, &cfg) < 0)
+	/* the EAL leaves the program name in argv[n], in front of our options */
+	if (parse_args(argc - n, argv + n, &cfg) < 0) {
+		rte_eal_cleanup();
 		return 2;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (!rte_eth_dev_is_valid_port(cfg.tx_port) || !rte_eth_dev_is_valid_port(cfg.rx_port)) {
-		fprintf(stderr, "rampart-pktgen: ports %u/%u: no such port (%u available)\n",
-			cfg.tx_port, cfg.rx_port, rte_eth_dev_count_avail());
-		return 1;
-	}
-	cfg.pool = rte_pktmbuf_pool_create("bench_pool", 16383, 256, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (!cfg.pool || port_setup(cfg.tx_port, cfg.pool) < 0 ||
-	    (cfg.rx_port != cfg.tx_port && port_setup(cfg.rx_port, cfg.pool) < 0)) {
-		fprintf(stderr, "rampart-pktgen: cannot set up the ports\n");
-		return 1;
-	}
-	if (bench_templates_build(&cfg) < 0)
-		return 1;
-	deadline = rte_rdtsc() + (uint64_t)(cfg.link_wait_s * (double)rte_get_tsc_hz());
-	while (!links_up(&cfg) && rte_rdtsc() < deadline && !bench_quit)
-		rte_delay_ms(50);
-	if (!links_up(&cfg)) {
-		fprintf(stderr, "rampart-pktgen: links did not come up in %.0f s\n", cfg.link_wait_s);
-		return 1;
-	}
-	if (cfg.json_path) {
-		json = fopen(cfg.json_path, "w");
-		if (!json) {
-			perror(cfg.json_path);
-			return 1;
-		}
-		fprintf(json, "{\"size\": %u, \"imix\": %s, \"flows\": %u, \"ipv6\": %s, ", cfg.size,
-			cfg.imix ? "true" : "false", cfg.flows, cfg.ipv6 ? "true" : "false");
-	}
-	if (cfg.warmup_s > 0)
-		bench_trial(&cfg, cfg.rate_pps, cfg.warmup_s, &r);
-	if (cfg.rfc2544) {
-		rfc2544(&cfg, json);
-	} else {
-		bench_trial(&cfg, cfg.rate_pps, cfg.duration_s, &r);
-		print_result("run", &r);
-		if (json) {
-			fprintf(json, "\"run\": ");
-			json_result(json, &r);
-		}
-	}
-	if (json) {
-		fprintf(json, "}\n");
-		fclose(json);
-	}
-	for (uint16_t p = 0; p < 2; p++)
-		if (rte_eth_dev_is_valid_port(p)) {
-			rte_eth_dev_stop(p);
-			rte_eth_dev_close(p);
-		}
-	rte_eal_cleanup();
-	return 0;
+	rc = setup(&cfg);
+	if (rc == 0)
+		rc = run(&cfg);
+	if (rc == -EINTR)
+		fprintf(stderr, "rampart-pktgen: stopped by a signal\n");
+	teardown();
+	return rc < 0 ? 1 : 0;
 }

@@ -1,59 +1,103 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pktgen.h - rampart-pktgen, the benchmark traffic generator: its settings,
- * and the result of one trial (a bounded run at one rate).
+ * the latency histogram, and the result of one trial (a bounded run at one
+ * rate). pktgen.c reads the options and drives the run, pktgen_traffic.c
+ * builds, sends and counts the packets, pktgen_stats.c turns samples into
+ * percentiles and prints them, pktgen_rfc2544.c searches the zero-loss rate.
  */
 #ifndef RAMPART_BENCH_PKTGEN_H
 #define RAMPART_BENCH_PKTGEN_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
 #define BENCH_BURST 32
-#define BENCH_MAX_FLOWS 65534
+#define BENCH_MAX_FLOWS 65534   /* source addresses 198.18.0.1 .. 198.18.255.254 */
+#define BENCH_MAX_DURATION_S 300 /* hard cap on any run */
+#define BENCH_MAX_TRIALS 64
 #define BENCH_LAT_MAGIC 0x52504c54u /* "RPLT" */
-#define BENCH_LAT_BUCKET_NS 100
-#define BENCH_LAT_BUCKETS 100000 /* 100 ns .. 10 ms; beyond goes in the last */
+
+/*
+ * Latency histogram, log2/linear (the HdrHistogram layout): values below
+ * 2^(BENCH_HIST_SUB_BITS + 1) ns have a bucket each; above, every power of two
+ * is cut into 2^BENCH_HIST_SUB_BITS equal buckets, so a bucket is never wider
+ * than 1/64 (1.6 %) of its value, from 1 ns up to 2^40 ns (18 minutes).
+ */
+#define BENCH_HIST_SUB_BITS 6
+#define BENCH_HIST_SUB (1u << BENCH_HIST_SUB_BITS)
+#define BENCH_HIST_MAX_LOG2 40
+#define BENCH_HIST_BUCKETS \
+	(2 * BENCH_HIST_SUB + (BENCH_HIST_MAX_LOG2 - BENCH_HIST_SUB_BITS - 1) * BENCH_HIST_SUB)
+
+struct bench_hist {
+	uint64_t n, min_ns, max_ns, sum_ns;
+	uint64_t bucket[BENCH_HIST_BUCKETS];
+};
 
 struct bench_cfg {
 	uint16_t tx_port, rx_port;
-	double rate_pps;   /* 0: as fast as the port takes them */
-	double rate_pct;   /* of line_rate_mbps, when set */
+	double rate_pps;       /* 0: as fast as the port takes them */
+	double rate_pct;       /* of line_rate_mbps, when set */
 	double line_rate_mbps;
-	unsigned size;     /* frame size with CRC, 64..1518 */
+	unsigned size;         /* frame size with CRC, 64..1518 */
 	bool imix;
 	unsigned flows;
 	bool ipv6;
 	uint8_t dst_ip[16], src_base[16];
-	struct rte_ether_addr dst_mac;
+	struct rte_ether_addr src_mac, dst_mac;
+	bool have_src_mac;
 	double duration_s, warmup_s, rx_timeout_s;
-	uint64_t count;        /* packets per trial; 0: by duration */
+	uint64_t count;         /* packets per run; 0: by duration */
 	unsigned latency_every; /* timestamp one packet in N; 0: none */
 	bool rfc2544;
 	double trial_s, rate_min_pps, loss_tolerance, resolution_pct;
 	unsigned max_trials;
-	double link_wait_s;
+	double link_wait_s, ready_wait_s;
 	const char *json_path;
+	bool quiet;
 	struct rte_mempool *pool;
 };
 
 struct bench_result {
-	double rate_pps; /* offered */
-	uint64_t tx_pkts, rx_pkts, tx_bytes, rx_bytes;
+	double rate_pps; /* offered; 0: as fast as possible */
+	uint64_t tx_pkts, rx_pkts, tx_bytes, rx_bytes, tx_refused;
+	int64_t lost;    /* tx - rx; negative when the DUT duplicated */
 	double elapsed_s;
-	double tx_mpps, rx_mpps, rx_gbps;
-	double loss; /* fraction of tx not received */
-	uint64_t lat_samples;
-	double lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us, lat_min_us;
+	double tx_mpps, rx_mpps, tx_gbps, rx_gbps;
+	double loss;     /* fraction of tx not received */
+	uint64_t lat_stamped, lat_samples, lat_reordered;
+	double lat_min_us, lat_mean_us, lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us;
+	bool pass;       /* rfc2544: loss within the tolerance */
 };
 
 /* pktgen_traffic.c */
+double bench_frame_avg(const struct bench_cfg *cfg);
 int bench_templates_build(const struct bench_cfg *cfg);
+void bench_templates_free(void);
+int bench_wait_ready(const struct bench_cfg *cfg, double timeout_s);
 int bench_trial(const struct bench_cfg *cfg, double rate_pps, double duration_s,
 		struct bench_result *res);
+
+/* pktgen_stats.c */
+void bench_hist_reset(struct bench_hist *h);
+void bench_hist_add(struct bench_hist *h, uint64_t ns);
+uint64_t bench_hist_percentile(const struct bench_hist *h, double p);
+void bench_result_latency(struct bench_result *r, const struct bench_hist *h);
+void bench_print_trial(const char *what, const struct bench_result *r);
+void bench_print_summary(const struct bench_cfg *cfg, const struct bench_result *r);
+void bench_json_result(FILE *f, const struct bench_result *r);
+int bench_json_write(const struct bench_cfg *cfg, const struct bench_result *headline,
+		     const struct bench_result *max, const struct bench_result *trials,
+		     unsigned n_trials);
+
+/* pktgen_rfc2544.c */
+int bench_rfc2544(const struct bench_cfg *cfg, struct bench_result *max,
+		  struct bench_result *trials, unsigned *n_trials, struct bench_result *best);
 
 extern volatile bool bench_quit;
 

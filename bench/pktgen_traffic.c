@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * pktgen_traffic.c - what rampart-pktgen sends and counts: UDP packet
- * templates per flow and size, one trial paced by the TSC on a single lcore
- * (transmit bursts when due, receive between them), and latency from TSC
- * timestamps carried in the payload of one packet in N.
+ * pktgen_traffic.c - what rampart-pktgen sends and counts. Packets are built
+ * once as templates (one per flow and frame size, checksums included) and
+ * copied into mbufs from the pool per burst. One trial runs on one lcore:
+ * transmit when the TSC says packets are due, receive between bursts, then
+ * keep receiving for the rx timeout. One packet in N carries magic, sequence
+ * number and TSC in its UDP payload; the receive side turns those into
+ * latency samples.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 #include <rte_udp.h>
 
 #include "bench/pktgen.h"
@@ -25,37 +28,58 @@ static const unsigned imix_pattern[12] = {64, 570, 64, 1518, 64, 570, 64, 570, 6
 
 struct tmpl {
 	uint16_t len; /* without CRC */
-	uint8_t data[1518];
+	uint8_t data[RTE_ETHER_MAX_LEN];
 };
 
-static struct tmpl *templates; /* [flow * n_sizes + size index] */
-static unsigned n_sizes;
-
-struct lat_payload {
+struct lat_stamp {
 	uint32_t magic;
 	uint32_t seq;
 	uint64_t tsc;
 } __attribute__((packed));
 
+static struct tmpl *templates; /* [flow * n_sizes + size index] */
+static unsigned n_sizes;
+static struct bench_hist hist; /* one trial at a time, on one lcore */
+
+#define L4_OFF_V4 (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr))
+#define L4_OFF_V6 (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr))
+/* The smallest IPv6 frame that holds the stamp: 82 bytes with CRC. */
+#define MIN_LEN_V6 (L4_OFF_V6 + sizeof(struct rte_udp_hdr) + sizeof(struct lat_stamp))
+
+static unsigned l4_off(const struct bench_cfg *cfg)
+{
+	return cfg->ipv6 ? L4_OFF_V6 : L4_OFF_V4;
+}
+
+static void udp_cksum(const struct bench_cfg *cfg, uint8_t *frame)
+{
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(frame + l4_off(cfg));
+
+	udp->dgram_cksum = 0;
+	if (cfg->ipv6)
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(
+			(const struct rte_ipv6_hdr *)(frame + RTE_ETHER_HDR_LEN), udp);
+	else
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(
+			(const struct rte_ipv4_hdr *)(frame + RTE_ETHER_HDR_LEN), udp);
+}
+
 static void build_one(const struct bench_cfg *cfg, unsigned flow, unsigned size, struct tmpl *t)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)t->data;
-	struct rte_ether_addr src;
 	struct rte_udp_hdr *udp;
-	unsigned l3 = size - RTE_ETHER_CRC_LEN - sizeof(*eth);
+	unsigned l3;
 
 	memset(t, 0, sizeof(*t));
 	t->len = (uint16_t)(size - RTE_ETHER_CRC_LEN);
-	rte_eth_macaddr_get(cfg->tx_port, &src);
+	if (cfg->ipv6 && t->len < MIN_LEN_V6)
+		t->len = MIN_LEN_V6;
+	l3 = t->len - RTE_ETHER_HDR_LEN;
 	eth->dst_addr = cfg->dst_mac;
-	eth->src_addr = src;
+	eth->src_addr = cfg->src_mac;
 	if (cfg->ipv6) {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
 
-		if (t->len < 14 + 40 + 8 + 16) { /* room for the latency stamp */
-			t->len = 14 + 40 + 8 + 16;
-			l3 = t->len - sizeof(*eth);
-		}
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
 		ip->vtc_flow = rte_cpu_to_be_32(0x60000000);
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(l3 - sizeof(*ip)));
@@ -70,8 +94,9 @@ static void build_one(const struct bench_cfg *cfg, unsigned flow, unsigned size,
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ip->version_ihl = 0x45;
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
 		ip->total_length = rte_cpu_to_be_16((uint16_t)l3);
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 		ip->time_to_live = 64;
 		ip->next_proto_id = IPPROTO_UDP;
 		memcpy(&ip->src_addr, cfg->src_base, 4);
@@ -81,15 +106,28 @@ static void build_one(const struct bench_cfg *cfg, unsigned flow, unsigned size,
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		udp = (struct rte_udp_hdr *)(ip + 1);
 	}
-	udp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + flow % 60000));
+	/* one source port per flow too, so RSS and flow tables see distinct 5-tuples */
+	udp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + flow));
 	udp->dst_port = rte_cpu_to_be_16(9); /* discard */
-	udp->dgram_len = rte_cpu_to_be_16(
-		(uint16_t)(t->len - ((uint8_t *)udp - t->data)));
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(t->len - l4_off(cfg)));
+	udp_cksum(cfg, t->data);
+}
+
+/* Average frame size with CRC, as sent: IPv6 frames grow to hold the stamp. */
+double bench_frame_avg(const struct bench_cfg *cfg)
+{
+	unsigned min = cfg->ipv6 ? MIN_LEN_V6 + RTE_ETHER_CRC_LEN : 0, sum = 0;
+
+	if (!cfg->imix)
+		return RTE_MAX(cfg->size, min);
+	for (unsigned i = 0; i < RTE_DIM(imix_pattern); i++)
+		sum += RTE_MAX(imix_pattern[i], min);
+	return (double)sum / RTE_DIM(imix_pattern);
 }
 
 int bench_templates_build(const struct bench_cfg *cfg)
 {
-	n_sizes = cfg->imix ? 12 : 1;
+	n_sizes = cfg->imix ? RTE_DIM(imix_pattern) : 1;
 	templates = calloc((size_t)cfg->flows * n_sizes, sizeof(*templates));
 	if (!templates)
 		return -ENOMEM;
@@ -100,19 +138,23 @@ int bench_templates_build(const struct bench_cfg *cfg)
 	return 0;
 }
 
-static unsigned lat_offset(const struct bench_cfg *cfg)
+void bench_templates_free(void)
 {
-	return cfg->ipv6 ? 14 + 40 + 8 : 14 + 20 + 8;
+	free(templates);
+	templates = NULL;
 }
 
-struct trial_state {
-	uint64_t rx_pkts, rx_bytes, lat_n, lat_max, lat_min;
-	uint32_t *hist;
+struct rx_state {
+	uint64_t start_tsc, stamped_sent;
+	double ns_per_cycle;
+	uint64_t rx_pkts, rx_bytes, max_seq, reordered;
+	bool any_seq;
 };
 
-static void rx_poll(const struct bench_cfg *cfg, struct trial_state *st, uint64_t ns_per_tick_q)
+static void rx_poll(const struct bench_cfg *cfg, struct rx_state *st)
 {
 	struct rte_mbuf *m[BENCH_BURST];
+	unsigned off = l4_off(cfg) + sizeof(struct rte_udp_hdr);
 	uint16_t n = rte_eth_rx_burst(cfg->rx_port, 0, m, BENCH_BURST);
 	uint64_t now;
 
@@ -120,139 +162,183 @@ static void rx_poll(const struct bench_cfg *cfg, struct trial_state *st, uint64_
 		return;
 	now = rte_rdtsc();
 	for (uint16_t i = 0; i < n; i++) {
-		const struct lat_payload *lp;
+		const struct lat_stamp *ls;
 
 		st->rx_pkts++;
 		st->rx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
-		if (cfg->latency_every && m[i]->data_len >= lat_offset(cfg) + sizeof(*lp)) {
-			lp = rte_pktmbuf_mtod_offset(m[i], const struct lat_payload *,
-						     lat_offset(cfg));
-			if (lp->magic == BENCH_LAT_MAGIC && now > lp->tsc) {
-				/* cycles -> ns with a 2^20 fixed-point factor */
-				uint64_t ns = ((now - lp->tsc) * ns_per_tick_q) >> 20;
-				uint64_t b = ns / BENCH_LAT_BUCKET_NS;
-
-				st->hist[b < BENCH_LAT_BUCKETS ? b : BENCH_LAT_BUCKETS - 1]++;
-				st->lat_n++;
-				if (ns > st->lat_max)
-					st->lat_max = ns;
-				if (ns < st->lat_min)
-					st->lat_min = ns;
-			}
-		}
+		if (!cfg->latency_every || m[i]->data_len < off + sizeof(*ls))
+			continue;
+		ls = rte_pktmbuf_mtod_offset(m[i], const struct lat_stamp *, off);
+		/* stamps from before this trial (late stragglers) are not samples */
+		if (ls->magic != BENCH_LAT_MAGIC || ls->tsc < st->start_tsc || ls->tsc > now ||
+		    ls->seq >= st->stamped_sent)
+			continue;
+		bench_hist_add(&hist, (uint64_t)((double)(now - ls->tsc) * st->ns_per_cycle));
+		if (st->any_seq && ls->seq < st->max_seq)
+			st->reordered++;
+		if (!st->any_seq || ls->seq > st->max_seq)
+			st->max_seq = ls->seq;
+		st->any_seq = true;
 	}
 	rte_pktmbuf_free_bulk(m, n);
 }
 
-static double percentile(const struct trial_state *st, double p)
+/* Drop whatever is still queued from an earlier trial: until 10 ms pass
+ * without a packet, at most half a second. */
+static void rx_flush(const struct bench_cfg *cfg)
 {
-	uint64_t want = (uint64_t)ceil(p * (double)st->lat_n), seen = 0;
+	uint64_t hz = rte_get_tsc_hz(), now = rte_rdtsc(), quiet = now + hz / 100,
+		 stop = now + hz / 2;
+	struct rte_mbuf *m[BENCH_BURST];
 
-	for (unsigned b = 0; b < BENCH_LAT_BUCKETS; b++) {
-		seen += st->hist[b];
-		if (seen >= want && want)
-			return (double)(b + 1) * BENCH_LAT_BUCKET_NS / 1000.0;
+	while ((now = rte_rdtsc()) < quiet && now < stop) {
+		uint16_t n = rte_eth_rx_burst(cfg->rx_port, 0, m, BENCH_BURST);
+
+		if (n) {
+			rte_pktmbuf_free_bulk(m, n);
+			quiet = now + hz / 100;
+		}
 	}
-	return 0;
 }
 
-/* Fill n mbufs from the templates, flow after flow. */
-static int fill(const struct bench_cfg *cfg, struct rte_mbuf **m, unsigned n, uint64_t *next,
-		uint64_t *bytes)
+/* Fill n mbufs from the templates, flows varying fastest; stamp one in N. */
+static int fill(const struct bench_cfg *cfg, struct rte_mbuf **m, unsigned n, uint64_t first)
 {
+	unsigned off = l4_off(cfg) + sizeof(struct rte_udp_hdr);
+
 	if (rte_pktmbuf_alloc_bulk(cfg->pool, m, n) < 0)
 		return -ENOBUFS;
-	for (unsigned i = 0; i < n; i++, (*next)++) {
-		uint64_t k = *next;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t k = first + i;
 		const struct tmpl *t =
 			&templates[(k % cfg->flows) * n_sizes + (k / cfg->flows) % n_sizes];
+		uint8_t *d = rte_pktmbuf_mtod(m[i], uint8_t *);
 
-		rte_memcpy(rte_pktmbuf_mtod(m[i], void *), t->data, t->len);
-		m[i]->data_len = m[i]->pkt_len = t->len;
-		*bytes += t->len + RTE_ETHER_CRC_LEN;
+		rte_memcpy(d, t->data, t->len);
+		m[i]->data_len = t->len;
+		m[i]->pkt_len = t->len;
+		if (cfg->latency_every && k % cfg->latency_every == 0) {
+			struct lat_stamp ls = {
+				.magic = BENCH_LAT_MAGIC,
+				.seq = (uint32_t)(k / cfg->latency_every),
+				.tsc = rte_rdtsc(),
+			};
+
+			memcpy(d + off, &ls, sizeof(ls));
+			udp_cksum(cfg, d);
+		}
 	}
 	return 0;
 }
 
+/*
+ * Before the first trial: send one probe every millisecond until one comes
+ * back, so the run starts when the DUT forwards (configured, neighbours
+ * known), not when its links came up. Returns 0 or -ETIMEDOUT.
+ */
+int bench_wait_ready(const struct bench_cfg *cfg, double timeout_s)
+{
+	uint64_t hz = rte_get_tsc_hz(), now = rte_rdtsc(), stop, next = now;
+	struct rte_mbuf *m[BENCH_BURST];
+
+	stop = now + (uint64_t)(timeout_s * (double)hz);
+	while ((now = rte_rdtsc()) < stop && !bench_quit) {
+		uint16_t n = rte_eth_rx_burst(cfg->rx_port, 0, m, BENCH_BURST);
+
+		if (n) {
+			rte_pktmbuf_free_bulk(m, n);
+			rx_flush(cfg);
+			return 0;
+		}
+		if (now >= next && fill(cfg, m, 1, 1) == 0) {
+			if (rte_eth_tx_burst(cfg->tx_port, 0, m, 1) == 0)
+				rte_pktmbuf_free(m[0]);
+			next = now + hz / 1000;
+		}
+	}
+	return bench_quit ? -EINTR : -ETIMEDOUT;
+}
+
+static unsigned stamped_in(const struct bench_cfg *cfg, uint64_t first, unsigned n)
+{
+	unsigned c = 0;
+
+	for (unsigned i = 0; cfg->latency_every && i < n; i++)
+		c += (first + i) % cfg->latency_every == 0;
+	return c;
+}
+
+/*
+ * One trial: send at rate_pps (0: as fast as the port accepts) for
+ * duration_s or cfg->count packets, whichever comes first, counting what comes
+ * back. Packets the port refuses are offered again in the next burst (they
+ * count in tx_refused, not in tx_pkts), so the pacing follows what really left.
+ */
 int bench_trial(const struct bench_cfg *cfg, double rate_pps, double duration_s,
 		struct bench_result *res)
 {
-	struct trial_state st = {.lat_min = UINT64_MAX};
-	uint64_t hz = rte_get_tsc_hz(), start, end, next_tx, gap, now, seq = 0, sent = 0,
-		 tx_bytes = 0, next_pkt = 0, limit = cfg->count ? cfg->count : UINT64_MAX;
-	uint64_t ns_per_tick_q = (uint64_t)((1e9 / (double)hz) * (1 << 20));
+	uint64_t hz = rte_get_tsc_hz(), start, end, now, sent = 0, tx_bytes = 0, refused = 0,
+		 limit = cfg->count ? cfg->count : UINT64_MAX;
+	double pkts_per_cycle = rate_pps / (double)hz;
+	struct rx_state st = {.ns_per_cycle = 1e9 / (double)hz};
 	struct rte_mbuf *m[BENCH_BURST];
 
 	memset(res, 0, sizeof(*res));
-	st.hist = calloc(BENCH_LAT_BUCKETS, sizeof(*st.hist));
-	if (!st.hist)
-		return -ENOMEM;
-	/* pace bursts: one burst of BENCH_BURST every gap cycles */
-	gap = rate_pps > 0 ? (uint64_t)((double)hz * BENCH_BURST / rate_pps) : 0;
+	if (duration_s > BENCH_MAX_DURATION_S)
+		duration_s = BENCH_MAX_DURATION_S;
+	bench_hist_reset(&hist);
+	rx_flush(cfg);
 	start = rte_rdtsc();
+	st.start_tsc = start;
 	end = start + (uint64_t)(duration_s * (double)hz);
-	next_tx = start;
 	while (!bench_quit) {
+		unsigned n = BENCH_BURST, done;
+
 		now = rte_rdtsc();
 		if (now >= end || sent >= limit)
 			break;
-		if (now >= next_tx) {
-			unsigned n = BENCH_BURST, done;
+		if (rate_pps > 0) {
+			uint64_t due = (uint64_t)((double)(now - start) * pkts_per_cycle) + 1;
 
-			if (limit - sent < n)
-				n = (unsigned)(limit - sent);
-			if (fill(cfg, m, n, &next_pkt, &tx_bytes) == 0) {
-				if (cfg->latency_every) {
-					for (unsigned i = 0; i < n; i++) {
-						struct lat_payload *lp;
-
-						if ((sent + i) % cfg->latency_every)
-							continue;
-						lp = rte_pktmbuf_mtod_offset(m[i], struct lat_payload *,
-									     lat_offset(cfg));
-						lp->magic = BENCH_LAT_MAGIC;
-						lp->seq = (uint32_t)seq++;
-						lp->tsc = rte_rdtsc();
-					}
-				}
-				done = rte_eth_tx_burst(cfg->tx_port, 0, m, (uint16_t)n);
-				if (done < n) {
-					/* what the port did not take was never sent */
-					for (unsigned i = done; i < n; i++)
-						tx_bytes -= m[i]->pkt_len + RTE_ETHER_CRC_LEN;
-					rte_pktmbuf_free_bulk(&m[done], n - done);
-				}
-				sent += done;
-				next_pkt -= n - done;
-			}
-			next_tx += gap;
-			if (gap && now > next_tx + 1000 * gap)
-				next_tx = now; /* fell far behind: do not burst to catch up */
+			n = due > sent ? (unsigned)RTE_MIN(due - sent, (uint64_t)BENCH_BURST) : 0;
 		}
-		rx_poll(cfg, &st, ns_per_tick_q);
+		if (limit - sent < n)
+			n = (unsigned)(limit - sent);
+		if (n && fill(cfg, m, n, sent) == 0) {
+			done = rte_eth_tx_burst(cfg->tx_port, 0, m, (uint16_t)n);
+			for (unsigned i = 0; i < done; i++)
+				tx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
+			if (done < n) {
+				refused += n - done;
+				rte_pktmbuf_free_bulk(&m[done], n - done);
+			}
+			st.stamped_sent += stamped_in(cfg, sent, done);
+			sent += done;
+		}
+		rx_poll(cfg, &st);
 	}
 	end = rte_rdtsc();
 	res->elapsed_s = (double)(end - start) / (double)hz;
 	/* let what is in flight arrive */
-	for (uint64_t stop = end + (uint64_t)(cfg->rx_timeout_s * (double)hz); rte_rdtsc() < stop;)
-		rx_poll(cfg, &st, ns_per_tick_q);
+	for (uint64_t stop = end + (uint64_t)(cfg->rx_timeout_s * (double)hz);
+	     rte_rdtsc() < stop && !bench_quit;)
+		rx_poll(cfg, &st);
 	res->rate_pps = rate_pps;
 	res->tx_pkts = sent;
 	res->tx_bytes = tx_bytes;
+	res->tx_refused = refused;
 	res->rx_pkts = st.rx_pkts;
 	res->rx_bytes = st.rx_bytes;
-	res->tx_mpps = (double)sent / res->elapsed_s / 1e6;
-	res->rx_mpps = (double)st.rx_pkts / res->elapsed_s / 1e6;
-	res->rx_gbps = (double)st.rx_bytes * 8 / res->elapsed_s / 1e9;
-	res->loss = sent ? (double)(sent > st.rx_pkts ? sent - st.rx_pkts : 0) / (double)sent : 0;
-	res->lat_samples = st.lat_n;
-	if (st.lat_n) {
-		res->lat_p50_us = percentile(&st, 0.50);
-		res->lat_p99_us = percentile(&st, 0.99);
-		res->lat_p999_us = percentile(&st, 0.999);
-		res->lat_max_us = (double)st.lat_max / 1000.0;
-		res->lat_min_us = (double)st.lat_min / 1000.0;
+	res->lost = (int64_t)sent - (int64_t)st.rx_pkts;
+	if (res->elapsed_s > 0) {
+		res->tx_mpps = (double)sent / res->elapsed_s / 1e6;
+		res->rx_mpps = (double)st.rx_pkts / res->elapsed_s / 1e6;
+		res->tx_gbps = (double)tx_bytes * 8 / res->elapsed_s / 1e9;
+		res->rx_gbps = (double)st.rx_bytes * 8 / res->elapsed_s / 1e9;
 	}
-	free(st.hist);
-	return 0;
+	res->loss = sent && res->lost > 0 ? (double)res->lost / (double)sent : 0;
+	res->lat_stamped = st.stamped_sent;
+	res->lat_reordered = st.reordered;
+	bench_result_latency(res, &hist);
+	return bench_quit ? -EINTR : 0;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Assemble bench/report/ from the raw results of bench/run.sh: report.json
-(every figure, with the machine it was measured on), report.md (a table per
-scenario, ratios to dpdk-testpmd io forwarding of the same run) and report.png
-(gnuplot: Mpps per scenario for each device under test).
+(every figure, with the machine it was measured on and the commands that ran),
+report.md (a summary, then a table per scenario with ratios to dpdk-testpmd io
+forwarding of the same run) and report.png (gnuplot: Mpps per scenario for each
+device under test). Python standard library only.
 
 Usage: report.py RAW_DIR OUT_DIR"""
 import datetime
@@ -12,7 +13,9 @@ import platform
 import subprocess
 import sys
 
+DUTS = ("testpmd", "rampart")
 raw, out = sys.argv[1], sys.argv[2]
+top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def sh(*cmd):
@@ -23,10 +26,13 @@ def sh(*cmd):
 
 
 def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
     return platform.processor() or "unknown"
 
 
@@ -38,128 +44,212 @@ def load(path):
         return None
 
 
-scenarios = []
-with open(os.path.join(raw, "scenarios.tsv")) as f:
-    for line in f:
-        sid, desc = line.rstrip("\n").split("\t", 1)
-        scenarios.append({"id": sid, "description": desc, "duts": {}})
+def num(v):
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
-def one_run(name):
-    """The figures of one run of one DUT, or None."""
-    na = os.path.join(raw, name + ".na")
-    if os.path.exists(na):
-        return {"available": False, "reason": open(na).read().strip()}
-    r = load(os.path.join(raw, name + ".json"))
-    if r is None:
-        return None
-    main = r.get("zero_loss") if "zero_loss" in r else r.get("run")
-    d = {"available": True, "mpps": main["rx_mpps"], "gbps": main["rx_gbps"],
-         "loss": main["loss"], "latency_us": main["latency_us"] if main["latency_samples"] else None,
-         "raw": r}
-    if "zero_loss_mpps" in r:
-        d["zero_loss_mpps"] = r["zero_loss_mpps"]
-        d["max_mpps"] = r["max"]["rx_mpps"]
+
+def dut_stats(name):
+    """rampart's counters after the run (rampart stats --json), whatever of
+    them is there: cycles per packet from the reply, else busy_cycles/rx_pkts."""
     st = load(os.path.join(raw, name + ".stats.json"))
-    if st and st.get("ok"):
-        d["cycles_per_packet"] = st.get("cycles_per_packet")
-        d["dut_counters"] = {k: v for k, v in st.get("totals", {}).items() if v}
+    if not isinstance(st, dict) or st.get("ok") is False:
+        return {}
+    totals = st.get("totals") if isinstance(st.get("totals"), dict) else {}
+    d = {"dut_counters": {k: v for k, v in totals.items() if v}}
+    cpp = num(st.get("cycles_per_packet"))
+    busy, rx = num(totals.get("busy_cycles")), num(totals.get("rx_pkts"))
+    if cpp is None and busy is not None and rx:
+        cpp = busy / rx
+    if cpp is not None:
+        d["cycles_per_packet"] = cpp
     return d
 
 
+def one_run(name):
+    """The figures of one run of one DUT, or None when it left nothing."""
+    na = os.path.join(raw, name + ".na")
+    if os.path.exists(na):
+        with open(na) as f:
+            return {"available": False, "reason": f.read().strip() or "unknown"}
+    r = load(os.path.join(raw, name + ".json"))
+    if not isinstance(r, dict):
+        return None
+    rfc = r.get("mode") == "rfc2544" or "zero_loss" in r
+    main = r.get("max") if rfc else r.get("run", r)
+    d = {"available": True, "mpps": main["rx_mpps"], "tx_mpps": main["tx_mpps"],
+         "gbps": main["rx_gbps"], "loss": main["loss"],
+         "lost": main.get("lost", main["tx_pkts"] - main["rx_pkts"]),
+         "latency_us": main.get("latency_us") if main.get("latency_samples") else None,
+         "raw": r}
+    if rfc:
+        zl = r.get("zero_loss") or {}
+        d["zero_loss_mpps"] = r.get("zero_loss_mpps", 0.0)
+        d["zero_loss_latency_us"] = zl.get("latency_us") if zl.get("latency_samples") else None
+        d["trials"] = len(r.get("trials", []))
+    d.update(dut_stats(name))
+    try:
+        with open(os.path.join(raw, name + ".dut.exit")) as f:
+            d["dut_exit"] = f.read().strip()
+    except OSError:
+        pass
+    return d
+
+
+scenarios = []
+with open(os.path.join(raw, "scenarios.tsv")) as f:
+    for line in f:
+        if "\t" in line:
+            sid, desc = line.rstrip("\n").split("\t", 1)
+            scenarios.append({"id": sid, "description": desc, "duts": {}})
+
 for s in scenarios:
-    for dut in ("testpmd", "rampart"):
-        runs = []
-        rep = 1
-        while True:
-            name = f"{s['id']}.{dut}.{rep}"
-            if not any(os.path.exists(os.path.join(raw, name + ext)) for ext in (".json", ".na", ".log")):
-                break
-            d = one_run(name)
-            if d is not None:
-                runs.append(d)
+    key = "zero_loss_mpps" if s["id"] == "rfc2544" else "mpps"
+    for dut in DUTS:
+        runs, rep = [], 1
+        while any(os.path.exists(os.path.join(raw, f"{s['id']}.{dut}.{rep}{ext}"))
+                  for ext in (".json", ".na", ".log")):
+            d = one_run(f"{s['id']}.{dut}.{rep}")
+            runs.append(d if d is not None else
+                        {"available": False, "reason": "the generator left no result"})
             rep += 1
-        ok = sorted((d for d in runs if d["available"]), key=lambda d: d["mpps"])
+        ok = sorted((d for d in runs if d["available"]), key=lambda d: d.get(key, 0))
         if ok:
-            med = dict(ok[len(ok) // 2])  # the median run, by Mpps
-            med["runs_mpps"] = [round(d["mpps"], 4) for d in runs if d["available"]]
+            med = dict(ok[len(ok) // 2])  # the median run
+            med["runs_" + key] = [round(d.get(key, 0), 4) for d in ok]
+            med["runs_failed"] = [d["reason"] for d in runs if not d["available"]]
+            med["dut_exits"] = [f"run {i + 1}: {d['dut_exit']}" for i, d in enumerate(runs)
+                                if d.get("dut_exit")]
             s["duts"][dut] = med
         elif runs:
             s["duts"][dut] = runs[0]
     tp, rp = s["duts"].get("testpmd"), s["duts"].get("rampart")
-    if tp and rp and tp.get("available") and rp.get("available") and tp["mpps"] > 0:
-        s["ratio_to_testpmd"] = rp["mpps"] / tp["mpps"]
+    if tp and rp and tp.get("available") and rp.get("available") and tp.get(key):
+        s["ratio_to_testpmd"] = rp.get(key, 0) / tp[key]
+        s["ratio_of"] = key
 
+env = load(os.path.join(raw, "env.json")) or {}
 report = {
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "kernel": platform.release()},
+    "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "kernel": platform.release(),
+                "other_busy_cores_before": env.get("other_busy_cores_before"),
+                "other_busy_cores_after": env.get("other_busy_cores_after")},
     "dpdk": sh("pkg-config", "--modversion", "libdpdk"),
-    "commit": sh("git", "-C", os.path.dirname(os.path.abspath(__file__)), "rev-parse", "--short", "HEAD"),
-    "setup": "rampart-pktgen on lcore 0 with two net_memif servers; DUT on lcore 1 as memif client "
-             "(--no-huge); baseline dpdk-testpmd --forward-mode=io",
+    "commit": sh("git", "-C", top, "describe", "--always", "--dirty", "--abbrev=12"),
+    "setup": "rampart-pktgen on lcore 0 with two net_memif servers; the DUT on lcore 1 as "
+             "memif client (--no-huge); baseline dpdk-testpmd --forward-mode=io",
+    "run": {k: v for k, v in env.items() if not k.startswith("other_busy")},
     "scenarios": scenarios,
 }
 os.makedirs(out, exist_ok=True)
 with open(os.path.join(out, "report.json"), "w") as f:
     json.dump(report, f, indent=2)
+    f.write("\n")
 
 
 def fmt(v, spec="%.3f"):
     return "-" if v is None else spec % v
 
 
-md = [f"# rampart benchmark report", "",
+def cell(s, dut):
+    """(Mpps, zero-loss) of one DUT in one scenario, as text."""
+    d = s["duts"].get(dut)
+    if not d:
+        return "not run"
+    if not d["available"]:
+        return "not available"
+    if "zero_loss_mpps" in d:
+        return fmt(d["zero_loss_mpps"]) + " zero-loss" + (" (generator-bound)" if bound(d) else "")
+    return fmt(d["mpps"])
+
+
+def bound(d):
+    """No loss even flat out: the search measured the generator, not the DUT."""
+    return d.get("trials") == 0 and d.get("zero_loss_mpps", 0) > 0
+
+
+m = report["machine"]
+md = ["# rampart benchmark report", "",
       f"{report['date']}, commit {report['commit']}, DPDK {report['dpdk']}, "
-      f"{report['machine']['cpu']} ({report['machine']['cores']} cores), kernel {report['machine']['kernel']}.", "",
-      report["setup"] + ".", "",
-      "Absolute figures on a shared 2-core machine are noisy; the ratio to testpmd, measured "
-      "in the same run with the same generator, is the figure to compare. Target: rampart at "
-      "64 B >= 0.8x testpmd io.", ""]
+      f"{m['cpu']} ({m['cores']} cores), kernel {m['kernel']}.", "",
+      report["setup"] + ".", ""]
+if env:
+    md += [f"Runs of {env.get('duration_s')} s after {env.get('warmup_s')} s warm-up, "
+           f"{env.get('repeat')} per DUT and scenario (median shown)"
+           + (", quick mode" if env.get("quick") else "") + ". "
+           f"Other load on the machine: {fmt(m['other_busy_cores_before'], '%.2f')} cores busy "
+           f"before, {fmt(m['other_busy_cores_after'], '%.2f')} after"
+           + (" - figures are disturbed." if max(m["other_busy_cores_before"] or 0,
+                                                  m["other_busy_cores_after"] or 0) > 0.2
+              else "."), ""]
+md += ["Absolute figures on a shared 2-core machine are noisy; the ratio to testpmd, measured "
+       "in the same run with the same generator, is the figure to compare. Target (reported, "
+       "not asserted): rampart at 64 B >= 0.8x testpmd io.", "",
+       "## Summary", "",
+       "| scenario | testpmd Mpps | rampart Mpps | rampart / testpmd |",
+       "|---|---|---|---|"]
+for s in scenarios:
+    md.append(f"| {s['id']} | {cell(s, 'testpmd')} | {cell(s, 'rampart')} | "
+              f"{fmt(s.get('ratio_to_testpmd'), '%.2fx')} |")
+md.append("")
 for s in scenarios:
     md += [f"## {s['id']}: {s['description']}", "",
-           "| DUT | Mpps | Gbit/s | loss | p50 us | p99 us | p99.9 us | cycles/pkt | ratio to testpmd |",
-           "|---|---|---|---|---|---|---|---|---|"]
-    for dut in ("testpmd", "rampart"):
+           "| DUT | Mpps | zero-loss Mpps | Gbit/s | loss | p50 µs | p99 µs | p99.9 µs "
+           "| cycles/pkt | ratio to testpmd |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for dut in DUTS:
         d = s["duts"].get(dut)
         if not d:
             continue
         if not d["available"]:
-            md.append(f"| {dut} | not available: {d['reason']} | | | | | | | |")
+            md.append(f"| {dut} | not available: {d['reason']} | | | | | | | | |")
             continue
-        lat = d["latency_us"] or {}
-        ratio = s.get("ratio_to_testpmd") if dut == "rampart" else 1.0
-        mpps = d["mpps"]
-        if "zero_loss_mpps" in d:
-            mpps_s = f"{mpps:.3f} zero-loss (max {d['max_mpps']:.3f})"
-        else:
-            mpps_s = f"{mpps:.3f}"
-        md.append(f"| {dut} | {mpps_s} | {d['gbps']:.2f} | {d['loss']*100:.4f}% | "
+        lat = d.get("zero_loss_latency_us") if "zero_loss_mpps" in d else d.get("latency_us")
+        lat = lat or {}
+        ratio = (s.get("ratio_to_testpmd") if dut == "rampart" else
+                 (1.0 if "ratio_to_testpmd" in s else None))
+        zl = fmt(d.get("zero_loss_mpps")) + (" (generator-bound)" if bound(d) else "")
+        md.append(f"| {dut} | {d['mpps']:.3f} | {zl} | "
+                  f"{d['gbps']:.2f} | {d['loss'] * 100:.4f}% | "
                   f"{fmt(lat.get('p50'), '%.1f')} | {fmt(lat.get('p99'), '%.1f')} | "
                   f"{fmt(lat.get('p99_9'), '%.1f')} | {fmt(d.get('cycles_per_packet'), '%.0f')} | "
                   f"{fmt(ratio, '%.2fx')} |")
+        for note in d.get("dut_exits", []):
+            md.append(f"| {dut} | (note: {note}) | | | | | | | | |")
+        if d.get("runs_failed"):
+            md.append(f"| {dut} | ({len(d['runs_failed'])} run(s) failed: "
+                      f"{d['runs_failed'][0]}) | | | | | | | | |")
     md.append("")
-md += ["Each figure is the median of the runs listed in report.json (runs_mpps). "
-       "cycles/pkt: the rampart worker's TSC cycles spent on non-empty polls divided by packets "
-       "received (dataplane counters busy_cycles / rx_pkts); testpmd exposes no such counter.", ""]
+md += ["Mpps: packets received back by the generator per second (for rfc2544, in the "
+       "flat-out trial; zero-loss Mpps is the search's result, and its latency columns are "
+       "those of the zero-loss trial). Latency is measured on one packet in 1000 (100 in the "
+       "latency scenario) and, at full rate, is mostly time spent in full queues. "
+       "cycles/pkt: the rampart worker's TSC cycles on non-empty polls per packet received "
+       "(busy_cycles / rx_pkts); testpmd has no such counter. Each figure is the median of "
+       "the runs listed in report.json (runs_mpps).", ""]
 with open(os.path.join(out, "report.md"), "w") as f:
     f.write("\n".join(md))
 
-# the plot: grouped bars of Mpps per scenario
+# the plot: grouped bars of Mpps per scenario (zero-loss Mpps for rfc2544)
 dat = os.path.join(out, "report.dat")
 with open(dat, "w") as f:
-    f.write("scenario testpmd rampart\n")
+    f.write("# scenario testpmd rampart\n")
     for s in scenarios:
-        v = [s["duts"].get(d, {}).get("mpps", 0) if s["duts"].get(d, {}).get("available") else 0
-             for d in ("testpmd", "rampart")]
+        v = []
+        for dut in DUTS:
+            d = s["duts"].get(dut) or {}
+            v.append(d.get("zero_loss_mpps", d.get("mpps", 0)) if d.get("available") else 0)
         f.write(f"{s['id']} {v[0]:.4f} {v[1]:.4f}\n")
-gp = f"""set terminal pngcairo size 900,450 noenhanced
+gp = f"""set terminal pngcairo size 1000,450 noenhanced
 set output '{os.path.join(out, "report.png")}'
-set title 'rampart vs dpdk-testpmd io (same run, memif, 1 core each)'
+set title 'rampart vs dpdk-testpmd io (same run, memif, one core each; rfc2544: zero-loss)'
 set ylabel 'Mpps received'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set key top right
+set key outside right top vertical
 set yrange [0:*]
+set offset 0, 0, graph 0.08, 0
+set grid ytics
 set xtics rotate by -20
 plot '{dat}' using 2:xtic(1) title 'testpmd io', '' using 3 title 'rampart'
 """
@@ -167,4 +257,6 @@ try:
     subprocess.run(["gnuplot"], input=gp, text=True, check=True, capture_output=True)
 except (OSError, subprocess.CalledProcessError) as e:
     print("report: no plot (gnuplot: %s)" % e, file=sys.stderr)
+finally:
+    os.unlink(dat)
 print(open(os.path.join(out, "report.md")).read())

@@ -2,11 +2,25 @@
 # make bench: rampart against dpdk-testpmd (io forwarding) side by side, same
 # generator, same run. rampart-pktgen owns lcore 0 and two memif servers; the
 # device under test (DUT) is a memif client on both and forwards on lcore 1.
-# Every run is bounded; everything started here is stopped on exit.
+# Every process runs under a time limit, the whole script too; everything it
+# started is stopped and its temporary files removed on exit, failure or signal.
+# Results go to bench/report/ (report.md, report.json, report.png, raw/).
 #
 # Usage: bench/run.sh [--quick] [--dut testpmd|rampart|both] [--out DIR]
+#   --quick   short runs, one repetition (a smoke test, under a minute per DUT)
+#   --dut     which device(s) under test (default both)
+#   --out     report directory (default bench/report)
+# Environment: BUILD (build directory, default build/), BENCH_TIMEOUT (seconds
+# for the whole run, default 1200).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+
+# the whole run is bounded; the TERM this sends runs the cleanup below
+if [ -z "${RAMPART_BENCH_BOUNDED:-}" ]; then
+	export RAMPART_BENCH_BOUNDED=1
+	exec timeout --foreground -k 20 "${BENCH_TIMEOUT:-1200}" "$0" "$@"
+fi
+
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report
 DUTS="testpmd rampart"
@@ -14,91 +28,246 @@ QUICK=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
-	--dut) shift; case $1 in both) DUTS="testpmd rampart" ;; testpmd|rampart) DUTS=$1 ;; *) echo "bad --dut" >&2; exit 2 ;; esac ;;
-	--out) shift; OUT=$1 ;;
-	-h|--help) sed -n '2,8p' "$0"; exit 0 ;;
-	*) echo "unknown option $1" >&2; exit 2 ;;
+	--dut)
+		[ $# -ge 2 ] || { echo "bench: --dut needs testpmd, rampart or both" >&2; exit 2; }
+		shift
+		case $1 in
+		both) DUTS="testpmd rampart" ;;
+		testpmd | rampart) DUTS=$1 ;;
+		*) echo "bench: --dut $1: not testpmd, rampart or both" >&2; exit 2 ;;
+		esac
+		;;
+	--out)
+		[ $# -ge 2 ] || { echo "bench: --out needs a directory" >&2; exit 2; }
+		shift
+		OUT=$1
+		;;
+	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (sudo make bench)" >&2; exit 1; }
 
-RUN=/run/rampart-bench
-RAW=$OUT/raw
 PKTGEN=$BUILD/bench/rampart-pktgen
-CONF=$top/bench/conf/bench.conf
-DUT_MAC=02:00:00:00:01:01
+DATAPLANE=$BUILD/dataplane/rampart-dataplane
+CTRL=$BUILD/ctrl/rampart-ctrl
+CLI=$BUILD/ctrl/rampart
+TESTPMD=$(command -v dpdk-testpmd || true)
+[ -x "$PKTGEN" ] || { echo "bench: $PKTGEN not built (make)" >&2; exit 1; }
+[ -n "$TESTPMD" ] || { echo "bench: dpdk-testpmd not found (apt-get install dpdk)" >&2; exit 1; }
+command -v jq >/dev/null || { echo "bench: jq not found (apt-get install jq)" >&2; exit 1; }
+
+RAW=$OUT/raw
+DUT_MAC=02:00:00:00:01:01  # the DUT's port on a.sock (rampart: "in")
+PG_TX_MAC=02:00:00:00:02:01
+PG_RX_MAC=02:00:00:00:02:02  # bench.conf's static neighbour 198.19.1.2
+RUN_LIMIT=150               # seconds any one process may run
+SYNC_WAIT=20                # seconds for rampart-ctrl to report in_sync
 # Each scenario runs REPEAT times, the DUTs alternating, and the report takes
 # the median: this machine's neighbours make single runs noisy.
-if [ $QUICK = 1 ]; then DUR=2; WARM=1; TRIAL=0.5; TRIALS=5; REPEAT=1; else DUR=4; WARM=1; TRIAL=1; TRIALS=8; REPEAT=3; fi
+if [ $QUICK = 1 ]; then
+	DUR=2; WARM=0.5; TRIAL=0.5; TRIALS=5; REPEAT=1
+else
+	DUR=4; WARM=1; TRIAL=1; TRIALS=8; REPEAT=3
+fi
 
+# One bench at a time: two would share the two cores and measure each other.
+mkdir -p /run/lock
+exec 9>/run/lock/rampart-bench.lock
+if ! flock -n 9; then
+	echo "bench: another bench run holds /run/lock/rampart-bench.lock; waiting up to 10 min"
+	flock -w 600 9 || { echo "bench: still busy, giving up" >&2; exit 1; }
+fi
+
+RUN=$(mktemp -d /run/rampart-bench.XXXXXX)
+PREFIX=rampart-bench-$$  # EAL file prefixes: $PREFIX-pg, -tp, -dp
 pids=()
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	sleep 0.3
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-	rm -rf "$RUN"
+	local rc=$? p
+	# a second INT (Ctrl-C reaches us and the outer timeout passes it on too)
+	# must not cut the cleanup short; the outer timeout's KILL still bounds it
+	trap '' INT TERM
+	trap - EXIT
+	# each child is `timeout CMD` in its own process group: TERM is passed on
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for _ in $(seq 30); do
+		local alive=0
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
+	rm -rf "$RUN" /var/run/dpdk/"$PREFIX"-pg /var/run/dpdk/"$PREFIX"-tp /var/run/dpdk/"$PREFIX"-dp
+	exit $rc
 }
 trap cleanup EXIT
-mkdir -p "$RAW" "$RUN"
+trap 'exit 130' INT
+trap 'exit 143' TERM
+mkdir -p "$RAW"
 rm -f "$RAW"/*
 
-EAL_COMMON=(--no-pci --log-level=lib.eal:error --log-level=pmd.net.memif:error)
+# rampart's configuration: bench/conf/bench.conf with this run's directory and prefix
+sed -e "s|/run/rampart-bench/|$RUN/|g" -e "s|\"rampart-bench\"|\"$PREFIX-dp\"|" \
+	"$top/bench/conf/bench.conf" >"$RUN/bench.conf"
 
-start_pktgen() { # name args...
+# Share of the two cores busy with other work, over one second, while nothing
+# of ours runs: figures measured next to a compiler or a fuzzer are not worth much.
+busy_cores() {
+	local a b
+	a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat)
+	sleep 1
+	b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat)
+	echo "$a $b" | awk -v n="$(nproc)" '{ t = $4 - $2; printf "%.2f", (t > 0 ? ($3 - $1) / t * n : 0) }'
+}
+
+EAL_COMMON=(--no-huge --no-pci --log-level=lib.eal:error --log-level=lib.telemetry:error
+	--log-level=pmd.net.memif:error)
+# shellcheck disable=SC2054 # -l takes a list
+TESTPMD_CMD=("$TESTPMD" -l 0,1 --main-lcore 0 -m 512 --file-prefix "$PREFIX-tp" "${EAL_COMMON[@]}"
+	--vdev "net_memif0,role=client,socket=$RUN/a.sock,socket-abstract=no,id=0,mac=$DUT_MAC"
+	--vdev "net_memif1,role=client,socket=$RUN/b.sock,socket-abstract=no,id=0,mac=02:00:00:00:01:02"
+	-- --forward-mode=io --auto-start --nb-cores=1 --total-num-mbufs=16384 --stats-period 1)
+DATAPLANE_CMD=("$DATAPLANE" -c "$RUN/bench.conf")
+CTRL_CMD=(taskset -c 0 "$CTRL" -c "$RUN/bench.conf")
+PKTGEN_CMD=("$PKTGEN" -l 0 -m 256 --file-prefix "$PREFIX-pg" "${EAL_COMMON[@]}"
+	--vdev "net_memif0,role=server,socket=$RUN/a.sock,socket-abstract=no,id=0,mac=$PG_TX_MAC"
+	--vdev "net_memif1,role=server,socket=$RUN/b.sock,socket-abstract=no,id=0,mac=$PG_RX_MAC"
+	-- --dst-mac "$DUT_MAC" --link-wait 30 --ready-wait $((SYNC_WAIT + 5)) --warmup "$WARM")
+
+# spawn NAME-OF-VAR LOG CMD...: start CMD under the time limit, remember it
+spawn() {
+	local var=$1 log=$2
+	shift 2
+	timeout -k 5 $RUN_LIMIT "$@" </dev/null >"$log" 2>&1 9>&- &
+	pids+=($!)
+	printf -v "$var" %s $!
+}
+
+# stop PID: TERM (timeout passes it on), KILL the group after 3 s; the exit
+# status is left in STOP_RC
+STOP_RC=0
+stop() {
+	local p=$1
+	STOP_RC=0
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null || true
+	for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL -- "-$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || STOP_RC=$?
+}
+
+PG='' DUT='' CTL=''
+start_pktgen() { # name pktgen-args...
 	local name=$1
 	shift
 	rm -f "$RUN"/a.sock "$RUN"/b.sock
-	timeout 400 "$PKTGEN" -l 0 --no-huge -m 256 --file-prefix rampart-pktgen "${EAL_COMMON[@]}" \
-		--vdev "net_memif0,role=server,socket=$RUN/a.sock,id=0,mac=02:00:00:00:02:01" \
-		--vdev "net_memif1,role=server,socket=$RUN/b.sock,id=0,mac=02:00:00:00:02:02" \
-		-- --dst-mac $DUT_MAC --link-wait 30 --warmup $WARM --json "$RAW/$name.json" "$@" \
-		>"$RAW/$name.log" 2>&1 &
-	PG=$!
-	pids+=($PG)
-	for _ in $(seq 100); do [ -S "$RUN/b.sock" ] && break; sleep 0.1; done
+	spawn PG "$RAW/$name.log" "${PKTGEN_CMD[@]}" --json "$RAW/$name.json" "$@"
+	for _ in $(seq 100); do [ -S "$RUN/b.sock" ] && return 0; sleep 0.1; done
+	echo "rampart-pktgen did not come up: $(tail -1 "$RAW/$name.log")" >"$RAW/$name.na"
+	return 1
 }
 
-start_dut() { # dut name
-	case $1 in
+in_sync() {
+	timeout 3 "$CLI" -s "$RUN/ctrl.sock" status --json 2>/dev/null |
+		jq -e 'any(.. | objects | select(has("in_sync")); .in_sync == true)' >/dev/null 2>&1
+}
+
+start_dut() { # dut name; on failure writes NAME.na with the reason
+	local dut=$1 name=$2
+	case $dut in
 	testpmd)
-		# --stats-period keeps testpmd running until signalled, without a terminal
-		timeout 400 dpdk-testpmd -l 0,1 --main-lcore 0 --no-huge -m 512 \
-			--file-prefix rampart-bench-tp "${EAL_COMMON[@]}" \
-			--vdev "net_memif0,role=client,socket=$RUN/a.sock,id=0,mac=$DUT_MAC" \
-			--vdev "net_memif1,role=client,socket=$RUN/b.sock,id=0,mac=02:00:00:00:01:02" \
-			-- --forward-mode=io --auto-start --nb-cores=1 --total-num-mbufs=16384 \
-			--stats-period 1 </dev/null >"$RAW/$2.dut.log" 2>&1 &
-		DUT=$!
-		pids+=($DUT)
+		spawn DUT "$RAW/$name.dut.log" "${TESTPMD_CMD[@]}"
 		;;
 	rampart)
-		timeout 400 "$BUILD/dataplane/rampart-dataplane" -c "$CONF" >"$RAW/$2.dut.log" 2>&1 &
-		DUT=$!
-		pids+=($DUT)
-		for _ in $(seq 100); do [ -S "$RUN/dataplane.sock" ] && break; sleep 0.1; done
+		rm -f "$RUN/dataplane.sock" "$RUN/ctrl.sock"
+		spawn DUT "$RAW/$name.dut.log" "${DATAPLANE_CMD[@]}"
+		for _ in $(seq 150); do
+			[ -S "$RUN/dataplane.sock" ] && break
+			kill -0 "$DUT" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [ ! -S "$RUN/dataplane.sock" ]; then
+			echo "rampart-dataplane did not come up: $(tail -1 "$RAW/$name.dut.log")" >"$RAW/$name.na"
+			return 1
+		fi
 		# ctrl on the generator's core, so it never preempts the worker
-		taskset -c 0 timeout 400 "$BUILD/ctrl/rampart-ctrl" -c "$CONF" >"$RAW/$2.ctrl.log" 2>&1 &
-		CTRL=$!
-		pids+=($CTRL)
+		spawn CTL "$RAW/$name.ctrl.log" "${CTRL_CMD[@]}"
+		for _ in $(seq $((SYNC_WAIT * 5))); do
+			in_sync && return 0
+			kill -0 "$CTL" 2>/dev/null || break
+			kill -0 "$DUT" 2>/dev/null || break
+			sleep 0.2
+		done
+		echo "rampart-ctrl did not report in_sync within ${SYNC_WAIT}s: $(tail -1 "$RAW/$name.ctrl.log")" >"$RAW/$name.na"
+		return 1
 		;;
 	esac
 }
 
-stop_dut() { # dut name
-	if [ "$1" = rampart ]; then
-		"$BUILD/ctrl/rampart" -s "$RUN/ctrl.sock" stats --json >"$RAW/$2.stats.json" 2>/dev/null || true
-		kill "$CTRL" 2>/dev/null || true
-		wait "$CTRL" 2>/dev/null || true
+stop_all() { # dut name
+	local when="when stopped"
+	if [ "$1" = rampart ] && [ -n "$CTL" ]; then
+		timeout 5 "$CLI" -s "$RUN/ctrl.sock" stats --json >"$RAW/$2.stats.json" 2>/dev/null ||
+			rm -f "$RAW/$2.stats.json"
 	fi
-	kill "$DUT" 2>/dev/null || true
-	wait "$DUT" 2>/dev/null || true
+	if [ -n "$DUT" ] && ! kill -0 "$DUT" 2>/dev/null; then
+		when="after the traffic, before it was stopped"
+		[ "$1" = rampart ] && when="$when (stats query $([ -s "$RAW/$2.stats.json" ] && echo answered || echo unanswered))"
+	fi
+	stop "$PG"
+	stop "$CTL"
+	stop "$DUT"
+	# 143: our TERM, 137: our KILL, 124: its time limit; anything else is a crash
+	case $STOP_RC in
+	0 | 124 | 137 | 143) ;;
+	*) echo "$1 exited with status $STOP_RC $when" >"$RAW/$2.dut.exit" ;;
+	esac
+	PG='' DUT='' CTL=''
+}
+
+run_one() { # id dut rep pktgen-args...
+	local id=$1 dut=$2 rep=$3
+	shift 3
+	local name="$id.$dut.$rep" f
+	printf '%-9s %-8s #%s  ' "$id" "$dut" "$rep"
+	if [ "$dut" = rampart ]; then
+		for f in "$DATAPLANE" "$CTRL" "$CLI"; do
+			if [ ! -x "$f" ]; then
+				echo "${f#"$top"/} not built" >"$RAW/$name.na"
+				echo "not available: $(cat "$RAW/$name.na")"
+				return 0
+			fi
+		done
+	fi
+	if ! start_pktgen "$name" "$@" || ! start_dut "$dut" "$name"; then
+		stop_all "$dut" "$name"
+		echo "not available: $(cat "$RAW/$name.na")"
+		return 0
+	fi
+	if ! wait "$PG"; then
+		PG=''
+		echo "rampart-pktgen failed: $(grep -v TELEMETRY "$RAW/$name.log" | tail -1)" >"$RAW/$name.na"
+		echo "not available: $(cat "$RAW/$name.na")"
+		stop_all "$dut" "$name"
+		return 0
+	fi
+	PG=''
+	if ! kill -0 "$DUT" 2>/dev/null; then
+		echo "$dut exited during the run: $(tail -1 "$RAW/$name.dut.log")" >"$RAW/$name.na"
+		stop_all "$dut" "$name"
+		echo "not available: $(cat "$RAW/$name.na")"
+		return 0
+	fi
+	stop_all "$dut" "$name"
+	grep -E "^(run|zero-loss)" "$RAW/$name.log" | tail -1 | cut -c1-100
+	if [ -f "$RAW/$name.dut.exit" ]; then echo "          note: $(cat "$RAW/$name.dut.exit")"; fi
 }
 
 scenario() { # id description pktgen-args...
 	local id=$1 desc=$2
 	shift 2
-	echo "$id	$desc" >>"$RAW/scenarios.tsv"
+	printf '%s\t%s\n' "$id" "$desc" >>"$RAW/scenarios.tsv"
 	for rep in $(seq $REPEAT); do
 		for dut in $DUTS; do
 			run_one "$id" "$dut" "$rep" "$@"
@@ -106,34 +275,29 @@ scenario() { # id description pktgen-args...
 	done
 }
 
-run_one() { # id dut rep pktgen-args...
-	local id=$1 dut=$2 rep=$3
-	shift 3
-	local name="$id.$dut.$rep"
-	printf '%-10s %-8s #%s ' "$id" "$dut" "$rep"
-	if [ "$dut" = rampart ] && [ ! -x "$BUILD/dataplane/rampart-dataplane" ]; then
-		echo "not available: rampart-dataplane not built" | tee "$RAW/$name.na"
-		return
-	fi
-	start_pktgen "$name" "$@"
-	start_dut "$dut" "$name"
-	if ! wait "$PG"; then
-		echo "failed: $(tail -1 "$RAW/$name.log")" | tee "$RAW/$name.na"
-		stop_dut "$dut" "$name"
-		return
-	fi
-	stop_dut "$dut" "$name"
-	grep -E "^(run|zero-loss)" "$RAW/$name.log" | tail -1 | cut -c1-100
-}
-
-echo "bench: generator on lcore 0, DUT on lcore 1, memif links; ${DUR}s per run, $REPEAT runs each"
+BUSY_BEFORE=$(busy_cores)
+echo "bench: generator on lcore 0, DUT on lcore 1, memif links; ${DUR}s per run, $REPEAT run(s) each;" \
+	"other load now: $BUSY_BEFORE of $(nproc) cores busy"
 scenario fwd64 "IPv4 forwarding, 64 B, 1 flow, max rate" --size 64 --duration $DUR
 scenario fwd64_1k "IPv4 forwarding, 64 B, 1000 flows, max rate" --size 64 --flows 1000 --duration $DUR
-scenario imix "IPv4 forwarding, IMIX 7:4:1, max rate" --imix --flows 100 --duration $DUR
-scenario fwd64_v6 "IPv6 forwarding, 64 B, max rate" --ipv6 --size 64 --duration $DUR
-scenario latency "latency at 1 Mpps, 64 B" --size 64 --rate 1000000 --latency-every 100 --duration $DUR
+scenario imix "IPv4 forwarding, IMIX 7:4:1, 100 flows, max rate" --imix --flows 100 --duration $DUR
+scenario fwd64_v6 "IPv6 forwarding, 82 B (smallest with the stamp), max rate" --ipv6 --size 64 --duration $DUR
+scenario latency "latency at 1 Mpps, 64 B, 1 packet in 100 stamped" --size 64 --rate 1000000 \
+	--latency-every 100 --duration $DUR
 scenario rfc2544 "RFC 2544 zero-loss throughput, 64 B" --size 64 --rfc2544 --trial $TRIAL \
 	--max-trials $TRIALS --resolution 2 --rate-min 100000
+BUSY_AFTER=$(busy_cores)
 
+# what ran, for the report
+jq -n --arg busy_before "$BUSY_BEFORE" --arg busy_after "$BUSY_AFTER" --arg quick "$QUICK" \
+	--arg duts "$DUTS" --arg repeat "$REPEAT" --arg dur "$DUR" --arg warm "$WARM" \
+	--arg testpmd "${TESTPMD_CMD[*]}" --arg dataplane "${DATAPLANE_CMD[*]}" \
+	--arg ctrl "${CTRL_CMD[*]}" --arg pktgen "${PKTGEN_CMD[*]}" --arg conf "$(cat "$RUN/bench.conf")" \
+	'{other_busy_cores_before: ($busy_before | tonumber), other_busy_cores_after: ($busy_after | tonumber),
+	  quick: ($quick == "1"), duts: ($duts | split(" ")), repeat: ($repeat | tonumber),
+	  duration_s: ($dur | tonumber), warmup_s: ($warm | tonumber),
+	  commands: {testpmd: $testpmd, rampart_dataplane: $dataplane, rampart_ctrl: $ctrl,
+	             pktgen: ($pktgen + " --json RAW.json SCENARIO-ARGS")},
+	  rampart_conf: $conf}' >"$RAW/env.json"
 python3 "$top/bench/report.py" "$RAW" "$OUT"
 echo "bench: report in $OUT/report.md"
