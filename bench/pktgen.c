@@ -22,7 +22,7 @@
 #include "bench/pktgen.h"
 
 #define BENCH_NB_MBUFS 16383
-#define BENCH_NB_DESC 1024
+#define BENCH_NB_DESC  1024
 
 static const char manual[] =
 	"NAME\n"
@@ -190,31 +190,69 @@ static int parse_mac(const char *opt, const char *s, struct rte_ether_addr *mac)
 }
 
 enum {
-	O_TX = 256, O_RX, O_DMAC, O_SMAC, O_DIP, O_V6, O_RATE, O_PCT, O_LINE, O_SIZE, O_IMIX,
-	O_FLOWS, O_DUR, O_COUNT, O_WARM, O_RXTO, O_LAT, O_2544, O_TRIAL, O_RMIN, O_TOL, O_RES,
-	O_MAXT, O_LWAIT, O_RWAIT, O_JSON, O_QUIET,
+	O_TX = 256,
+	O_RX,
+	O_DMAC,
+	O_SMAC,
+	O_DIP,
+	O_V6,
+	O_RATE,
+	O_PCT,
+	O_LINE,
+	O_SIZE,
+	O_IMIX,
+	O_FLOWS,
+	O_DUR,
+	O_COUNT,
+	O_WARM,
+	O_RXTO,
+	O_LAT,
+	O_2544,
+	O_TRIAL,
+	O_RMIN,
+	O_TOL,
+	O_RES,
+	O_MAXT,
+	O_LWAIT,
+	O_RWAIT,
+	O_JSON,
+	O_QUIET,
 };
 
 static const struct option options[] = {
-	{"tx-port", 1, NULL, O_TX},	    {"rx-port", 1, NULL, O_RX},
-	{"dst-mac", 1, NULL, O_DMAC},	    {"src-mac", 1, NULL, O_SMAC},
-	{"dst-ip", 1, NULL, O_DIP},	    {"ipv6", 0, NULL, O_V6},
-	{"rate", 1, NULL, O_RATE},	    {"rate-pct", 1, NULL, O_PCT},
-	{"line-rate-mbps", 1, NULL, O_LINE}, {"size", 1, NULL, O_SIZE},
-	{"imix", 0, NULL, O_IMIX},	    {"flows", 1, NULL, O_FLOWS},
-	{"duration", 1, NULL, O_DUR},	    {"count", 1, NULL, O_COUNT},
-	{"warmup", 1, NULL, O_WARM},	    {"rx-timeout", 1, NULL, O_RXTO},
-	{"latency-every", 1, NULL, O_LAT},  {"rfc2544", 0, NULL, O_2544},
-	{"trial", 1, NULL, O_TRIAL},	    {"rate-min", 1, NULL, O_RMIN},
-	{"loss-tolerance", 1, NULL, O_TOL}, {"resolution", 1, NULL, O_RES},
-	{"max-trials", 1, NULL, O_MAXT},    {"link-wait", 1, NULL, O_LWAIT},
-	{"ready-wait", 1, NULL, O_RWAIT},
-	{"json", 1, NULL, O_JSON},	    {"quiet", 0, NULL, O_QUIET},
-	{"help", 0, NULL, 'h'},		    {NULL, 0, NULL, 0},
+	{ "tx-port", 1, NULL, O_TX },
+	{ "rx-port", 1, NULL, O_RX },
+	{ "dst-mac", 1, NULL, O_DMAC },
+	{ "src-mac", 1, NULL, O_SMAC },
+	{ "dst-ip", 1, NULL, O_DIP },
+	{ "ipv6", 0, NULL, O_V6 },
+	{ "rate", 1, NULL, O_RATE },
+	{ "rate-pct", 1, NULL, O_PCT },
+	{ "line-rate-mbps", 1, NULL, O_LINE },
+	{ "size", 1, NULL, O_SIZE },
+	{ "imix", 0, NULL, O_IMIX },
+	{ "flows", 1, NULL, O_FLOWS },
+	{ "duration", 1, NULL, O_DUR },
+	{ "count", 1, NULL, O_COUNT },
+	{ "warmup", 1, NULL, O_WARM },
+	{ "rx-timeout", 1, NULL, O_RXTO },
+	{ "latency-every", 1, NULL, O_LAT },
+	{ "rfc2544", 0, NULL, O_2544 },
+	{ "trial", 1, NULL, O_TRIAL },
+	{ "rate-min", 1, NULL, O_RMIN },
+	{ "loss-tolerance", 1, NULL, O_TOL },
+	{ "resolution", 1, NULL, O_RES },
+	{ "max-trials", 1, NULL, O_MAXT },
+	{ "link-wait", 1, NULL, O_LWAIT },
+	{ "ready-wait", 1, NULL, O_RWAIT },
+	{ "json", 1, NULL, O_JSON },
+	{ "quiet", 0, NULL, O_QUIET },
+	{ "help", 0, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_set,
-		     bool *dur_set, bool *have_dmac, const char **dst_ip)
+static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_set, bool *dur_set,
+		     bool *have_dmac, const char **dst_ip)
 {
 	const char *name = "?";
 	uint64_t u;
@@ -242,16 +280,28 @@ static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_s
 		rc = parse_mac(name, arg, &cfg->src_mac);
 		cfg->have_src_mac = true;
 		break;
-	case O_DIP: *dst_ip = arg; break;
-	case O_V6: cfg->ipv6 = true; break;
-	case O_RATE: rc = parse_double(name, arg, 0, 1e9, &cfg->rate_pps); break;
-	case O_PCT: rc = parse_double(name, arg, 1e-6, 100, &cfg->rate_pct); break;
-	case O_LINE: rc = parse_double(name, arg, 1, 1e7, &cfg->line_rate_mbps); break;
+	case O_DIP:
+		*dst_ip = arg;
+		break;
+	case O_V6:
+		cfg->ipv6 = true;
+		break;
+	case O_RATE:
+		rc = parse_double(name, arg, 0, 1e9, &cfg->rate_pps);
+		break;
+	case O_PCT:
+		rc = parse_double(name, arg, 1e-6, 100, &cfg->rate_pct);
+		break;
+	case O_LINE:
+		rc = parse_double(name, arg, 1, 1e7, &cfg->line_rate_mbps);
+		break;
 	case O_SIZE:
 		rc = parse_uint(name, arg, 64, 1518, &u);
 		cfg->size = (unsigned)u;
 		break;
-	case O_IMIX: cfg->imix = true; break;
+	case O_IMIX:
+		cfg->imix = true;
+		break;
 	case O_FLOWS:
 		rc = parse_uint(name, arg, 1, BENCH_MAX_FLOWS, &u);
 		cfg->flows = (unsigned)u;
@@ -260,27 +310,52 @@ static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_s
 		rc = parse_double(name, arg, 0.001, BENCH_MAX_DURATION_S, &cfg->duration_s);
 		*dur_set = true;
 		break;
-	case O_COUNT: rc = parse_uint(name, arg, 1, UINT64_MAX, &cfg->count); break;
-	case O_WARM: rc = parse_double(name, arg, 0, 60, &cfg->warmup_s); break;
-	case O_RXTO: rc = parse_double(name, arg, 0, 10, &cfg->rx_timeout_s); break;
+	case O_COUNT:
+		rc = parse_uint(name, arg, 1, UINT64_MAX, &cfg->count);
+		break;
+	case O_WARM:
+		rc = parse_double(name, arg, 0, 60, &cfg->warmup_s);
+		break;
+	case O_RXTO:
+		rc = parse_double(name, arg, 0, 10, &cfg->rx_timeout_s);
+		break;
 	case O_LAT:
 		rc = parse_uint(name, arg, 0, UINT32_MAX, &u);
 		cfg->latency_every = (unsigned)u;
 		break;
-	case O_2544: cfg->rfc2544 = true; break;
-	case O_TRIAL: rc = parse_double(name, arg, 0.01, 60, &cfg->trial_s); break;
-	case O_RMIN: rc = parse_double(name, arg, 1, 1e9, &cfg->rate_min_pps); break;
-	case O_TOL: rc = parse_double(name, arg, 0, 1, &cfg->loss_tolerance); break;
-	case O_RES: rc = parse_double(name, arg, 0.01, 50, &cfg->resolution_pct); break;
+	case O_2544:
+		cfg->rfc2544 = true;
+		break;
+	case O_TRIAL:
+		rc = parse_double(name, arg, 0.01, 60, &cfg->trial_s);
+		break;
+	case O_RMIN:
+		rc = parse_double(name, arg, 1, 1e9, &cfg->rate_min_pps);
+		break;
+	case O_TOL:
+		rc = parse_double(name, arg, 0, 1, &cfg->loss_tolerance);
+		break;
+	case O_RES:
+		rc = parse_double(name, arg, 0.01, 50, &cfg->resolution_pct);
+		break;
 	case O_MAXT:
 		rc = parse_uint(name, arg, 1, BENCH_MAX_TRIALS, &u);
 		cfg->max_trials = (unsigned)u;
 		break;
-	case O_LWAIT: rc = parse_double(name, arg, 0, 600, &cfg->link_wait_s); break;
-	case O_RWAIT: rc = parse_double(name, arg, 0, 600, &cfg->ready_wait_s); break;
-	case O_JSON: cfg->json_path = arg; break;
-	case O_QUIET: cfg->quiet = true; break;
-	default: rc = -EINVAL;
+	case O_LWAIT:
+		rc = parse_double(name, arg, 0, 600, &cfg->link_wait_s);
+		break;
+	case O_RWAIT:
+		rc = parse_double(name, arg, 0, 600, &cfg->ready_wait_s);
+		break;
+	case O_JSON:
+		cfg->json_path = arg;
+		break;
+	case O_QUIET:
+		cfg->quiet = true;
+		break;
+	default:
+		rc = -EINVAL;
 	}
 	return rc;
 }
@@ -342,7 +417,7 @@ bad:
 
 static int port_setup(uint16_t port, struct rte_mempool *pool)
 {
-	struct rte_eth_conf conf = {0};
+	struct rte_eth_conf conf = { 0 };
 	uint16_t nb_rxd = BENCH_NB_DESC, nb_txd = BENCH_NB_DESC;
 	int rc;
 
@@ -421,7 +496,8 @@ static int setup(struct bench_cfg *cfg)
 	if (rc == 0 && cfg->ready_wait_s > 0) {
 		rc = bench_wait_ready(cfg, cfg->ready_wait_s);
 		if (rc == -ETIMEDOUT)
-			fprintf(stderr, "rampart-pktgen: nothing came back on port %u within %.0f s\n",
+			fprintf(stderr,
+				"rampart-pktgen: nothing came back on port %u within %.0f s\n",
 				cfg->rx_port, cfg->ready_wait_s);
 	}
 	return rc;
@@ -431,7 +507,8 @@ static void teardown(void)
 {
 	uint16_t p;
 
-	RTE_ETH_FOREACH_DEV(p) {
+	RTE_ETH_FOREACH_DEV(p)
+	{
 		rte_eth_dev_stop(p);
 		rte_eth_dev_close(p);
 	}
@@ -442,7 +519,7 @@ static void teardown(void)
 static int run(const struct bench_cfg *cfg)
 {
 	static struct bench_result trials[BENCH_MAX_TRIALS];
-	struct bench_result r, max = {0};
+	struct bench_result r, max = { 0 };
 	unsigned n_trials = 0;
 	int rc;
 
@@ -484,9 +561,18 @@ static bool wants_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct bench_cfg cfg = {
-		.rx_port = 1, .line_rate_mbps = 10000, .size = 64, .flows = 1, .duration_s = 5,
-		.rx_timeout_s = 0.2, .latency_every = 1000, .trial_s = 2, .rate_min_pps = 10000,
-		.resolution_pct = 2, .max_trials = 12, .link_wait_s = 30,
+		.rx_port = 1,
+		.line_rate_mbps = 10000,
+		.size = 64,
+		.flows = 1,
+		.duration_s = 5,
+		.rx_timeout_s = 0.2,
+		.latency_every = 1000,
+		.trial_s = 2,
+		.rate_min_pps = 10000,
+		.resolution_pct = 2,
+		.max_trials = 12,
+		.link_wait_s = 30,
 	};
 	int n, rc;
 

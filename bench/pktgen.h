@@ -16,11 +16,11 @@
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
-#define BENCH_BURST 32
-#define BENCH_MAX_FLOWS 65534   /* source addresses 198.18.0.1 .. 198.18.255.254 */
-#define BENCH_MAX_DURATION_S 300 /* hard cap on any run */
-#define BENCH_MAX_TRIALS 64
-#define BENCH_LAT_MAGIC 0x52504c54u /* "RPLT" */
+#define BENCH_BURST	     32
+#define BENCH_MAX_FLOWS	     65534 /* source addresses 198.18.0.1 .. 198.18.255.254 */
+#define BENCH_MAX_DURATION_S 300   /* hard cap on any run */
+#define BENCH_MAX_TRIALS     64
+#define BENCH_LAT_MAGIC	     0x52504c54u /* "RPLT" */
 
 /*
  * Latency histogram, log2/linear (the HdrHistogram layout): values below
@@ -29,7 +29,7 @@
  * than 1/64 (1.6 %) of its value, from 1 ns up to 2^40 ns (18 minutes).
  */
 #define BENCH_HIST_SUB_BITS 6
-#define BENCH_HIST_SUB (1u << BENCH_HIST_SUB_BITS)
+#define BENCH_HIST_SUB	    (1u << BENCH_HIST_SUB_BITS)
 #define BENCH_HIST_MAX_LOG2 40
 #define BENCH_HIST_BUCKETS \
 	(2 * BENCH_HIST_SUB + (BENCH_HIST_MAX_LOG2 - BENCH_HIST_SUB_BITS - 1) * BENCH_HIST_SUB)
@@ -41,10 +41,10 @@ struct bench_hist {
 
 struct bench_cfg {
 	uint16_t tx_port, rx_port;
-	double rate_pps;       /* 0: as fast as the port takes them */
-	double rate_pct;       /* of line_rate_mbps, when set */
+	double rate_pps; /* 0: as fast as the port takes them */
+	double rate_pct; /* of line_rate_mbps, when set */
 	double line_rate_mbps;
-	unsigned size;         /* frame size with CRC, 64..1518 */
+	unsigned size; /* frame size with CRC, 64..1518 */
 	bool imix;
 	unsigned flows;
 	bool ipv6;
@@ -52,7 +52,7 @@ struct bench_cfg {
 	struct rte_ether_addr src_mac, dst_mac;
 	bool have_src_mac;
 	double duration_s, warmup_s, rx_timeout_s;
-	uint64_t count;         /* packets per run; 0: by duration */
+	uint64_t count;		/* packets per run; 0: by duration */
 	unsigned latency_every; /* timestamp one packet in N; 0: none */
 	bool rfc2544;
 	double trial_s, rate_min_pps, loss_tolerance, resolution_pct;
@@ -66,13 +66,13 @@ struct bench_cfg {
 struct bench_result {
 	double rate_pps; /* offered; 0: as fast as possible */
 	uint64_t tx_pkts, rx_pkts, tx_bytes, rx_bytes, tx_refused;
-	int64_t lost;    /* tx - rx; negative when the DUT duplicated */
+	int64_t lost; /* tx - rx; negative when the DUT duplicated */
 	double elapsed_s;
 	double tx_mpps, rx_mpps, tx_gbps, rx_gbps;
-	double loss;     /* fraction of tx not received */
+	double loss; /* fraction of tx not received */
 	uint64_t lat_stamped, lat_samples, lat_reordered;
 	double lat_min_us, lat_mean_us, lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us;
-	bool pass;       /* rfc2544: loss within the tolerance */
+	bool pass; /* rfc2544: loss within the tolerance */
 };
 
 /* pktgen_traffic.c */

@@ -103,8 +103,8 @@ void bench_print_trial(const char *what, const struct bench_result *r)
 	else
 		snprintf(offered, sizeof(offered), "%14s", "max");
 	printf("%-8s offered %s  tx %10lu  rx %10lu  loss %8.4f%%  tx %.3f Mpps  rx %.3f Mpps",
-	       what, offered, (unsigned long)r->tx_pkts, (unsigned long)r->rx_pkts,
-	       r->loss * 100, r->tx_mpps, r->rx_mpps);
+	       what, offered, (unsigned long)r->tx_pkts, (unsigned long)r->rx_pkts, r->loss * 100,
+	       r->tx_mpps, r->rx_mpps);
 	if (r->lat_samples)
 		printf("  latency p50 %.1f p99 %.1f p99.9 %.1f max %.1f us", r->lat_p50_us,
 		       r->lat_p99_us, r->lat_p999_us, r->lat_max_us);
@@ -196,9 +196,8 @@ int bench_json_write(const struct bench_cfg *cfg, const struct bench_result *hea
 		"\"frame_bytes_avg\": %.1f, \"flows\": %u, \"ipv6\": %s, \"tx_port\": %u, "
 		"\"rx_port\": %u, \"latency_every\": %u,\n ",
 		cfg->rfc2544 ? "rfc2544" : "run", cfg->imix ? 0 : cfg->size,
-		cfg->imix ? "true" : "false", bench_frame_avg(cfg),
-		cfg->flows, cfg->ipv6 ? "true" : "false", cfg->tx_port, cfg->rx_port,
-		cfg->latency_every);
+		cfg->imix ? "true" : "false", bench_frame_avg(cfg), cfg->flows,
+		cfg->ipv6 ? "true" : "false", cfg->tx_port, cfg->rx_port, cfg->latency_every);
 	json_fields(f, headline);
 	if (cfg->rfc2544) {
 		fprintf(f, ",\n \"loss_tolerance\": %g, \"resolution_pct\": %g, \"trial_s\": %g,",

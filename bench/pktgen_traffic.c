@@ -24,7 +24,7 @@
 volatile bool bench_quit;
 
 /* IMIX 7:4:1 of 64, 570 and 1518 byte frames, interleaved */
-static const unsigned imix_pattern[12] = {64, 570, 64, 1518, 64, 570, 64, 570, 64, 64, 570, 64};
+static const unsigned imix_pattern[12] = { 64, 570, 64, 1518, 64, 570, 64, 570, 64, 64, 570, 64 };
 
 struct tmpl {
 	uint16_t len; /* without CRC */
@@ -280,7 +280,7 @@ int bench_trial(const struct bench_cfg *cfg, double rate_pps, double duration_s,
 	uint64_t hz = rte_get_tsc_hz(), start, end, now, sent = 0, tx_bytes = 0, refused = 0,
 		 limit = cfg->count ? cfg->count : UINT64_MAX;
 	double pkts_per_cycle = rate_pps / (double)hz;
-	struct rx_state st = {.ns_per_cycle = 1e9 / (double)hz};
+	struct rx_state st = { .ns_per_cycle = 1e9 / (double)hz };
 	struct rte_mbuf *m[BENCH_BURST];
 
 	memset(res, 0, sizeof(*res));

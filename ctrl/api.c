@@ -49,7 +49,7 @@ static bool socket_in_use(const struct sockaddr_un *sa)
 
 int ctrl_api_listen(struct ctrl *c)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t old_umask;
 	int fd, rc;
 
@@ -119,7 +119,8 @@ static json_t *addr_list(const struct dp_addr *a, unsigned n)
 	char buf[64];
 
 	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(arr, json_string(dp_addr_format(&a[i], true, buf, sizeof(buf))));
+		json_array_append_new(arr,
+				      json_string(dp_addr_format(&a[i], true, buf, sizeof(buf))));
 	return arr;
 }
 
@@ -142,9 +143,9 @@ static json_t *cmd_status(struct ctrl *c)
 				    json_string(gen_hex(c->hello.netcfg_generation, g1)));
 	}
 	return json_pack("{s:b, s:{s:i, s:I, s:s, s:s}, s:o, s:b, s:s}", "ok", 1, "ctrl", "pid",
-			 (int)getpid(), "uptime_s", (json_int_t)(time(NULL) - c->started),
-			 "config", c->conf_path, "generation", gen_hex(c->generation, g2),
-			 "dataplane", dp, "in_sync", c->in_sync, "last_error", c->last_error);
+			 (int)getpid(), "uptime_s", (json_int_t)(time(NULL) - c->started), "config",
+			 c->conf_path, "generation", gen_hex(c->generation, g2), "dataplane", dp,
+			 "in_sync", c->in_sync, "last_error", c->last_error);
 }
 
 static json_t *cmd_ports(struct ctrl *c)
@@ -169,20 +170,21 @@ static json_t *cmd_ports(struct ctrl *c)
 			arr,
 			json_pack("{s:s%, s:s%, s:i, s:s, s:b, s:b, s:i, s:i, s:i, s:i, s:o, "
 				  "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-				  "name", p[i].name, strnlen(p[i].name, sizeof(p[i].name)), "devargs",
-				  p[i].devargs, strnlen(p[i].devargs, sizeof(p[i].devargs)),
-				  "port_id", p[i].port_id, "mac", mac, "link_up", p[i].link_up,
-				  "exception", p[i].is_punt, "speed_mbps", (int)p[i].speed_mbps,
-				  "mtu", p[i].mtu, "rx_queues", p[i].n_rxq, "tx_queues", p[i].n_txq,
-				  "addresses",
+				  "name", p[i].name, strnlen(p[i].name, sizeof(p[i].name)),
+				  "devargs", p[i].devargs,
+				  strnlen(p[i].devargs, sizeof(p[i].devargs)), "port_id",
+				  p[i].port_id, "mac", mac, "link_up", p[i].link_up, "exception",
+				  p[i].is_punt, "speed_mbps", (int)p[i].speed_mbps, "mtu", p[i].mtu,
+				  "rx_queues", p[i].n_rxq, "tx_queues", p[i].n_txq, "addresses",
 				  addr_list(p[i].addrs, p[i].n_addrs < DP_PORT_ADDRS_MAX
 								? p[i].n_addrs
 								: DP_PORT_ADDRS_MAX),
 				  "rx_pkts", (json_int_t)p[i].rx_pkts, "tx_pkts",
 				  (json_int_t)p[i].tx_pkts, "rx_bytes", (json_int_t)p[i].rx_bytes,
 				  "tx_bytes", (json_int_t)p[i].tx_bytes, "rx_missed",
-				  (json_int_t)p[i].rx_missed, "rx_errors", (json_int_t)p[i].rx_errors,
-				  "tx_errors", (json_int_t)p[i].tx_errors, "rx_nombuf",
+				  (json_int_t)p[i].rx_missed, "rx_errors",
+				  (json_int_t)p[i].rx_errors, "tx_errors",
+				  (json_int_t)p[i].tx_errors, "rx_nombuf",
 				  (json_int_t)p[i].rx_nombuf));
 	}
 	dp_msg_free(&m);
@@ -213,10 +215,11 @@ static json_t *cmd_routes(struct ctrl *c)
 		else if (r[i].flags & DP_ROUTE_F_UNREACH)
 			type = "unreachable";
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:s%, s:s}", "dst",
-				       dp_addr_format(&r[i].dst, true, dst, sizeof(dst)), "via",
-				       dp_addr_format(&r[i].via, false, via, sizeof(via)), "port",
-				       r[i].port, strnlen(r[i].port, sizeof(r[i].port)), "type", type));
+			arr,
+			json_pack("{s:s, s:s, s:s%, s:s}", "dst",
+				  dp_addr_format(&r[i].dst, true, dst, sizeof(dst)), "via",
+				  dp_addr_format(&r[i].via, false, via, sizeof(via)), "port",
+				  r[i].port, strnlen(r[i].port, sizeof(r[i].port)), "type", type));
 	}
 	dp_msg_free(&m);
 	return json_pack("{s:b, s:o}", "ok", 1, "routes", arr);
@@ -235,7 +238,7 @@ static json_t *cmd_stats(struct ctrl *c)
 {
 	const struct dp_stats_hdr *h;
 	const struct dp_lcore_stats *ls;
-	uint64_t sum[DP_CNT_MAX] = {0};
+	uint64_t sum[DP_CNT_MAX] = { 0 };
 	struct dp_msg m;
 	json_t *lcores, *reply;
 	int rc = ctrl_dp_call(c, DP_MSG_GET_STATS, 0, NULL, 0, DP_MSG_STATS, &m);
@@ -253,12 +256,12 @@ static json_t *cmd_stats(struct ctrl *c)
 		json_array_append_new(lcores, json_pack("{s:i, s:o}", "lcore", ls[i].lcore_id,
 							"counters", counters_json(ls[i].counters)));
 	}
-	reply = json_pack("{s:b, s:o, s:o, s:I}", "ok", 1, "totals", counters_json(sum),
-			  "lcores", lcores, "tsc_hz", (json_int_t)h->tsc_hz);
+	reply = json_pack("{s:b, s:o, s:o, s:I}", "ok", 1, "totals", counters_json(sum), "lcores",
+			  lcores, "tsc_hz", (json_int_t)h->tsc_hz);
 	if (sum[DP_CNT_rx_pkts])
-		json_object_set_new(reply, "cycles_per_packet",
-				    json_real((double)sum[DP_CNT_busy_cycles] /
-					      (double)sum[DP_CNT_rx_pkts]));
+		json_object_set_new(
+			reply, "cycles_per_packet",
+			json_real((double)sum[DP_CNT_busy_cycles] / (double)sum[DP_CNT_rx_pkts]));
 	dp_msg_free(&m);
 	return reply;
 }

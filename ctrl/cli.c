@@ -18,49 +18,49 @@
 
 #include "ctrl/ctrl.h"
 
-#define EXIT_CTRL_ERROR 1
-#define EXIT_USAGE 2
+#define EXIT_CTRL_ERROR	 1
+#define EXIT_USAGE	 2
 #define EXIT_UNREACHABLE 3
-#define CLI_TIMEOUT_S 15 /* ctrl answers within a few CTRL_DP_TIMEOUT_MS */
+#define CLI_TIMEOUT_S	 15 /* ctrl answers within a few CTRL_DP_TIMEOUT_MS */
 
 static const struct cmd {
 	const char *name;
 	const char *summary;
 	const char *help;
 } cmds[] = {
-	{"status", "what runs, and whether the dataplane runs ctrl's configuration",
-	 "    Shows rampart-ctrl (pid, uptime, configuration file, generation of its\n"
-	 "    network configuration) and the dataplane (connected or not, pid, uptime,\n"
-	 "    workers, ports, generation of the configuration it runs). \"in sync\" is\n"
-	 "    yes when both generations are equal. The last error ctrl met (dataplane\n"
-	 "    unreachable, configuration refused) is shown until it clears.\n"
-	 "    Exit status 0 even when the dataplane is down: that is a state, not an\n"
-	 "    error of the command.\n"},
-	{"ports", "ports with their MAC, link, addresses and packet counts",
-	 "    One line per dataplane port: name, MAC, link state, MTU, packets received\n"
-	 "    and sent, drops reported by the device (missed, receive and transmit\n"
-	 "    errors, no buffer) and the port's addresses. The exception interface\n"
-	 "    towards the kernel is marked \"(exception)\". With --json, also bytes,\n"
-	 "    devargs, speed and queue counts.\n"
-	 "    Exit status 1 when the dataplane is not reachable.\n"},
-	{"routes", "the dataplane's routing table",
-	 "    The routes the dataplane holds, connected prefixes (from the port\n"
-	 "    addresses) first: destination prefix, gateway (\"-\" for a prefix on the\n"
-	 "    link), port and type (connected, static, blackhole, unreachable).\n"
-	 "    Exit status 1 when the dataplane is not reachable.\n"},
-	{"stats", "dataplane counters, summed over the workers",
-	 "    The dataplane's counters summed over its worker lcores, non-zero ones\n"
-	 "    only (all with --all), each with what it counts, then the cycles spent\n"
-	 "    per received packet (busy_cycles / rx_pkts). With --verbose, the\n"
-	 "    counters of each worker lcore follow. Exit status 1 when the dataplane\n"
-	 "    is not reachable.\n"},
-	{"reload", "read the configuration file again and apply it",
-	 "    Makes rampart-ctrl read its configuration file again, as SIGHUP does,\n"
-	 "    and push it to the dataplane. The file is validated whole first: on any\n"
-	 "    error nothing changes, the error is printed as \"file:line: message\"\n"
-	 "    and the exit status is 1. A configuration the dataplane refuses is\n"
-	 "    refused the same way. When the dataplane is down the new configuration\n"
-	 "    is accepted and pushed once it is back.\n"},
+	{ "status", "what runs, and whether the dataplane runs ctrl's configuration",
+	  "    Shows rampart-ctrl (pid, uptime, configuration file, generation of its\n"
+	  "    network configuration) and the dataplane (connected or not, pid, uptime,\n"
+	  "    workers, ports, generation of the configuration it runs). \"in sync\" is\n"
+	  "    yes when both generations are equal. The last error ctrl met (dataplane\n"
+	  "    unreachable, configuration refused) is shown until it clears.\n"
+	  "    Exit status 0 even when the dataplane is down: that is a state, not an\n"
+	  "    error of the command.\n" },
+	{ "ports", "ports with their MAC, link, addresses and packet counts",
+	  "    One line per dataplane port: name, MAC, link state, MTU, packets received\n"
+	  "    and sent, drops reported by the device (missed, receive and transmit\n"
+	  "    errors, no buffer) and the port's addresses. The exception interface\n"
+	  "    towards the kernel is marked \"(exception)\". With --json, also bytes,\n"
+	  "    devargs, speed and queue counts.\n"
+	  "    Exit status 1 when the dataplane is not reachable.\n" },
+	{ "routes", "the dataplane's routing table",
+	  "    The routes the dataplane holds, connected prefixes (from the port\n"
+	  "    addresses) first: destination prefix, gateway (\"-\" for a prefix on the\n"
+	  "    link), port and type (connected, static, blackhole, unreachable).\n"
+	  "    Exit status 1 when the dataplane is not reachable.\n" },
+	{ "stats", "dataplane counters, summed over the workers",
+	  "    The dataplane's counters summed over its worker lcores, non-zero ones\n"
+	  "    only (all with --all), each with what it counts, then the cycles spent\n"
+	  "    per received packet (busy_cycles / rx_pkts). With --verbose, the\n"
+	  "    counters of each worker lcore follow. Exit status 1 when the dataplane\n"
+	  "    is not reachable.\n" },
+	{ "reload", "read the configuration file again and apply it",
+	  "    Makes rampart-ctrl read its configuration file again, as SIGHUP does,\n"
+	  "    and push it to the dataplane. The file is validated whole first: on any\n"
+	  "    error nothing changes, the error is printed as \"file:line: message\"\n"
+	  "    and the exit status is 1. A configuration the dataplane refuses is\n"
+	  "    refused the same way. When the dataplane is down the new configuration\n"
+	  "    is accepted and pushed once it is back.\n" },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -79,30 +79,29 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < N_CMDS; i++)
 		fprintf(f, "    %-8s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "    %-8s %s\n", "help", "this text, or the help of one command");
-	fprintf(f,
-		"\n"
-		"OPTIONS\n"
-		"    -s, --socket PATH\n"
-		"        rampart-ctrl's API socket (default " CTRL_DEFAULT_SOCKET ",\n"
-		"        ctrl.socket in rampart.conf)\n"
-		"    -j, --json\n"
-		"        print ctrl's JSON reply, indented, instead of tables; also on errors\n"
-		"    -v, --verbose\n"
-		"        stats: the counters of each worker lcore too\n"
-		"    -a, --all\n"
-		"        stats: zero counters too\n"
-		"    -h, --help\n"
-		"        this text; after a command, that command's help\n"
-		"\n"
-		"EXIT STATUS\n"
-		"    0  done\n"
-		"    1  rampart-ctrl answered with an error (the message is printed; for\n"
-		"       reload, \"file:line: message\"), e.g. the dataplane is not reachable\n"
-		"    2  usage error\n"
-		"    3  rampart-ctrl is not reachable on its socket\n"
-		"\n"
-		"SEE ALSO\n"
-		"    rampart-ctrl --help, docs/cli.md, docs/config.md\n");
+	fprintf(f, "\n"
+		   "OPTIONS\n"
+		   "    -s, --socket PATH\n"
+		   "        rampart-ctrl's API socket (default " CTRL_DEFAULT_SOCKET ",\n"
+		   "        ctrl.socket in rampart.conf)\n"
+		   "    -j, --json\n"
+		   "        print ctrl's JSON reply, indented, instead of tables; also on errors\n"
+		   "    -v, --verbose\n"
+		   "        stats: the counters of each worker lcore too\n"
+		   "    -a, --all\n"
+		   "        stats: zero counters too\n"
+		   "    -h, --help\n"
+		   "        this text; after a command, that command's help\n"
+		   "\n"
+		   "EXIT STATUS\n"
+		   "    0  done\n"
+		   "    1  rampart-ctrl answered with an error (the message is printed; for\n"
+		   "       reload, \"file:line: message\"), e.g. the dataplane is not reachable\n"
+		   "    2  usage error\n"
+		   "    3  rampart-ctrl is not reachable on its socket\n"
+		   "\n"
+		   "SEE ALSO\n"
+		   "    rampart-ctrl --help, docs/cli.md, docs/config.md\n");
 }
 
 static const struct cmd *find_cmd(const char *name)
@@ -131,8 +130,8 @@ static int cmd_help(const char *name)
 /* Ask ctrl; exits with EXIT_UNREACHABLE when it cannot. */
 static json_t *call(const char *sock, const char *cmd)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = CLI_TIMEOUT_S};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = CLI_TIMEOUT_S };
 	json_t *req = json_pack("{s:s}", "cmd", cmd), *reply;
 	char *buf, *text = json_dumps(req, JSON_COMPACT), peek;
 	json_error_t jerr;
@@ -163,7 +162,9 @@ static json_t *call(const char *sock, const char *cmd)
 	n = recv(fd, &peek, 1, MSG_PEEK | MSG_TRUNC);
 	if (n <= 0 || (size_t)n > CTRL_API_REPLY_MAX) {
 		fprintf(stderr, "rampart: no answer from rampart-ctrl on %s: %s\n", sock,
-			n == 0 ? "connection closed" : n < 0 ? strerror(errno) : "reply too long");
+			n == 0	? "connection closed"
+			: n < 0 ? strerror(errno)
+				: "reply too long");
 		exit(EXIT_UNREACHABLE);
 	}
 	buf = malloc((size_t)n);
@@ -273,19 +274,24 @@ static void print_status(json_t *r)
 
 static void print_ports(json_t *r)
 {
-	struct table t = {.n_cols = 8, .right = {[3] = true, [4] = true, [5] = true, [6] = true}};
-	static const char *const head[] = {"PORT", "MAC",     "LINK",  "MTU",
-					   "RX PKTS", "TX PKTS", "DROPS", "ADDRESSES"};
+	struct table t = { .n_cols = 8,
+			   .right = { [3] = true, [4] = true, [5] = true, [6] = true } };
+	static const char *const head[] = { "PORT",    "MAC",	  "LINK",  "MTU",
+					    "RX PKTS", "TX PKTS", "DROPS", "ADDRESSES" };
 	size_t i;
 	json_t *p;
 
 	table_add(&t, head);
-	json_array_foreach(json_object_get(r, "ports"), i, p)
-	{
+	json_array_foreach (json_object_get(r, "ports"), i, p) {
 		char mtu[16], rx[24], tx[24], drops[24], addrs[1024] = "";
-		const char *row[8] = {str(p, "name"), str(p, "mac"),
-				      json_is_true(json_object_get(p, "link_up")) ? "up" : "down",
-				      mtu, rx, tx, drops, addrs};
+		const char *row[8] = { str(p, "name"),
+				       str(p, "mac"),
+				       json_is_true(json_object_get(p, "link_up")) ? "up" : "down",
+				       mtu,
+				       rx,
+				       tx,
+				       drops,
+				       addrs };
 		size_t k, off = 0;
 		json_t *a;
 
@@ -295,7 +301,7 @@ static void print_ports(json_t *r)
 		snprintf(drops, sizeof(drops), "%lld",
 			 num(p, "rx_missed") + num(p, "rx_errors") + num(p, "tx_errors") +
 				 num(p, "rx_nombuf"));
-		json_array_foreach(json_object_get(p, "addresses"), k, a)
+		json_array_foreach (json_object_get(p, "addresses"), k, a)
 			if (off < sizeof(addrs))
 				off += (size_t)snprintf(addrs + off, sizeof(addrs) - off, "%s%s",
 							off ? " " : "", json_string_value(a));
@@ -308,16 +314,15 @@ static void print_ports(json_t *r)
 
 static void print_routes(json_t *r)
 {
-	struct table t = {.n_cols = 4};
-	static const char *const head[] = {"DESTINATION", "VIA", "PORT", "TYPE"};
+	struct table t = { .n_cols = 4 };
+	static const char *const head[] = { "DESTINATION", "VIA", "PORT", "TYPE" };
 	size_t i;
 	json_t *x;
 
 	table_add(&t, head);
-	json_array_foreach(json_object_get(r, "routes"), i, x)
-	{
-		const char *row[4] = {str(x, "dst"), str(x, "via"), str(x, "port"),
-				      str(x, "type")};
+	json_array_foreach (json_object_get(r, "routes"), i, x) {
+		const char *row[4] = { str(x, "dst"), str(x, "via"), str(x, "port"),
+				       str(x, "type") };
 
 		table_add(&t, row);
 	}
@@ -329,7 +334,7 @@ static void add_counters(struct table *t, json_t *counters, bool all)
 	for (unsigned k = 0; k < DP_CNT_MAX; k++) {
 		json_t *v = json_object_get(counters, dp_counter_names[k]);
 		char val[24];
-		const char *row[3] = {dp_counter_names[k], val, dp_counter_help[k]};
+		const char *row[3] = { dp_counter_names[k], val, dp_counter_help[k] };
 
 		if (!v || (!all && json_integer_value(v) == 0))
 			continue;
@@ -340,8 +345,8 @@ static void add_counters(struct table *t, json_t *counters, bool all)
 
 static void print_stats(json_t *r, bool verbose, bool all)
 {
-	struct table t = {.n_cols = 3, .right = {[1] = true}};
-	static const char *const head[] = {"COUNTER", "TOTAL", "MEANING"};
+	struct table t = { .n_cols = 3, .right = { [1] = true } };
+	static const char *const head[] = { "COUNTER", "TOTAL", "MEANING" };
 	json_t *cpp = json_object_get(r, "cycles_per_packet"), *l;
 	size_t i;
 
@@ -349,7 +354,7 @@ static void print_stats(json_t *r, bool verbose, bool all)
 	add_counters(&t, json_object_get(r, "totals"), all);
 	if (cpp) {
 		char v[32];
-		const char *row[3] = {"cycles_per_packet", v, "busy_cycles / rx_pkts"};
+		const char *row[3] = { "cycles_per_packet", v, "busy_cycles / rx_pkts" };
 
 		snprintf(v, sizeof(v), "%.1f", json_real_value(cpp));
 		table_add(&t, row);
@@ -357,11 +362,10 @@ static void print_stats(json_t *r, bool verbose, bool all)
 	table_print(&t);
 	if (!verbose)
 		return;
-	json_array_foreach(json_object_get(r, "lcores"), i, l)
-	{
-		struct table lt = {.n_cols = 3, .right = {[1] = true}};
+	json_array_foreach (json_object_get(r, "lcores"), i, l) {
+		struct table lt = { .n_cols = 3, .right = { [1] = true } };
 		char title[32];
-		const char *lhead[3] = {"COUNTER", title, "MEANING"};
+		const char *lhead[3] = { "COUNTER", title, "MEANING" };
 
 		snprintf(title, sizeof(title), "LCORE %lld", num(l, "lcore"));
 		table_add(&lt, lhead);
@@ -383,9 +387,9 @@ static void print_json(json_t *reply)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
-		{"verbose", no_argument, NULL, 'v'},      {"all", no_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{ "socket", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },	    { "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
 	};
 	const char *sock = CTRL_DEFAULT_SOCKET, *cmd;
 	bool json = false, verbose = false, all = false, help = false;

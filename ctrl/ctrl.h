@@ -19,10 +19,10 @@
 #include "ctrl/conf/conf.h"
 #include "dataplane/dataplane.h"
 
-#define CTRL_API_REQ_MAX 4096        /* a request is one small JSON object */
-#define CTRL_API_REPLY_MAX (64u << 20) /* 65536 routes as JSON fit well */
-#define CTRL_DP_TIMEOUT_MS 1000      /* longest ctrl waits on the dataplane per call */
-#define CTRL_DEFAULT_CONF "/etc/rampart/rampart.conf"
+#define CTRL_API_REQ_MAX    4096	/* a request is one small JSON object */
+#define CTRL_API_REPLY_MAX  (64u << 20) /* 65536 routes as JSON fit well */
+#define CTRL_DP_TIMEOUT_MS  1000	/* longest ctrl waits on the dataplane per call */
+#define CTRL_DEFAULT_CONF   "/etc/rampart/rampart.conf"
 #define CTRL_DEFAULT_SOCKET "/run/rampart/ctrl.sock"
 
 struct ctrl {
@@ -44,9 +44,9 @@ struct ctrl {
 	uint64_t refused_generation; /* not pushed again until reload or reconnect */
 
 	/* the exception interface's kernel side */
-	unsigned punt_ifindex;     /* configured ifindex, 0: not (yet) configured */
-	uint64_t punt_addrs_hash;  /* of the addresses it was given */
-	bool punt_failed;          /* last attempt failed, already logged */
+	unsigned punt_ifindex;	  /* configured ifindex, 0: not (yet) configured */
+	uint64_t punt_addrs_hash; /* of the addresses it was given */
+	bool punt_failed;	  /* last attempt failed, already logged */
 
 	/* the event loop */
 	int api_fd;

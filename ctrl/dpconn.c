@@ -29,9 +29,9 @@ static int64_t now_ms(void)
 
 int ctrl_dp_connect(struct ctrl *c)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = CTRL_DP_TIMEOUT_MS / 1000,
-			     .tv_usec = (CTRL_DP_TIMEOUT_MS % 1000) * 1000};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = CTRL_DP_TIMEOUT_MS / 1000,
+			      .tv_usec = (CTRL_DP_TIMEOUT_MS % 1000) * 1000 };
 	int fd, rc;
 
 	if (c->dp_fd >= 0)
@@ -69,7 +69,7 @@ void ctrl_dp_disconnect(struct ctrl *c)
 static int wait_reply(struct ctrl *c, uint32_t seq, int64_t deadline, struct dp_msg *reply)
 {
 	for (;;) {
-		struct pollfd pfd = {.fd = c->dp_fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = c->dp_fd, .events = POLLIN };
 		int64_t left = deadline - now_ms();
 		int rc;
 
@@ -146,21 +146,22 @@ static int push(struct ctrl *c)
 	struct dp_msg m;
 	int rc;
 
-	rc = ctrl_dp_call(c, DP_MSG_NETCFG, c->generation, c->netcfg, c->netcfg_len,
-			  DP_MSG_RESULT, &m);
+	rc = ctrl_dp_call(c, DP_MSG_NETCFG, c->generation, c->netcfg, c->netcfg_len, DP_MSG_RESULT,
+			  &m);
 	if (rc < 0) {
-		snprintf(c->last_error, sizeof(c->last_error),
-			 "pushing configuration %016llx: %s", (unsigned long long)c->generation,
-			 strerror(-rc));
+		snprintf(c->last_error, sizeof(c->last_error), "pushing configuration %016llx: %s",
+			 (unsigned long long)c->generation, strerror(-rc));
 		ctrl_log("error", "%s", c->last_error);
 		return rc;
 	}
 	r = m.payload;
 	rc = r->rc;
 	if (rc < 0) {
-		snprintf(c->last_error, sizeof(c->last_error), "dataplane refused configuration "
-			 "%016llx: %.*s (%s)", (unsigned long long)c->generation,
-			 (int)strnlen(r->msg, sizeof(r->msg)), r->msg, strerror(-rc));
+		snprintf(c->last_error, sizeof(c->last_error),
+			 "dataplane refused configuration "
+			 "%016llx: %.*s (%s)",
+			 (unsigned long long)c->generation, (int)strnlen(r->msg, sizeof(r->msg)),
+			 r->msg, strerror(-rc));
 		c->refused_generation = c->generation;
 		ctrl_log("error", "%s", c->last_error);
 	} else {
@@ -217,7 +218,8 @@ int ctrl_dp_sync(struct ctrl *c)
 	if (!was) {
 		/* a new connection (perhaps a new dataplane) gets any generation */
 		c->refused_generation = 0;
-		ctrl_log("info", "dataplane pid %u connected: %u ports, %u workers, generation "
+		ctrl_log("info",
+			 "dataplane pid %u connected: %u ports, %u workers, generation "
 			 "%016llx, up %llus",
 			 c->hello.pid, c->hello.n_ports, c->hello.n_workers,
 			 (unsigned long long)c->hello.netcfg_generation,

@@ -29,12 +29,12 @@ static int arm(struct ctrl *c, bool now)
 {
 	unsigned ms = c->conf.resync_interval_ms;
 	struct itimerspec its = {
-		.it_interval = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000},
+		.it_interval = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 },
 	};
 
 	its.it_value = its.it_interval;
 	if (now)
-		its.it_value = (struct timespec){.tv_nsec = 1000000}; /* first tick at once */
+		its.it_value = (struct timespec){ .tv_nsec = 1000000 }; /* first tick at once */
 	if (timerfd_settime(c->timer_fd, 0, &its, NULL) < 0)
 		return -errno;
 	c->timer_ms = ms;
@@ -49,7 +49,7 @@ void ctrl_loop_rearm(struct ctrl *c)
 
 static int watch(struct ctrl *c, int fd)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
 	return epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -123,8 +123,7 @@ int ctrl_loop_run(struct ctrl *c)
 					ctrl_tick(c);
 			} else if (fd == c->api_fd) {
 				on_accept(c);
-			} else if ((evs[i].events & EPOLLIN) ? ctrl_api_serve(c, fd) < 0
-							     : true) {
+			} else if ((evs[i].events & EPOLLIN) ? ctrl_api_serve(c, fd) < 0 : true) {
 				/* a client's hangup or error, after its last request */
 				epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 				close(fd);

@@ -40,8 +40,8 @@ struct nl_req {
 
 static int nl_open(void)
 {
-	struct timeval tv = {.tv_sec = 1};
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	struct timeval tv = { .tv_sec = 1 };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	if (fd < 0)
@@ -96,12 +96,12 @@ static int nl_talk(int fd, struct nl_req *r)
 static int link_up_noarp(int fd, unsigned ifindex)
 {
 	struct nl_req r = {
-		.n = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		      .nlmsg_type = RTM_NEWLINK},
-		.ifi = {.ifi_family = AF_UNSPEC,
-			.ifi_index = (int)ifindex,
-			.ifi_flags = IFF_UP | IFF_NOARP,
-			.ifi_change = IFF_UP | IFF_NOARP},
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		       .nlmsg_type = RTM_NEWLINK },
+		.ifi = { .ifi_family = AF_UNSPEC,
+			 .ifi_index = (int)ifindex,
+			 .ifi_flags = IFF_UP | IFF_NOARP,
+			 .ifi_change = IFF_UP | IFF_NOARP },
 	};
 
 	return nl_talk(fd, &r);
@@ -110,11 +110,11 @@ static int link_up_noarp(int fd, unsigned ifindex)
 static int addr_change(int fd, int type, unsigned ifindex, const struct dp_addr *a)
 {
 	struct nl_req r = {
-		.n = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)), .nlmsg_type = type},
-		.ifa = {.ifa_family = a->family == 4 ? AF_INET : AF_INET6,
-			.ifa_prefixlen = a->prefixlen,
-			.ifa_scope = RT_SCOPE_UNIVERSE,
-			.ifa_index = ifindex},
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)), .nlmsg_type = type },
+		.ifa = { .ifa_family = a->family == 4 ? AF_INET : AF_INET6,
+			 .ifa_prefixlen = a->prefixlen,
+			 .ifa_scope = RT_SCOPE_UNIVERSE,
+			 .ifa_index = ifindex },
 	};
 	size_t alen = a->family == 4 ? 4 : 16;
 	uint32_t flags = a->family == 6 ? IFA_F_NODAD : 0;
@@ -132,14 +132,14 @@ static int addr_change(int fd, int type, unsigned ifindex, const struct dp_addr 
 static int default_route(int fd, unsigned ifindex, int family)
 {
 	struct nl_req r = {
-		.n = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
-		      .nlmsg_type = RTM_NEWROUTE,
-		      .nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE},
-		.rt = {.rtm_family = (unsigned char)family,
-		       .rtm_table = RT_TABLE_MAIN,
-		       .rtm_protocol = RTPROT_STATIC,
-		       .rtm_scope = RT_SCOPE_LINK,
-		       .rtm_type = RTN_UNICAST},
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
+		       .nlmsg_type = RTM_NEWROUTE,
+		       .nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE },
+		.rt = { .rtm_family = (unsigned char)family,
+			.rtm_table = RT_TABLE_MAIN,
+			.rtm_protocol = RTPROT_STATIC,
+			.rtm_scope = RT_SCOPE_LINK,
+			.rtm_type = RTN_UNICAST },
 	};
 	uint32_t oif = ifindex;
 
@@ -197,11 +197,11 @@ static int remove_stale(struct ctrl *c, int fd, unsigned ifindex)
 	struct dp_addr stale[256];
 	unsigned n_stale = 0;
 	struct nl_req r = {
-		.n = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
-		      .nlmsg_type = RTM_GETADDR,
-		      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		      .nlmsg_seq = 0x7a7a},
-		.ifa = {.ifa_family = AF_UNSPEC},
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
+		       .nlmsg_type = RTM_GETADDR,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = 0x7a7a },
+		.ifa = { .ifa_family = AF_UNSPEC },
 	};
 	char *buf = malloc(NL_BUF);
 	bool done = false;
@@ -250,7 +250,8 @@ static int remove_stale(struct ctrl *c, int fd, unsigned ifindex)
 			ctrl_log("error", "exception interface: removing %s: %s", s, strerror(-e));
 			rc = e;
 		} else {
-			ctrl_log("info", "exception interface: %s removed (no longer configured)", s);
+			ctrl_log("info", "exception interface: %s removed (no longer configured)",
+				 s);
 		}
 	}
 out:
@@ -272,7 +273,7 @@ static uint64_t addrs_hash(const struct ctrl *c)
 
 static int configure(struct ctrl *c, unsigned ifindex, const char **step)
 {
-	bool fam[7] = {false};
+	bool fam[7] = { false };
 	int fd, rc;
 
 	fd = nl_open();
@@ -320,8 +321,10 @@ void ctrl_punt_sync(struct ctrl *c)
 	ifindex = if_nametoindex(dev);
 	if (ifindex == 0) {
 		if (c->punt_ifindex)
-			ctrl_log("warning", "exception interface %s is gone; configured again "
-					    "when it is back", dev);
+			ctrl_log("warning",
+				 "exception interface %s is gone; configured again "
+				 "when it is back",
+				 dev);
 		c->punt_ifindex = 0;
 		return;
 	}

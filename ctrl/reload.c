@@ -26,8 +26,8 @@ uint64_t ctrl_fnv1a(const void *p, size_t len)
 	return h ? h : 1; /* 0 means "none yet" to the dataplane */
 }
 
-static int load(const char *path, struct ctrl_conf *conf, void **netcfg, size_t *len,
-		char *err, size_t errlen)
+static int load(const char *path, struct ctrl_conf *conf, void **netcfg, size_t *len, char *err,
+		size_t errlen)
 {
 	int rc = ctrl_conf_load(path, conf, err, errlen);
 

@@ -24,7 +24,7 @@
 
 static int listen_socket(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[sizeof(sa.sun_path)], *slash;
 	int fd;
 
@@ -60,7 +60,7 @@ static uint64_t current_generation(void)
 
 static int reply_result(int fd, uint32_t seq, int rc, const char *msg)
 {
-	struct dp_result r = {.rc = rc, .generation = current_generation()};
+	struct dp_result r = { .rc = rc, .generation = current_generation() };
 
 	snprintf(r.msg, sizeof(r.msg), "%s", msg);
 	return dp_msg_send(fd, DP_MSG_RESULT, seq, r.generation, &r, sizeof(r));
@@ -98,8 +98,7 @@ static int on_hello(int fd, const struct dp_msg *m)
 
 	for (unsigned i = 0; i < dp.n_ports && i < DP_MAX_PORTS; i++)
 		snprintf(h.ports[i], sizeof(h.ports[i]), "%s", dp.ports[i].name);
-	return dp_msg_send(fd, DP_MSG_HELLO_REPLY, m->hdr.seq, h.netcfg_generation, &h,
-			   sizeof(h));
+	return dp_msg_send(fd, DP_MSG_HELLO_REPLY, m->hdr.seq, h.netcfg_generation, &h, sizeof(h));
 }
 
 static int on_get_ports(int fd, const struct dp_msg *m)
@@ -123,8 +122,7 @@ static int on_get_routes(int fd, const struct dp_msg *m)
 	/* The agent is the only writer of dp.runtime, so rt stays alive here. */
 	if (rt && dp_runtime_routes(rt, &r, &n) < 0)
 		return reply_result(fd, m->hdr.seq, -ENOMEM, "out of memory");
-	rc = dp_msg_send(fd, DP_MSG_ROUTES, m->hdr.seq, current_generation(), r,
-			 n * sizeof(*r));
+	rc = dp_msg_send(fd, DP_MSG_ROUTES, m->hdr.seq, current_generation(), r, n * sizeof(*r));
 	free(r);
 	return rc;
 }
@@ -133,18 +131,18 @@ static int on_get_stats(int fd, const struct dp_msg *m)
 {
 	size_t len = sizeof(struct dp_stats_hdr) + dp.n_workers * sizeof(struct dp_lcore_stats);
 	struct dp_stats_hdr *h = calloc(1, len);
-	struct dp_lcore_stats *ls = (struct dp_lcore_stats *)(h + 1);
+	struct dp_lcore_stats *ls;
 	int rc;
 
 	if (!h)
 		return reply_result(fd, m->hdr.seq, -ENOMEM, "out of memory");
+	ls = (struct dp_lcore_stats *)(h + 1);
 	h->n_lcores = dp.n_workers;
 	h->n_counters = DP_CNT_MAX;
 	h->tsc_hz = dp.tsc_hz;
 	for (unsigned w = 0; w < dp.n_workers; w++) {
 		ls[w].lcore_id = dp.worker_lcores[w];
-		memcpy(ls[w].counters, dp.lcores[dp.worker_lcores[w]].cnt,
-		       sizeof(ls[w].counters));
+		memcpy(ls[w].counters, dp.lcores[dp.worker_lcores[w]].cnt, sizeof(ls[w].counters));
 	}
 	rc = dp_msg_send(fd, DP_MSG_STATS, m->hdr.seq, current_generation(), h, len);
 	free(h);
@@ -203,12 +201,11 @@ int dp_agent_run(void)
 	int lfd = listen_socket(dp.conf.dp_socket);
 
 	if (lfd < 0) {
-		RTE_LOG(ERR, USER1, "control socket %s: %s\n", dp.conf.dp_socket,
-			strerror(-lfd));
+		RTE_LOG(ERR, USER1, "control socket %s: %s\n", dp.conf.dp_socket, strerror(-lfd));
 		return lfd;
 	}
 	RTE_LOG(INFO, USER1, "control socket %s ready\n", dp.conf.dp_socket);
-	pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
+	pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 	while (!dp.quit) {
 		int n = poll(pfd, 1 + n_clients, 200);
 
@@ -218,7 +215,8 @@ int dp_agent_run(void)
 			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 			if (cfd >= 0 && n_clients < DP_AGENT_CLIENTS)
-				pfd[1 + n_clients++] = (struct pollfd){.fd = cfd, .events = POLLIN};
+				pfd[1 + n_clients++] =
+					(struct pollfd){ .fd = cfd, .events = POLLIN };
 			else if (cfd >= 0)
 				close(cfd); /* busy: the client retries */
 		}

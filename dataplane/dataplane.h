@@ -19,29 +19,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DP_PROTO_MAGIC 0x52504450u /* "RPDP" */
-#define DP_PROTO_VERSION 1
-#define DP_MSG_INLINE_MAX 16384u       /* larger payloads go in a memfd */
+#define DP_PROTO_MAGIC	   0x52504450u /* "RPDP" */
+#define DP_PROTO_VERSION   1
+#define DP_MSG_INLINE_MAX  16384u      /* larger payloads go in a memfd */
 #define DP_MSG_PAYLOAD_MAX (64u << 20) /* hard cap on any payload */
 
-#define DP_MAX_PORTS 16
-#define DP_PORT_NAME_MAX 16 /* including the NUL */
-#define DP_PORT_ADDRS_MAX 8
-#define DP_ROUTES_MAX 65536
+#define DP_MAX_PORTS	    16
+#define DP_PORT_NAME_MAX    16 /* including the NUL */
+#define DP_PORT_ADDRS_MAX   8
+#define DP_ROUTES_MAX	    65536
 #define DP_NEIGH_STATIC_MAX 1024
-#define DP_MAX_LCORES 64
+#define DP_MAX_LCORES	    64
 
 enum dp_msg_type {
-	DP_MSG_HELLO = 1,    /* ctrl -> dp, no payload */
-	DP_MSG_HELLO_REPLY,  /* dp -> ctrl, struct dp_hello */
-	DP_MSG_NETCFG,       /* ctrl -> dp, netcfg object, generation in the header */
-	DP_MSG_RESULT,       /* dp -> ctrl, struct dp_result */
-	DP_MSG_GET_PORTS,    /* ctrl -> dp, no payload */
-	DP_MSG_PORTS,        /* dp -> ctrl, struct dp_port_info[] */
-	DP_MSG_GET_ROUTES,   /* ctrl -> dp, no payload */
-	DP_MSG_ROUTES,       /* dp -> ctrl, struct dp_route[] (effective table) */
-	DP_MSG_GET_STATS,    /* ctrl -> dp, no payload */
-	DP_MSG_STATS,        /* dp -> ctrl, struct dp_stats_hdr + dp_lcore_stats[] */
+	DP_MSG_HELLO = 1,   /* ctrl -> dp, no payload */
+	DP_MSG_HELLO_REPLY, /* dp -> ctrl, struct dp_hello */
+	DP_MSG_NETCFG,	    /* ctrl -> dp, netcfg object, generation in the header */
+	DP_MSG_RESULT,	    /* dp -> ctrl, struct dp_result */
+	DP_MSG_GET_PORTS,   /* ctrl -> dp, no payload */
+	DP_MSG_PORTS,	    /* dp -> ctrl, struct dp_port_info[] */
+	DP_MSG_GET_ROUTES,  /* ctrl -> dp, no payload */
+	DP_MSG_ROUTES,	    /* dp -> ctrl, struct dp_route[] (effective table) */
+	DP_MSG_GET_STATS,   /* ctrl -> dp, no payload */
+	DP_MSG_STATS,	    /* dp -> ctrl, struct dp_stats_hdr + dp_lcore_stats[] */
 	DP_MSG_TYPE_MAX,
 };
 
@@ -76,13 +76,13 @@ struct dp_route {
 	struct dp_addr dst;
 	struct dp_addr via;
 	char port[DP_PORT_NAME_MAX]; /* empty: found from via's connected prefix */
-	uint32_t flags;              /* DP_ROUTE_F_* */
+	uint32_t flags;		     /* DP_ROUTE_F_* */
 	uint32_t reserved;
 };
 
 #define DP_ROUTE_F_CONNECTED 0x1u /* derived from a port address */
 #define DP_ROUTE_F_BLACKHOLE 0x2u /* drop silently */
-#define DP_ROUTE_F_UNREACH 0x4u   /* drop with ICMP unreachable */
+#define DP_ROUTE_F_UNREACH   0x4u /* drop with ICMP unreachable */
 
 struct dp_neigh {
 	struct dp_addr ip;
@@ -176,7 +176,7 @@ enum dp_counter {
 #define DP_CNT_ENUM(name, help) DP_CNT_##name,
 	DP_COUNTERS(DP_CNT_ENUM)
 #undef DP_CNT_ENUM
-	DP_CNT_MAX
+		DP_CNT_MAX
 };
 
 extern const char *const dp_counter_names[DP_CNT_MAX];

@@ -19,10 +19,10 @@
 #include "dataplane/dataplane.h"
 #include "dataplane/neigh.h"
 
-#define DP_BURST 32
-#define DP_PENDING_MAX 256 /* per lcore: packets waiting for a neighbour */
-#define DP_NEIGH_RETRY_S 1
-#define DP_NEIGH_WAIT_S 3
+#define DP_BURST	     32
+#define DP_PENDING_MAX	     256 /* per lcore: packets waiting for a neighbour */
+#define DP_NEIGH_RETRY_S     1
+#define DP_NEIGH_WAIT_S	     3
 #define DP_NEIGH_REACHABLE_S 30
 
 struct dp_port {
@@ -37,10 +37,10 @@ struct dp_port {
 
 enum dp_nh_type {
 	DP_NH_NONE = 0,
-	DP_NH_FORWARD,   /* out port, to gw (or to the destination when connected) */
-	DP_NH_LOCAL,     /* one of our addresses */
+	DP_NH_FORWARD,	 /* out port, to gw (or to the destination when connected) */
+	DP_NH_LOCAL,	 /* one of our addresses */
 	DP_NH_BLACKHOLE, /* drop silently */
-	DP_NH_UNREACH,   /* drop, ICMP unreachable */
+	DP_NH_UNREACH,	 /* drop, ICMP unreachable */
 };
 
 struct dp_nexthop {
@@ -99,7 +99,7 @@ struct dp_main {
 	unsigned n_ports; /* including the punt port, last */
 	struct dp_port ports[DP_MAX_PORTS + 1];
 	int16_t port_index[RTE_MAX_ETHPORTS]; /* ethdev id -> ports[] index or -1 */
-	int punt_port_id;                     /* -1 without a punt port */
+	int punt_port_id;		      /* -1 without a punt port */
 	unsigned n_workers;
 	unsigned worker_lcores[DP_MAX_LCORES];
 	struct rte_mempool *pool;
@@ -120,8 +120,8 @@ int dp_port_by_name(const char *name);
 void dp_port_info(unsigned index, struct dp_port_info *info, const struct dp_runtime *rt);
 
 /* runtime.c */
-int dp_runtime_build(const void *netcfg, size_t len, uint64_t generation,
-		     struct dp_runtime **out, char *err, size_t errlen);
+int dp_runtime_build(const void *netcfg, size_t len, uint64_t generation, struct dp_runtime **out,
+		     char *err, size_t errlen);
 void dp_runtime_free(struct dp_runtime *rt);
 void dp_runtime_publish(struct dp_runtime *rt);
 int dp_runtime_routes(const struct dp_runtime *rt, struct dp_route **routes, size_t *n);

@@ -31,34 +31,33 @@ struct dp_main dp;
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: rampart-dataplane [-c FILE] [-n] [-- EAL-OPTIONS...]\n"
-		"\n"
-		"The packet-processing process of the rampart appliance. It polls the ports\n"
-		"named in the configuration on one worker per lcore, answers ARP, neighbour\n"
-		"discovery and ping for its addresses, forwards IPv4 and IPv6 by its static\n"
-		"routes, and hands other traffic for the appliance to the kernel through the\n"
-		"exception TAP interface. Addresses, routes and static neighbours come from\n"
-		"rampart-ctrl over the control socket; until ctrl has pushed them, packets are\n"
-		"dropped and counted as drop_no_config.\n"
-		"\n"
-		"Options:\n"
-		"  -c, --config FILE  configuration file (default /etc/rampart/rampart.conf);\n"
-		"                     the dataplane reads its 'dataplane' and 'ports' sections\n"
-		"  -n, --check        validate the configuration and the EAL arguments that\n"
-		"                     would be used, print them, and exit\n"
-		"  -h, --help         this text\n"
-		"  -- EAL-OPTIONS     extra DPDK EAL options, appended to those built from the\n"
-		"                     configuration (for example --log-level=pmd.net.*:debug)\n"
-		"\n"
-		"Hugepages: with hugepages = \"auto\" the dataplane uses hugepages when enough\n"
-		"are reserved (memory_mb of them free), and runs with --no-huge otherwise.\n"
-		"Live capture with dpdk-dumpcap needs hugepages (a secondary process must map\n"
-		"the dataplane's memory). Counters are exported through DPDK telemetry:\n"
-		"  dpdk-telemetry.py -f FILE_PREFIX   then   /rampart/stats\n"
-		"\n"
-		"Signals: SIGINT and SIGTERM stop the workers, the ports and the process.\n"
-		"Exit status: 0 after a clean stop, 1 on a configuration or start-up error.\n");
+	fprintf(f, "Usage: rampart-dataplane [-c FILE] [-n] [-- EAL-OPTIONS...]\n"
+		   "\n"
+		   "The packet-processing process of the rampart appliance. It polls the ports\n"
+		   "named in the configuration on one worker per lcore, answers ARP, neighbour\n"
+		   "discovery and ping for its addresses, forwards IPv4 and IPv6 by its static\n"
+		   "routes, and hands other traffic for the appliance to the kernel through the\n"
+		   "exception TAP interface. Addresses, routes and static neighbours come from\n"
+		   "rampart-ctrl over the control socket; until ctrl has pushed them, packets are\n"
+		   "dropped and counted as drop_no_config.\n"
+		   "\n"
+		   "Options:\n"
+		   "  -c, --config FILE  configuration file (default /etc/rampart/rampart.conf);\n"
+		   "                     the dataplane reads its 'dataplane' and 'ports' sections\n"
+		   "  -n, --check        validate the configuration and the EAL arguments that\n"
+		   "                     would be used, print them, and exit\n"
+		   "  -h, --help         this text\n"
+		   "  -- EAL-OPTIONS     extra DPDK EAL options, appended to those built from the\n"
+		   "                     configuration (for example --log-level=pmd.net.*:debug)\n"
+		   "\n"
+		   "Hugepages: with hugepages = \"auto\" the dataplane uses hugepages when enough\n"
+		   "are reserved (memory_mb of them free), and runs with --no-huge otherwise.\n"
+		   "Live capture with dpdk-dumpcap needs hugepages (a secondary process must map\n"
+		   "the dataplane's memory). Counters are exported through DPDK telemetry:\n"
+		   "  dpdk-telemetry.py -f FILE_PREFIX   then   /rampart/stats\n"
+		   "\n"
+		   "Signals: SIGINT and SIGTERM stop the workers, the ports and the process.\n"
+		   "Exit status: 0 after a clean stop, 1 on a configuration or start-up error.\n");
 }
 
 static void on_signal(int sig)
@@ -101,12 +100,12 @@ static int build_eal_args(char **argv, int max, char store[][160], char *err, si
 	int argc = 0, s = 0;
 	bool pci = false;
 
-#define ARG(...)                                                        \
-	do {                                                            \
-		if (argc >= max - 1 || s >= max)                        \
-			goto too_many;                                  \
-		snprintf(store[s], sizeof(store[s]), __VA_ARGS__);      \
-		argv[argc++] = store[s++];                              \
+#define ARG(...)                                                   \
+	do {                                                       \
+		if (argc >= max - 1 || s >= max)                   \
+			goto too_many;                             \
+		snprintf(store[s], sizeof(store[s]), __VA_ARGS__); \
+		argv[argc++] = store[s++];                         \
 	} while (0)
 
 	ARG("rampart-dataplane");
@@ -122,9 +121,10 @@ static int build_eal_args(char **argv, int max, char store[][160], char *err, si
 		break;
 	case CTRL_CONF_HUGEPAGES_ON:
 		if (!hugepages_available(c->file_prefix, c->memory_mb)) {
-			snprintf(err, errlen,
-				 "%s: hugepages = \"on\" but fewer than %u MB of hugepages are free",
-				 c->path, c->memory_mb);
+			snprintf(
+				err, errlen,
+				"%s: hugepages = \"on\" but fewer than %u MB of hugepages are free",
+				c->path, c->memory_mb);
 			return -ENOMEM;
 		}
 		break;
@@ -163,8 +163,7 @@ static int setup_workers(char *err, size_t errlen)
 	unsigned lcore;
 
 	dp.n_workers = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore)
-	{
+	RTE_LCORE_FOREACH_WORKER (lcore) {
 		if (dp.n_workers == DP_MAX_LCORES)
 			break;
 		dp.lcores[lcore].worker_index = dp.n_workers;
@@ -221,8 +220,7 @@ static int setup_memory(char *err, size_t errlen)
 	}
 	while (size < dp.conf.neigh_max * 2)
 		size <<= 1;
-	neigh = rte_zmalloc("dp_neigh", size * sizeof(struct dp_neigh_entry),
-			    RTE_CACHE_LINE_SIZE);
+	neigh = rte_zmalloc("dp_neigh", size * sizeof(struct dp_neigh_entry), RTE_CACHE_LINE_SIZE);
 	if (!neigh) {
 		snprintf(err, errlen, "cannot allocate the neighbour table");
 		return -ENOMEM;
@@ -234,10 +232,10 @@ static int setup_memory(char *err, size_t errlen)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	static char store[EAL_ARGS_MAX][160];
 	const char *path = "/etc/rampart/rampart.conf";
@@ -313,13 +311,13 @@ int main(int argc, char **argv)
 	if (dp_telemetry_register() < 0)
 		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");
 
-	RTE_LOG(INFO, USER1, "%u ports, %u workers; waiting for rampart-ctrl on %s\n",
-		dp.n_ports, dp.n_workers, dp.conf.dp_socket);
+	RTE_LOG(INFO, USER1, "%u ports, %u workers; waiting for rampart-ctrl on %s\n", dp.n_ports,
+		dp.n_workers, dp.conf.dp_socket);
 	rte_eal_mp_remote_launch(dp_worker_main, NULL, SKIP_MAIN);
 	rc = dp_agent_run();
 	dp.quit = true;
-	RTE_LCORE_FOREACH_WORKER(lcore)
-	rte_eal_wait_lcore(lcore);
+	RTE_LCORE_FOREACH_WORKER (lcore)
+		rte_eal_wait_lcore(lcore);
 	RTE_LOG(INFO, USER1, "stopping\n");
 	rte_pdump_uninit();
 	dp_ports_close();

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DP_NEIGH_VALID (1ull << 48)
+#define DP_NEIGH_VALID	(1ull << 48)
 #define DP_NEIGH_STATIC (1ull << 49)
 
 struct dp_neigh_entry {
@@ -23,7 +23,7 @@ struct dp_neigh_entry {
 	uint8_t family;
 	uint8_t pad;
 	uint8_t ip[16];
-	_Atomic uint64_t mac;          /* 48-bit MAC | DP_NEIGH_VALID | DP_NEIGH_STATIC */
+	_Atomic uint64_t mac;	       /* 48-bit MAC | DP_NEIGH_VALID | DP_NEIGH_STATIC */
 	_Atomic uint64_t confirmed_at; /* when the MAC was last learned */
 	_Atomic uint64_t requested_at; /* when a request was last sent */
 };

@@ -145,7 +145,7 @@ static int parse_ipv6(const uint8_t *frame, size_t len, struct dp_pkt_info *pi)
 	end = pi->l3_off + pi->l3_len;
 	for (hops = 0; hops < 8; hops++) {
 		switch (nh) {
-		case 0:  /* hop-by-hop options */
+		case 0:	 /* hop-by-hop options */
 		case 43: /* routing */
 		case 60: /* destination options */
 			if (end - off < 8 || end - off < (size_t)(frame[off + 1] + 1) * 8)
@@ -321,7 +321,7 @@ static void ip6_header(uint8_t *ip, uint16_t plen, uint8_t nh, uint8_t hlim, con
 size_t dp_nd_ns_build(uint8_t *buf, const uint8_t smac[6], const uint8_t src[16],
 		      const uint8_t target[16])
 {
-	static const uint8_t snm[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+	static const uint8_t snm[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff };
 	uint8_t dst[16], *ip = buf + DP_ETH_HLEN, *icmp = ip + 40;
 
 	/* RFC 4291 §2.7.1 solicited-node group; RFC 2464 §7 its MAC */
@@ -346,7 +346,7 @@ size_t dp_nd_ns_build(uint8_t *buf, const uint8_t smac[6], const uint8_t src[16]
 size_t dp_nd_na_build(uint8_t *buf, const uint8_t smac[6], const uint8_t dmac[6],
 		      const uint8_t target[16], const uint8_t *dst, bool solicited)
 {
-	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 	uint8_t *ip = buf + DP_ETH_HLEN, *icmp = ip + 40;
 
 	if (!dst) {
@@ -401,8 +401,8 @@ int dp_icmp_echo_reply(uint8_t *frame, size_t len, const struct dp_pkt_info *pi)
 		 * reply would give +0 (0x0000) where the sum must be 0xffff. */
 		icmp[0] = 0;
 		wr16(icmp + 2, 0);
-		wr16(icmp + 2, dp_csum_fold(dp_csum_add(0, icmp, pi->l3_off + pi->l3_len -
-									pi->l4_off)));
+		wr16(icmp + 2,
+		     dp_csum_fold(dp_csum_add(0, icmp, pi->l3_off + pi->l3_len - pi->l4_off)));
 		return 0;
 	}
 	memcpy(tmp, ip + 8, 16);
@@ -411,7 +411,7 @@ int dp_icmp_echo_reply(uint8_t *frame, size_t len, const struct dp_pkt_info *pi)
 	ip[7] = 64;
 	icmp[0] = 129; /* the pseudo-header sum is unchanged by the swap, never zero */
 	sum = (uint16_t)~rd16(icmp + 2);
-	sum += (uint16_t)~(128u << 8);
+	sum += (uint16_t) ~(128u << 8);
 	sum += 129u << 8;
 	wr16(icmp + 2, dp_csum_fold(sum));
 	return 0;

@@ -13,14 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DP_ETH_HLEN 14
+#define DP_ETH_HLEN	  14
 #define DP_ETHERTYPE_IPV4 0x0800
-#define DP_ETHERTYPE_ARP 0x0806
+#define DP_ETHERTYPE_ARP  0x0806
 #define DP_ETHERTYPE_IPV6 0x86dd
 
-#define DP_IPPROTO_ICMP 1
-#define DP_IPPROTO_TCP 6
-#define DP_IPPROTO_UDP 17
+#define DP_IPPROTO_ICMP	  1
+#define DP_IPPROTO_TCP	  6
+#define DP_IPPROTO_UDP	  17
 #define DP_IPPROTO_ICMPV6 58
 
 enum dp_l3 {
@@ -30,21 +30,21 @@ enum dp_l3 {
 	DP_L3_IPV6,
 };
 
-#define DP_PKT_F_FRAG 0x01      /* a fragment (first or not) */
+#define DP_PKT_F_FRAG	    0x01 /* a fragment (first or not) */
 #define DP_PKT_F_FRAG_LATER 0x02 /* a fragment other than the first */
-#define DP_PKT_F_DF 0x04        /* IPv4 don't-fragment */
-#define DP_PKT_F_L2_BCAST 0x08
-#define DP_PKT_F_L2_MCAST 0x10 /* group bit set (includes broadcast) */
+#define DP_PKT_F_DF	    0x04 /* IPv4 don't-fragment */
+#define DP_PKT_F_L2_BCAST   0x08
+#define DP_PKT_F_L2_MCAST   0x10 /* group bit set (includes broadcast) */
 
 struct dp_pkt_info {
 	uint16_t ethertype;
-	uint8_t l3;       /* enum dp_l3 */
+	uint8_t l3;	  /* enum dp_l3 */
 	uint8_t l4_proto; /* IPv4 protocol or IPv6 upper-layer next header */
 	uint16_t l3_off;
-	uint16_t l3_len; /* IPv4 total length, or 40 + IPv6 payload length */
-	uint16_t l4_off; /* 0 when there is no L4 header to read */
-	uint8_t ttl;     /* TTL or hop limit */
-	uint8_t flags;   /* DP_PKT_F_* */
+	uint16_t l3_len;       /* IPv4 total length, or 40 + IPv6 payload length */
+	uint16_t l4_off;       /* 0 when there is no L4 header to read */
+	uint8_t ttl;	       /* TTL or hop limit */
+	uint8_t flags;	       /* DP_PKT_F_* */
 	uint16_t sport, dport; /* TCP/UDP, host order, when l4_off != 0 */
 	uint8_t icmp_type, icmp_code;
 };
@@ -79,9 +79,9 @@ struct dp_nd {
 	uint8_t type;
 	uint8_t target[16];
 	uint8_t src[16]; /* IPv6 source of the message */
-	bool has_ll;     /* a source (NS) or target (NA) link-layer option */
+	bool has_ll;	 /* a source (NS) or target (NA) link-layer option */
 	uint8_t ll[6];
-	bool solicited;  /* NA: S flag */
+	bool solicited; /* NA: S flag */
 };
 /* Validate an NS or NA: hop limit 255, code 0, checksum, length, options.
  * Returns 0, -EBADMSG, or -ENOENT when the packet is not NS/NA. */
@@ -102,16 +102,16 @@ size_t dp_nd_na_build(uint8_t *buf, const uint8_t smac[6], const uint8_t dmac[6]
 int dp_icmp_echo_reply(uint8_t *frame, size_t len, const struct dp_pkt_info *pi);
 
 /* ICMP errors (RFC 792, RFC 1812 §4.3.2, RFC 4443 §2.4). */
-#define DP_ICMP_UNREACH 3
-#define DP_ICMP_UNREACH_NET 0
-#define DP_ICMP_UNREACH_HOST 1
+#define DP_ICMP_UNREACH		 3
+#define DP_ICMP_UNREACH_NET	 0
+#define DP_ICMP_UNREACH_HOST	 1
 #define DP_ICMP_UNREACH_NEEDFRAG 4
-#define DP_ICMP_TIMXCEED 11
-#define DP_ICMP6_UNREACH 1
+#define DP_ICMP_TIMXCEED	 11
+#define DP_ICMP6_UNREACH	 1
 #define DP_ICMP6_UNREACH_NOROUTE 0
-#define DP_ICMP6_UNREACH_ADDR 3
-#define DP_ICMP6_PKT_TOO_BIG 2
-#define DP_ICMP6_TIME_EXCEEDED 3
+#define DP_ICMP6_UNREACH_ADDR	 3
+#define DP_ICMP6_PKT_TOO_BIG	 2
+#define DP_ICMP6_TIME_EXCEEDED	 3
 
 /* May an error be sent about this packet? Not about ICMP errors, non-first
  * fragments, L2 or L3 broadcast/multicast, or unspecified/multicast sources. */

@@ -34,7 +34,7 @@ static int find_ethdev(const char *devargs, uint16_t *port_id)
 
 static int port_start(struct dp_port *p, unsigned n_rxq, char *err, size_t errlen)
 {
-	struct rte_eth_conf conf = {0};
+	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	uint16_t rxd = (uint16_t)dp.conf.rx_desc, txd = (uint16_t)dp.conf.tx_desc;
 	int rc;

@@ -54,7 +54,7 @@ void dp_runtime_free(struct dp_runtime *rt)
 static int add_port_addr(struct dp_runtime *rt, const struct dp_port_addr *pa, char *err,
 			 size_t errlen)
 {
-	struct dp_nexthop nh = {.family = pa->addr.family};
+	struct dp_nexthop nh = { .family = pa->addr.family };
 	struct dp_addr host = pa->addr, net = pa->addr;
 	int idx = dp_port_by_name(pa->port);
 	struct dp_port_addrs *pas;
@@ -73,7 +73,7 @@ static int add_port_addr(struct dp_runtime *rt, const struct dp_port_addr *pa, c
 
 	/* the connected prefix */
 	for (unsigned b = net.prefixlen; b < bits; b++)
-		net.addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+		net.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 	nh.type = DP_NH_FORWARD;
 	nh.connected = true;
 	nh.port_id = dp.ports[idx].port_id;
@@ -106,7 +106,7 @@ fail:
 
 static int add_route(struct dp_runtime *rt, const struct dp_route *r, char *err, size_t errlen)
 {
-	struct dp_nexthop nh = {.family = r->dst.family, .type = DP_NH_FORWARD};
+	struct dp_nexthop nh = { .family = r->dst.family, .type = DP_NH_FORWARD };
 	char buf[64];
 	int idx = -1;
 
@@ -152,19 +152,19 @@ static int add_route(struct dp_runtime *rt, const struct dp_route *r, char *err,
 	return 0;
 }
 
-int dp_runtime_build(const void *netcfg, size_t len, uint64_t generation,
-		     struct dp_runtime **out, char *err, size_t errlen)
+int dp_runtime_build(const void *netcfg, size_t len, uint64_t generation, struct dp_runtime **out,
+		     char *err, size_t errlen)
 {
 	static unsigned seq;
 	struct rte_fib_conf c4 = {
 		.type = RTE_FIB_DIR24_8,
 		.default_nh = 0,
-		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = DP_FIB_TBL8},
+		.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = DP_FIB_TBL8 },
 	};
 	struct rte_fib6_conf c6 = {
 		.type = RTE_FIB6_TRIE,
 		.default_nh = 0,
-		.trie = {.nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = DP_FIB_TBL8},
+		.trie = { .nh_sz = RTE_FIB6_TRIE_4B, .num_tbl8 = DP_FIB_TBL8 },
 	};
 	struct dp_netcfg_view v;
 	struct dp_runtime *rt;
@@ -270,7 +270,7 @@ int dp_runtime_routes(const struct dp_runtime *rt, struct dp_route **routes, siz
 
 		r[k].dst = v.addrs[i].addr;
 		for (unsigned b = r[k].dst.prefixlen; b < bits; b++)
-			r[k].dst.addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+			r[k].dst.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 		snprintf(r[k].port, sizeof(r[k].port), "%s", v.addrs[i].port);
 		r[k].flags = DP_ROUTE_F_CONNECTED;
 		k++;

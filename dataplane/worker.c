@@ -86,8 +86,8 @@ static void send_out(struct burst *b, struct pkt_ctx *c, uint16_t port)
 
 /* The first address of family on port, preferring one whose prefix holds
  * peer (when given). */
-static const struct dp_addr *port_addr(const struct dp_runtime *rt, uint16_t port,
-				       uint8_t family, const uint8_t *peer)
+static const struct dp_addr *port_addr(const struct dp_runtime *rt, uint16_t port, uint8_t family,
+				       const uint8_t *peer)
 {
 	const struct dp_port_addrs *pa = &rt->addrs[port];
 	const struct dp_addr *first = NULL;
@@ -98,7 +98,7 @@ static const struct dp_addr *port_addr(const struct dp_runtime *rt, uint16_t por
 		if (!first)
 			first = &pa->a[i];
 		if (peer) {
-			struct dp_addr x = {.family = family};
+			struct dp_addr x = { .family = family };
 
 			memcpy(x.addr, peer, family == 4 ? 4 : 16);
 			if (dp_addr_in_prefix(&x, &pa->a[i]))
@@ -186,13 +186,14 @@ static void stage_parse(struct burst *b)
 		}
 		rc = dp_pkt_parse(pkt_data(c->m), c->m->data_len, &c->pi);
 		if (unlikely(rc < 0)) {
-			drop(b, c, rc == -EBADMSG ? DP_CNT_drop_malformed : DP_CNT_drop_unsupported);
+			drop(b, c,
+			     rc == -EBADMSG ? DP_CNT_drop_malformed : DP_CNT_drop_unsupported);
 			continue;
 		}
 		/* drop the Ethernet padding, so what we forward or quote is exact */
 		if (c->m->data_len > c->pi.l3_off + c->pi.l3_len)
-			rte_pktmbuf_trim(c->m, (uint16_t)(c->m->data_len - c->pi.l3_off -
-							  c->pi.l3_len));
+			rte_pktmbuf_trim(c->m,
+					 (uint16_t)(c->m->data_len - c->pi.l3_off - c->pi.l3_len));
 		if (unlikely(!b->rt))
 			drop(b, c, DP_CNT_drop_no_config);
 	}
@@ -255,9 +256,9 @@ static void handle_nd(struct burst *b, struct pkt_ctx *c)
 		}
 		memcpy(dmac, nd.has_ll ? nd.ll : eth_src, 6);
 		rte_pktmbuf_reset(c->m);
-		c->m->data_len = c->m->pkt_len = (uint32_t)dp_nd_na_build(
-			pkt_data(c->m), mac, dmac, nd.target, from_unspec ? NULL : nd.src,
-			!from_unspec);
+		c->m->data_len = c->m->pkt_len =
+			(uint32_t)dp_nd_na_build(pkt_data(c->m), mac, dmac, nd.target,
+						 from_unspec ? NULL : nd.src, !from_unspec);
 		CNT(b->lc, nd_adverts_sent);
 		send_out(b, c, b->in_port);
 		return;
@@ -302,9 +303,9 @@ static void stage_l2(struct burst *b)
 			drop(b, c, DP_CNT_drop_unsupported);
 			continue;
 		}
-		if (c->pi.l3 == DP_L3_IPV6 && (d[c->pi.l3_off + 24] == 0xff ||
-					       (d[c->pi.l3_off + 24] == 0xfe &&
-						(d[c->pi.l3_off + 25] & 0xc0) == 0x80))) {
+		if (c->pi.l3 == DP_L3_IPV6 &&
+		    (d[c->pi.l3_off + 24] == 0xff ||
+		     (d[c->pi.l3_off + 24] == 0xfe && (d[c->pi.l3_off + 25] & 0xc0) == 0x80))) {
 			drop(b, c, DP_CNT_drop_unsupported); /* link-local, multicast */
 			continue;
 		}
@@ -337,10 +338,11 @@ static void stage_route(struct burst *b)
 		rte_fib_lookup_bulk(b->rt->fib4, ip4, nh4, n4);
 	if (n6)
 		rte_fib6_lookup_bulk(b->rt->fib6, ip6, nh6, n6);
+	/* idx4/idx6 are written for every k below n4/n6 above */
 	for (unsigned k = 0; k < n4; k++)
-		b->p[idx4[k]].nh = (uint32_t)nh4[k];
+		b->p[idx4[k]].nh = (uint32_t)nh4[k]; // cppcheck-suppress uninitvar
 	for (unsigned k = 0; k < n6; k++)
-		b->p[idx6[k]].nh = (uint32_t)nh6[k];
+		b->p[idx6[k]].nh = (uint32_t)nh6[k]; // cppcheck-suppress uninitvar
 }
 
 static void stage_local(struct burst *b)
@@ -368,8 +370,7 @@ static void stage_local(struct burst *b)
 			continue;
 		}
 		/* the kernel accepts it only when addressed to the TAP's MAC */
-		memcpy(pkt_data(c->m), dp.ports[dp.port_index[dp.punt_port_id]].mac.addr_bytes,
-		       6);
+		memcpy(pkt_data(c->m), dp.ports[dp.port_index[dp.punt_port_id]].mac.addr_bytes, 6);
 		CNT(b->lc, punted);
 		tx_enqueue(b->lc, (uint16_t)dp.punt_port_id, c->m);
 		c->state = PKT_DONE;
@@ -395,12 +396,14 @@ static void stage_forward(struct burst *b)
 			drop(b, c, DP_CNT_drop_blackhole);
 			continue;
 		case DP_NH_UNREACH:
-			icmp_error(b->lc, b->rt, c->m, &c->pi, v4 ? DP_ICMP_UNREACH : DP_ICMP6_UNREACH,
+			icmp_error(b->lc, b->rt, c->m, &c->pi,
+				   v4 ? DP_ICMP_UNREACH : DP_ICMP6_UNREACH,
 				   v4 ? DP_ICMP_UNREACH_HOST : DP_ICMP6_UNREACH_ADDR, 0, b->now);
 			drop(b, c, DP_CNT_drop_blackhole);
 			continue;
 		default:
-			icmp_error(b->lc, b->rt, c->m, &c->pi, v4 ? DP_ICMP_UNREACH : DP_ICMP6_UNREACH,
+			icmp_error(b->lc, b->rt, c->m, &c->pi,
+				   v4 ? DP_ICMP_UNREACH : DP_ICMP6_UNREACH,
 				   v4 ? DP_ICMP_UNREACH_NET : DP_ICMP6_UNREACH_NOROUTE, 0, b->now);
 			drop(b, c, DP_CNT_drop_no_route);
 			continue;
@@ -409,7 +412,8 @@ static void stage_forward(struct burst *b)
 		if (!b->from_punt) {
 			if (c->pi.ttl <= 1) {
 				icmp_error(b->lc, b->rt, c->m, &c->pi,
-					   v4 ? DP_ICMP_TIMXCEED : DP_ICMP6_TIME_EXCEEDED, 0, 0, b->now);
+					   v4 ? DP_ICMP_TIMXCEED : DP_ICMP6_TIME_EXCEEDED, 0, 0,
+					   b->now);
 				drop(b, c, DP_CNT_drop_ttl_exceeded);
 				continue;
 			}
@@ -509,7 +513,8 @@ static void stage_neigh(struct burst *b)
 		if (likely(dp_neigh_mac(ne, mac))) {
 			/* probe a stale entry again, but keep using it */
 			if (unlikely(b->now - atomic_load_explicit(&ne->confirmed_at,
-								   memory_order_relaxed) > reach) &&
+								   memory_order_relaxed) >
+				     reach) &&
 			    !(atomic_load_explicit(&ne->mac, memory_order_relaxed) &
 			      DP_NEIGH_STATIC) &&
 			    dp_neigh_claim_request(ne, b->now, retry))
@@ -586,7 +591,7 @@ int dp_worker_main(void *arg)
 {
 	unsigned lcore = rte_lcore_id();
 	struct dp_lcore *lc = &dp.lcores[lcore];
-	struct burst b = {.lc = lc};
+	struct burst b = { .lc = lc };
 	struct rte_mbuf *pkts[DP_BURST];
 
 	(void)arg;

@@ -97,7 +97,8 @@ static int get_uint(struct ctx *x, const config_setting_t *g, const char *name, 
 
 	if (!s)
 		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return conf_error(x, s, "%s: expected an integer", name);
 	v = config_setting_get_int64(s);
 	if (v < min || v > max)
@@ -163,15 +164,17 @@ static int check_socket_path(struct ctx *x, const config_setting_t *g, const cha
 {
 	/* dataplane and ctrl may start from different directories */
 	if (path[0] != '/')
-		return conf_error(x, member_or(g, "socket"), "socket \"%s\": expected an absolute path", path);
+		return conf_error(x, member_or(g, "socket"),
+				  "socket \"%s\": expected an absolute path", path);
 	return 0;
 }
 
 static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
 {
-	static const char *const known[] = {"lcores", "main_lcore", "memory_mb", "hugepages",
-					    "file_prefix", "socket", "punt", "mbufs", "rx_desc",
-					    "tx_desc", "neigh_max", "icmp_rate_pps", NULL};
+	static const char *const known[] = {
+		"lcores", "main_lcore", "memory_mb", "hugepages", "file_prefix",   "socket", "punt",
+		"mbufs",  "rx_desc",	"tx_desc",   "neigh_max", "icmp_rate_pps", NULL
+	};
 	char huge[32] = "auto";
 	uint64_t lcores[16];
 	bool workers = false;
@@ -184,8 +187,8 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 	    (rc = get_uint(x, g, "main_lcore", &c->main_lcore, 0, 1023)) < 0 ||
 	    (rc = get_uint(x, g, "memory_mb", &c->memory_mb, 64, 1u << 20)) < 0 ||
 	    (rc = get_string(x, g, "hugepages", huge, sizeof(huge), false)) < 0 ||
-	    (rc = get_string(x, g, "file_prefix", c->file_prefix, sizeof(c->file_prefix),
-			     false)) < 0 ||
+	    (rc = get_string(x, g, "file_prefix", c->file_prefix, sizeof(c->file_prefix), false)) <
+		    0 ||
 	    (rc = get_string(x, g, "socket", c->dp_socket, sizeof(c->dp_socket), false)) < 0 ||
 	    (rc = get_string(x, g, "punt", c->punt_iface, sizeof(c->punt_iface), false)) < 0 ||
 	    (rc = get_uint(x, g, "mbufs", &c->mbufs, 1023, 1u << 24)) < 0 ||
@@ -231,7 +234,7 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 
 static int parse_ctrl(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
 {
-	static const char *const known[] = {"socket", "resync_interval_ms", NULL};
+	static const char *const known[] = { "socket", "resync_interval_ms", NULL };
 	int rc;
 
 	if (!config_setting_is_group(g))
@@ -274,7 +277,7 @@ static int parse_port_addr(struct ctx *x, const config_setting_t *s, struct ctrl
 
 static int parse_ports(struct ctx *x, const config_setting_t *list, struct ctrl_conf *c)
 {
-	static const char *const known[] = {"name", "devargs", "addresses", "mtu", NULL};
+	static const char *const known[] = { "name", "devargs", "addresses", "mtu", NULL };
 	int rc;
 
 	if (!config_setting_is_list(list) && !config_setting_is_array(list))
@@ -308,8 +311,8 @@ static int parse_ports(struct ctx *x, const config_setting_t *list, struct ctrl_
 				return conf_error(x, g, "port %s: defined twice (first on line %d)",
 						  p->name, c->ports[k].line);
 			if (strcmp(c->ports[k].devargs, p->devargs) == 0)
-				return conf_error(x, g, "port %s: same devargs as port %s",
-						  p->name, c->ports[k].name);
+				return conf_error(x, g, "port %s: same devargs as port %s", p->name,
+						  c->ports[k].name);
 		}
 		addrs = config_setting_get_member(g, "addresses");
 		if (addrs) {
@@ -317,8 +320,9 @@ static int parse_ports(struct ctx *x, const config_setting_t *list, struct ctrl_
 				return conf_error(x, addrs,
 						  "addresses: expected [ \"ADDRESS/LEN\", ... ]");
 			for (int k = 0; k < config_setting_length(addrs); k++)
-				if ((rc = parse_port_addr(x, config_setting_get_elem(addrs, (unsigned)k),
-							  p)) < 0)
+				if ((rc = parse_port_addr(
+					     x, config_setting_get_elem(addrs, (unsigned)k), p)) <
+				    0)
 					return rc;
 		}
 		c->n_ports++;
@@ -334,7 +338,8 @@ static int parse_ports(struct ctx *x, const config_setting_t *list, struct ctrl_
 							     *p2 = &c->ports[j].addrs[b];
 					const config_setting_t *where = config_setting_get_elem(
 						config_setting_get_member(
-							config_setting_get_elem(list, i), "addresses"),
+							config_setting_get_elem(list, i),
+							"addresses"),
 						a);
 					char buf[64];
 
@@ -342,9 +347,10 @@ static int parse_ports(struct ctx *x, const config_setting_t *list, struct ctrl_
 						continue;
 					dp_addr_format(p1, true, buf, sizeof(buf));
 					if (memcmp(p1->addr, p2->addr, 16) == 0)
-						return conf_error(x, where,
-								  "address \"%s\" is already on port %s",
-								  buf, c->ports[j].name);
+						return conf_error(
+							x, where,
+							"address \"%s\" is already on port %s", buf,
+							c->ports[j].name);
 					if (p1->prefixlen == p2->prefixlen &&
 					    dp_addr_in_prefix(p1, p2))
 						return conf_error(
@@ -390,7 +396,7 @@ static int connected_prefix_port(const struct ctrl_conf *c, const struct dp_addr
 
 static int parse_routes(struct ctx *x, const config_setting_t *list, struct ctrl_conf *c)
 {
-	static const char *const known[] = {"dst", "via", "port", "type", NULL};
+	static const char *const known[] = { "dst", "via", "port", "type", NULL };
 	int n = config_setting_length(list), rc;
 
 	if (!config_setting_is_list(list))
@@ -483,7 +489,7 @@ static int parse_routes(struct ctx *x, const config_setting_t *list, struct ctrl
 
 static int parse_neighbors(struct ctx *x, const config_setting_t *list, struct ctrl_conf *c)
 {
-	static const char *const known[] = {"ip", "mac", "port", NULL};
+	static const char *const known[] = { "ip", "mac", "port", NULL };
 	int n = config_setting_length(list), rc;
 
 	if (!config_setting_is_list(list))
@@ -553,9 +559,9 @@ static void defaults(struct ctrl_conf *c)
 
 int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t errlen)
 {
-	static const char *const known[] = {"dataplane", "ctrl", "ports", "routes", "neighbors",
-					    NULL};
-	struct ctx x = {.path = path};
+	static const char *const known[] = { "dataplane", "ctrl",      "ports",
+					     "routes",	  "neighbors", NULL };
+	struct ctx x = { .path = path };
 	config_t cfg;
 	const config_setting_t *root, *s;
 	char dir[PATH_MAX], *slash, scratch[512];

@@ -41,7 +41,7 @@ struct ctrl_conf {
 	char file_prefix[64];
 	char dp_socket[CTRL_CONF_PATH_MAX];
 	char punt_iface[DP_PORT_NAME_MAX]; /* exception-path TAP, "" disables */
-	unsigned mbufs;                    /* per-socket mbuf pool size */
+	unsigned mbufs;			   /* per-socket mbuf pool size */
 	unsigned rx_desc, tx_desc;
 	unsigned neigh_max;
 	unsigned icmp_rate_pps;

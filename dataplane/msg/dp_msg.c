@@ -37,8 +37,8 @@ static int send_memfd(int fd, struct dp_msg_hdr *h, const void *payload, size_t 
 		struct cmsghdr c;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
-	struct iovec iov = {.iov_base = h, .iov_len = sizeof(*h)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = h, .iov_len = sizeof(*h) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	const char *p = payload;
 	size_t off = 0;
 	int mfd, rc = 0;
@@ -87,10 +87,10 @@ int dp_msg_send(int fd, uint16_t type, uint32_t seq, uint64_t generation, const 
 		.generation = generation,
 	};
 	struct iovec iov[2] = {
-		{.iov_base = &h, .iov_len = sizeof(h)},
-		{.iov_base = (void *)payload, .iov_len = len},
+		{ .iov_base = &h, .iov_len = sizeof(h) },
+		{ .iov_base = (void *)payload, .iov_len = len },
 	};
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
 
 	if (len > DP_MSG_PAYLOAD_MAX)
 		return -EMSGSIZE;
@@ -161,7 +161,7 @@ int dp_msg_recv(int fd, struct dp_msg *msg)
 	char *buf;
 	size_t cap = sizeof(struct dp_msg_hdr) + DP_MSG_INLINE_MAX;
 	struct iovec iov;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 	int rc = 0, mfd;
 
@@ -169,7 +169,7 @@ int dp_msg_recv(int fd, struct dp_msg *msg)
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	iov = (struct iovec){.iov_base = buf, .iov_len = cap};
+	iov = (struct iovec){ .iov_base = buf, .iov_len = cap };
 	mh.msg_control = u.buf;
 	mh.msg_controllen = sizeof(u.buf);
 	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
@@ -277,7 +277,7 @@ int dp_msg_check_size(const struct dp_msg *msg)
 		if (len < sizeof(*h) || h->n_counters != DP_CNT_MAX || h->n_lcores > DP_MAX_LCORES)
 			return -EBADMSG;
 		return len == sizeof(*h) + h->n_lcores * sizeof(struct dp_lcore_stats) ? 0
-											: -EBADMSG;
+										       : -EBADMSG;
 	}
 	case DP_MSG_NETCFG:
 		return dp_netcfg_validate(msg->payload, len, NULL, 0);
@@ -311,7 +311,7 @@ static bool name_ok(const char *s, bool allow_empty)
 		return -EINVAL;                             \
 	} while (0)
 
-#define DP_ROUTE_F_ALL (DP_ROUTE_F_CONNECTED | DP_ROUTE_F_BLACKHOLE | DP_ROUTE_F_UNREACH)
+#define DP_ROUTE_F_ALL	(DP_ROUTE_F_CONNECTED | DP_ROUTE_F_BLACKHOLE | DP_ROUTE_F_UNREACH)
 #define DP_ROUTE_F_DROP (DP_ROUTE_F_BLACKHOLE | DP_ROUTE_F_UNREACH)
 
 static int route_check(const struct dp_route *r, uint32_t i, char *err, size_t errlen)

@@ -22,7 +22,7 @@ static unsigned walk_addr(const struct dp_addr *a, bool may_be_none)
 	if (a->family == 0) {
 		if (!may_be_none)
 			abort(); /* validation lets no "none" address through here */
-		return 0;    /* the rest of a "none" address means nothing */
+		return 0;	 /* the rest of a "none" address means nothing */
 	}
 	if ((a->family != 4 && a->family != 6) || a->prefixlen > (a->family == 4 ? 32 : 128))
 		abort();
@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			       (unsigned)strlen(v.addrs[i].port);
 		for (uint32_t i = 0; i < v.hdr->n_routes; i++)
 			sum += walk_addr(&v.routes[i].dst, false) +
-			       walk_addr(&v.routes[i].via, true) + (unsigned)strlen(v.routes[i].port);
+			       walk_addr(&v.routes[i].via, true) +
+			       (unsigned)strlen(v.routes[i].port);
 		for (uint32_t i = 0; i < v.hdr->n_neigh; i++)
 			sum += walk_addr(&v.neigh[i].ip, false) + (unsigned)strlen(v.neigh[i].port);
 	} else if (!err[0]) {

@@ -17,18 +17,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                    \
-	do {                                                                        \
-		if (!(c)) {                                                         \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#c);                                                \
-			abort();                                                    \
-		}                                                                   \
+#define CHECK(c)                                                                              \
+	do {                                                                                  \
+		if (!(c)) {                                                                   \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
+			abort();                                                              \
+		}                                                                             \
 	} while (0)
 
-static const uint8_t MAC_ME[6] = {0x02, 0, 0, 0, 0, 0x01};
-static const uint8_t IP4_ME[4] = {198, 18, 1, 1};
-static const uint8_t IP6_ME[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1};
+static const uint8_t MAC_ME[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t IP4_ME[4] = { 198, 18, 1, 1 };
+static const uint8_t IP6_ME[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 };
 
 static unsigned get16(const uint8_t *p)
 {
@@ -195,10 +194,12 @@ static void check_icmp_error(const uint8_t *b, size_t size, const struct dp_pkt_
 			     uint8_t pick)
 {
 	static const uint8_t kinds[2][3][2] = {
-		{{DP_ICMP_TIMXCEED, 0}, {DP_ICMP_UNREACH, DP_ICMP_UNREACH_NEEDFRAG},
-		 {DP_ICMP_UNREACH, DP_ICMP_UNREACH_HOST}},
-		{{DP_ICMP6_TIME_EXCEEDED, 0}, {DP_ICMP6_PKT_TOO_BIG, 0},
-		 {DP_ICMP6_UNREACH, DP_ICMP6_UNREACH_ADDR}},
+		{ { DP_ICMP_TIMXCEED, 0 },
+		  { DP_ICMP_UNREACH, DP_ICMP_UNREACH_NEEDFRAG },
+		  { DP_ICMP_UNREACH, DP_ICMP_UNREACH_HOST } },
+		{ { DP_ICMP6_TIME_EXCEEDED, 0 },
+		  { DP_ICMP6_PKT_TOO_BIG, 0 },
+		  { DP_ICMP6_UNREACH, DP_ICMP6_UNREACH_ADDR } },
 	};
 	static uint8_t err[DP_ICMP_ERROR_MAX];
 	const uint8_t *kind = kinds[pi->l3 == DP_L3_IPV6][pick % 3];

@@ -228,7 +228,8 @@ Test(conf, hugepages_is_auto_on_or_off)
 
 Test(conf, lcores_must_parse_hold_main_lcore_and_leave_a_worker)
 {
-	assert_error("bad_lcores.conf", 2, "lcores \"0-\": expected a list such as \"0-1\" or \"0,2-3\"");
+	assert_error("bad_lcores.conf", 2,
+		     "lcores \"0-\": expected a list such as \"0-1\" or \"0,2-3\"");
 	assert_error("bad_main_lcore.conf", 3, "main_lcore 4 is not in lcores \"0-1\"");
 	assert_error("bad_no_worker.conf", 2,
 		     "lcores \"2\" leaves no worker: list at least one lcore besides main_lcore 2");
@@ -364,8 +365,9 @@ Test(conf, missing_included_file_is_reported_on_the_include_line)
 Test(conf, own_addresses_are_neither_routes_nor_gateways_nor_neighbours)
 {
 	assert_error("bad_route_own.conf", 3, "route 2001:db8:2::1/128: is an address of port wan");
-	assert_error("bad_via_own.conf", 4,
-		     "route 198.51.100.0/24: via 198.19.1.1 is an address of port wan, not a next hop");
+	assert_error(
+		"bad_via_own.conf", 4,
+		"route 198.51.100.0/24: via 198.19.1.1 is an address of port wan, not a next hop");
 	assert_error("bad_neigh_own.conf", 3, "neighbor 198.19.1.1 is an address of port wan");
 }
 

@@ -20,7 +20,7 @@
 static int reply_result(int fd, const struct dp_msg *m, int rc, const char *msg,
 			uint64_t generation)
 {
-	struct dp_result r = {.rc = rc, .generation = generation};
+	struct dp_result r = { .rc = rc, .generation = generation };
 
 	snprintf(r.msg, sizeof(r.msg), "%s", msg);
 	return dp_msg_send(fd, DP_MSG_RESULT, m->hdr.seq, generation, &r, sizeof(r));
@@ -62,11 +62,26 @@ static int on_hello(struct fake_dp *f, int fd, const struct dp_msg *m)
 static int on_ports(struct fake_dp *f, int fd, const struct dp_msg *m)
 {
 	struct dp_port_info p[2] = {
-		{.name = "lan", .port_id = 0, .mtu = 1500, .mac = {2, 0, 0, 0, 1, 1}, .link_up = 1,
-		 .speed_mbps = 10000, .n_rxq = 2, .n_txq = 2, .n_addrs = 2,
-		 .rx_pkts = 100, .tx_pkts = 90, .rx_missed = 1, .rx_nombuf = 2},
-		{.name = "rampart0", .port_id = 2, .mtu = 1500, .mac = {2, 0, 0, 0, 0, 0xfe},
-		 .is_punt = 1, .n_rxq = 1, .n_txq = 1},
+		{ .name = "lan",
+		  .port_id = 0,
+		  .mtu = 1500,
+		  .mac = { 2, 0, 0, 0, 1, 1 },
+		  .link_up = 1,
+		  .speed_mbps = 10000,
+		  .n_rxq = 2,
+		  .n_txq = 2,
+		  .n_addrs = 2,
+		  .rx_pkts = 100,
+		  .tx_pkts = 90,
+		  .rx_missed = 1,
+		  .rx_nombuf = 2 },
+		{ .name = "rampart0",
+		  .port_id = 2,
+		  .mtu = 1500,
+		  .mac = { 2, 0, 0, 0, 0, 0xfe },
+		  .is_punt = 1,
+		  .n_rxq = 1,
+		  .n_txq = 1 },
 	};
 
 	snprintf(p[0].devargs, sizeof(p[0].devargs), "net_null0");
@@ -109,7 +124,7 @@ static int on_stats(struct fake_dp *f, int fd, const struct dp_msg *m)
 	struct {
 		struct dp_stats_hdr h;
 		struct dp_lcore_stats l[2];
-	} s = {.h = {.n_lcores = 2, .n_counters = DP_CNT_MAX, .tsc_hz = 2000000000}};
+	} s = { .h = { .n_lcores = 2, .n_counters = DP_CNT_MAX, .tsc_hz = 2000000000 } };
 
 	s.l[0].lcore_id = 1;
 	s.l[0].counters[DP_CNT_rx_pkts] = 100;
@@ -169,7 +184,7 @@ static void *run(void *arg)
 	struct pollfd pfd[1 + FAKE_CLIENTS];
 	unsigned n = 0;
 
-	pfd[0] = (struct pollfd){.fd = f->lfd, .events = POLLIN};
+	pfd[0] = (struct pollfd){ .fd = f->lfd, .events = POLLIN };
 	while (!atomic_load(&f->stop)) {
 		if (poll(pfd, 1 + n, 20) <= 0)
 			continue;
@@ -177,7 +192,7 @@ static void *run(void *arg)
 			int cfd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC);
 
 			if (cfd >= 0 && n < FAKE_CLIENTS)
-				pfd[1 + n++] = (struct pollfd){.fd = cfd, .events = POLLIN};
+				pfd[1 + n++] = (struct pollfd){ .fd = cfd, .events = POLLIN };
 			else if (cfd >= 0)
 				close(cfd);
 		}
@@ -198,7 +213,7 @@ static void *run(void *arg)
 
 int fake_dp_start(struct fake_dp *f, const char *path, uint64_t generation)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int rc;
 
 	memset(f, 0, sizeof(*f));

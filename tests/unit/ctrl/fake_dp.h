@@ -28,9 +28,9 @@ struct fake_dp {
 	atomic_bool stop;
 	atomic_int mode;
 	atomic_uint n_hello;
-	atomic_uint n_netcfg;   /* NETCFG messages received */
+	atomic_uint n_netcfg;	  /* NETCFG messages received */
 	atomic_ullong generation; /* the one "in service" */
-	unsigned n_routes;      /* static routes in the GET_ROUTES answer */
+	unsigned n_routes;	  /* static routes in the GET_ROUTES answer */
 	char last_netcfg_err[256];
 };
 

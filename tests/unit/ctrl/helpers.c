@@ -67,7 +67,7 @@ void tdir_write_conf(const struct tdir *t, const char *punt, const char *extra_r
 
 void tdir_remove(struct tdir *t)
 {
-	const char *argv[] = {"rm", "-rf", t->dir, NULL};
+	const char *argv[] = { "rm", "-rf", t->dir, NULL };
 	pid_t pid;
 	int st;
 

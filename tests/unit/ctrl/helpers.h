@@ -11,8 +11,8 @@
 
 struct tdir {
 	char dir[64];
-	char conf[100];     /* dir/rampart.conf */
-	char dp_sock[100]; /* dir/dp.sock */
+	char conf[100];	    /* dir/rampart.conf */
+	char dp_sock[100];  /* dir/dp.sock */
 	char api_sock[100]; /* dir/run/ctrl.sock: its folder does not exist yet */
 	char out[100], err[100];
 };

@@ -296,7 +296,7 @@ Test(api, status_with_the_dataplane_down_says_so_and_succeeds)
 
 Test(api, queries_with_the_dataplane_down_fail_naming_its_socket)
 {
-	static const char *const cmds[] = {"ports", "routes", "stats"};
+	static const char *const cmds[] = { "ports", "routes", "stats" };
 	char want[256];
 
 	snprintf(want, sizeof(want), "dataplane not reachable on %s: No such file or directory",
@@ -390,8 +390,9 @@ Test(api, reload_reports_the_error_with_file_and_line)
 
 Test(api, malformed_requests_are_answered_with_an_error)
 {
-	static const char *const bad[] = {"not json", "[1, 2]", "{\"cmd\": 5}",
-					  "{\"command\": \"status\"}", "{\"cmd\": \"frobnicate\"}"};
+	static const char *const bad[] = { "not json", "[1, 2]", "{\"cmd\": 5}",
+					   "{\"command\": \"status\"}",
+					   "{\"cmd\": \"frobnicate\"}" };
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *r = api(bad[i]);
@@ -405,7 +406,7 @@ Test(api, malformed_requests_are_answered_with_an_error)
 /* One request over the real socket, as the CLI does. */
 static json_t *api_socket(const char *req, size_t max)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char *buf = malloc(max);
 	json_error_t jerr;
 	json_t *j;

@@ -50,7 +50,7 @@ static char *err_of(void)
 
 Test(programs, ctrl_check_passes_a_good_file_with_status_0)
 {
-	const char *argv[] = {CTRL_BIN, "-c", t.conf, "--check", NULL};
+	const char *argv[] = { CTRL_BIN, "-c", t.conf, "--check", NULL };
 	char *out;
 
 	cr_assert_eq(run_prog(&t, argv), 0);
@@ -61,7 +61,7 @@ Test(programs, ctrl_check_passes_a_good_file_with_status_0)
 
 Test(programs, ctrl_check_refuses_a_bad_file_with_file_line_and_status_1)
 {
-	const char *argv[] = {CTRL_BIN, "--check", "-c", t.conf, NULL};
+	const char *argv[] = { CTRL_BIN, "--check", "-c", t.conf, NULL };
 	char want[300], *e;
 
 	tdir_write_raw(&t, "ports = (\n\t{ name = \"LAN\"; devargs = \"net_null0\"; }\n);\n");
@@ -75,9 +75,9 @@ Test(programs, ctrl_check_refuses_a_bad_file_with_file_line_and_status_1)
 
 Test(programs, ctrl_help_goes_to_stdout_and_usage_errors_exit_2)
 {
-	const char *help[] = {CTRL_BIN, "--help", NULL};
-	const char *bad[] = {CTRL_BIN, "--frobnicate", NULL};
-	const char *extra[] = {CTRL_BIN, "-c", t.conf, "extra", NULL};
+	const char *help[] = { CTRL_BIN, "--help", NULL };
+	const char *bad[] = { CTRL_BIN, "--frobnicate", NULL };
+	const char *extra[] = { CTRL_BIN, "-c", t.conf, "extra", NULL };
 	char *out;
 
 	cr_assert_eq(run_prog(&t, help), 0);
@@ -90,7 +90,7 @@ Test(programs, ctrl_help_goes_to_stdout_and_usage_errors_exit_2)
 
 Test(programs, cli_without_ctrl_exits_3_naming_the_socket)
 {
-	const char *argv[] = {CLI_BIN, "-s", t.api_sock, "status", NULL};
+	const char *argv[] = { CLI_BIN, "-s", t.api_sock, "status", NULL };
 	char want[300], *e;
 
 	cr_assert_eq(run_prog(&t, argv), 3);
@@ -104,11 +104,11 @@ Test(programs, cli_without_ctrl_exits_3_naming_the_socket)
 
 Test(programs, cli_usage_errors_exit_2_and_help_exits_0)
 {
-	const char *none[] = {CLI_BIN, NULL};
-	const char *unknown[] = {CLI_BIN, "frobnicate", NULL};
-	const char *extra[] = {CLI_BIN, "status", "now", NULL};
-	const char *badopt[] = {CLI_BIN, "--frobnicate", "status", NULL};
-	static const char *const cmds[] = {"status", "ports", "routes", "stats", "reload"};
+	const char *none[] = { CLI_BIN, NULL };
+	const char *unknown[] = { CLI_BIN, "frobnicate", NULL };
+	const char *extra[] = { CLI_BIN, "status", "now", NULL };
+	const char *badopt[] = { CLI_BIN, "--frobnicate", "status", NULL };
+	static const char *const cmds[] = { "status", "ports", "routes", "stats", "reload" };
 	char *out;
 
 	cr_assert_eq(run_prog(&t, none), 2);
@@ -116,8 +116,8 @@ Test(programs, cli_usage_errors_exit_2_and_help_exits_0)
 	cr_assert_eq(run_prog(&t, extra), 2);
 	cr_assert_eq(run_prog(&t, badopt), 2);
 	for (unsigned i = 0; i < 5; i++) {
-		const char *a[] = {CLI_BIN, "help", cmds[i], NULL};
-		const char *b[] = {CLI_BIN, cmds[i], "--help", NULL};
+		const char *a[] = { CLI_BIN, "help", cmds[i], NULL };
+		const char *b[] = { CLI_BIN, cmds[i], "--help", NULL };
 		char head[64];
 
 		snprintf(head, sizeof(head), "NAME\n    rampart %s - ", cmds[i]);
@@ -128,18 +128,19 @@ Test(programs, cli_usage_errors_exit_2_and_help_exits_0)
 		cr_assert_eq(run_prog(&t, b), 0, "%s --help", cmds[i]);
 	}
 	{
-		const char *h[] = {CLI_BIN, "--help", NULL};
+		const char *h[] = { CLI_BIN, "--help", NULL };
 
 		cr_assert_eq(run_prog(&t, h), 0);
 		out = out_of();
-		cr_assert(strstr(out, "EXIT STATUS") && strstr(out, "3  rampart-ctrl is not reachable"));
+		cr_assert(strstr(out, "EXIT STATUS") &&
+			  strstr(out, "3  rampart-ctrl is not reachable"));
 		free(out);
 	}
 }
 
 static pid_t start_ctrl(void)
 {
-	const char *argv[] = {CTRL_BIN, "-c", t.conf, NULL};
+	const char *argv[] = { CTRL_BIN, "-c", t.conf, NULL };
 	posix_spawn_file_actions_t fa;
 	char log[160];
 	pid_t pid;
@@ -179,11 +180,11 @@ static uint64_t generation_of_conf(void)
 
 Test(programs, daemon_syncs_serves_the_cli_reloads_and_resyncs_a_restarted_dataplane)
 {
-	const char *status[] = {CLI_BIN, "-s", t.api_sock, "status", NULL};
-	const char *stats[] = {CLI_BIN, "-s", t.api_sock, "stats", "--json", NULL};
-	const char *routes[] = {CLI_BIN, "-s", t.api_sock, "routes", NULL};
-	const char *ports[] = {CLI_BIN, "-s", t.api_sock, "ports", NULL};
-	const char *reload[] = {CLI_BIN, "-s", t.api_sock, "reload", NULL};
+	const char *status[] = { CLI_BIN, "-s", t.api_sock, "status", NULL };
+	const char *stats[] = { CLI_BIN, "-s", t.api_sock, "stats", "--json", NULL };
+	const char *routes[] = { CLI_BIN, "-s", t.api_sock, "routes", NULL };
+	const char *ports[] = { CLI_BIN, "-s", t.api_sock, "ports", NULL };
+	const char *reload[] = { CLI_BIN, "-s", t.api_sock, "reload", NULL };
 	uint64_t gen1 = generation_of_conf(), gen2;
 	struct fake_dp dp;
 	json_error_t jerr;
@@ -226,7 +227,8 @@ Test(programs, daemon_syncs_serves_the_cli_reloads_and_resyncs_a_restarted_datap
 	free(s);
 
 	/* a bad file: refused with its line, the running one stays */
-	tdir_write_raw(&t, "ports = (\n\t{ name = \"lan\"; devargs = \"net_null0\"; mtu = 100; }\n);\n");
+	tdir_write_raw(
+		&t, "ports = (\n\t{ name = \"lan\"; devargs = \"net_null0\"; mtu = 100; }\n);\n");
 	cr_assert_eq(run_prog(&t, reload), 1);
 	s = err_of();
 	snprintf(want, sizeof(want), "rampart: reload: %s:2: mtu: 100 is out of range 576..9000\n",

@@ -32,7 +32,7 @@ static char err[512];
 /* A TAP interface that lives as long as its descriptor. */
 static int tap_create(void)
 {
-	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
 	cr_assert_geq(fd, 0, "/dev/net/tun: %s", strerror(errno));
@@ -46,8 +46,7 @@ static void setup(void)
 	/* Criterion runs each test in its own process: the namespace is the
 	 * test's alone, and goes with it. */
 	if (unshare(CLONE_NEWNET) < 0)
-		cr_skip_test("no private network namespace here (%s): needs root",
-			     strerror(errno));
+		cr_skip_test("no private network namespace here (%s): needs root", strerror(errno));
 	tdir_make(&t);
 	tdir_write_conf(&t, IFACE, "");
 	cr_assert_eq(ctrl_init(&c, t.conf, err, sizeof(err)), 0, "%s", err);
@@ -119,7 +118,7 @@ static unsigned global_addrs(void)
 
 static short if_flags(void)
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), IFACE);
@@ -140,14 +139,14 @@ static bool default_route(int family)
 		unsigned plen;
 
 		if (family == 4)
-			found = sscanf(l, "%31s %39s %*s %*s %*s %*s %*s %39s", dev, dst, mask) == 3 &&
+			found = sscanf(l, "%31s %39s %*s %*s %*s %*s %*s %39s", dev, dst, mask) ==
+					3 &&
 				strcmp(dev, IFACE) == 0 && strcmp(dst, "00000000") == 0 &&
 				strcmp(mask, "00000000") == 0;
 		else
 			found = sscanf(l, "%39s %x %*s %*s %*s %*s %*s %*s %*s %31s", dst, &plen,
 				       dev) == 3 &&
-				strcmp(dev, IFACE) == 0 && plen == 0 &&
-				strspn(dst, "0") == 32;
+				strcmp(dev, IFACE) == 0 && plen == 0 && strspn(dst, "0") == 32;
 	}
 	free(text);
 	return found;

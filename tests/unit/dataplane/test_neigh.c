@@ -13,10 +13,10 @@
 #define SLOTS 64
 static struct dp_neigh_entry store[SLOTS];
 static struct dp_neigh_table t;
-static const uint8_t M1[6] = {0x02, 0, 0, 0, 0, 0x01}, M2[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t M1[6] = { 0x02, 0, 0, 0, 0, 0x01 }, M2[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 /* 16 bytes, so that the same buffer is also a (different) IPv6 key */
-static const uint8_t IP4[16] = {198, 19, 1, 2};
-static const uint8_t IP6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2};
+static const uint8_t IP4[16] = { 198, 19, 1, 2 };
+static const uint8_t IP6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2 };
 
 static void setup(void)
 {
@@ -179,7 +179,7 @@ Test(neigh, learned_entry_is_made_static_by_a_static_one)
 
 static void fill(unsigned *made)
 {
-	uint8_t ip[4] = {198, 18, 0, 0};
+	uint8_t ip[4] = { 198, 18, 0, 0 };
 
 	*made = 0;
 	for (unsigned i = 0; i < 2 * SLOTS; i++) {
@@ -202,7 +202,7 @@ Test(neigh, full_table_keeps_one_slot_free)
 
 Test(neigh, full_table_refuses_new_keys)
 {
-	static const uint8_t absent[4] = {198, 18, 7, 7};
+	static const uint8_t absent[4] = { 198, 18, 7, 7 };
 	unsigned made;
 
 	fill(&made);
@@ -213,7 +213,7 @@ Test(neigh, full_table_refuses_new_keys)
 
 Test(neigh, full_table_lookups_of_absent_keys_end, .timeout = 10)
 {
-	uint8_t ip[4] = {198, 18, 7, 0};
+	uint8_t ip[4] = { 198, 18, 7, 0 };
 	unsigned made;
 
 	fill(&made);
@@ -225,7 +225,7 @@ Test(neigh, full_table_lookups_of_absent_keys_end, .timeout = 10)
 
 Test(neigh, full_table_still_finds_every_key_it_holds)
 {
-	uint8_t ip[4] = {198, 18, 0, 0};
+	uint8_t ip[4] = { 198, 18, 0, 0 };
 	unsigned made, found = 0;
 
 	fill(&made);
@@ -279,8 +279,8 @@ Test(neigh, request_is_not_claimed_again_with_an_earlier_time)
 
 /* --- four threads ------------------------------------------------------ */
 
-#define KEYS 1000
-#define BIG 2048
+#define KEYS	1000
+#define BIG	2048
 #define THREADS 4
 static struct dp_neigh_entry big[BIG];
 static struct dp_neigh_table bt;
@@ -359,9 +359,8 @@ Test(neigh_concurrent, four_threads_learning_the_same_keys_key_each_once, .timeo
 
 			key_ip(k, ip);
 			for (unsigned i = 0; i < BIG; i++)
-				copies += atomic_load(&big[i].state) == 2 &&
-					  big[i].port == k % 3 && big[i].family == 4 &&
-					  memcmp(big[i].ip, ip, 4) == 0;
+				copies += atomic_load(&big[i].state) == 2 && big[i].port == k % 3 &&
+					  big[i].family == 4 && memcmp(big[i].ip, ip, 4) == 0;
 			cr_assert_eq(copies, 1, "trial %d: key %u in %u slots", trial, k, copies);
 			e = dp_neigh_lookup(&bt, (uint16_t)(k % 3), 4, ip);
 			cr_assert_not_null(e);

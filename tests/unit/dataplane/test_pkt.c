@@ -13,21 +13,21 @@
 
 #include "dataplane/pkt.h"
 
-static const uint8_t MAC_A[6] = {0x02, 0, 0, 0, 0, 0x0a}; /* the peer */
-static const uint8_t MAC_B[6] = {0x02, 0, 0, 0, 0, 0x0b}; /* us */
-static const uint8_t MAC_BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const uint8_t MAC_MCAST4[6] = {0x01, 0x00, 0x5e, 0, 0, 0x01};
-static const uint8_t IP4_A[4] = {198, 18, 1, 2};
-static const uint8_t IP4_B[4] = {198, 19, 1, 2};
-static const uint8_t IP4_ME[4] = {198, 18, 1, 1};
-static const uint8_t IP6_A[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2};
-static const uint8_t IP6_B[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2};
-static const uint8_t IP6_ME[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1};
-static const uint8_t IP6_ALL_NODES[16] = {0xff, 0x02, [15] = 1};
+static const uint8_t MAC_A[6] = { 0x02, 0, 0, 0, 0, 0x0a }; /* the peer */
+static const uint8_t MAC_B[6] = { 0x02, 0, 0, 0, 0, 0x0b }; /* us */
+static const uint8_t MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t MAC_MCAST4[6] = { 0x01, 0x00, 0x5e, 0, 0, 0x01 };
+static const uint8_t IP4_A[4] = { 198, 18, 1, 2 };
+static const uint8_t IP4_B[4] = { 198, 19, 1, 2 };
+static const uint8_t IP4_ME[4] = { 198, 18, 1, 1 };
+static const uint8_t IP6_A[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 };
+static const uint8_t IP6_B[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2 };
+static const uint8_t IP6_ME[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 };
+static const uint8_t IP6_ALL_NODES[16] = { 0xff, 0x02, [15] = 1 };
 static const uint8_t IP6_UNSPEC[16];
 /* low 24 bits ab:cd:ef, and a 0x12 just above them that must not leak into
  * the solicited-node group */
-static const uint8_t TARGET[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [12] = 0x12, 0xab, 0xcd, 0xef};
+static const uint8_t TARGET[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [12] = 0x12, 0xab, 0xcd, 0xef };
 
 static const uint8_t NOTHING[1];
 static uint8_t f[2048];
@@ -212,7 +212,7 @@ static size_t echo6_frame(uint8_t *b, size_t data_len)
  * option of MAC_A when with_ll. */
 static size_t ns_frame(uint8_t *b, const uint8_t *target, bool with_ll)
 {
-	uint8_t m[32] = {DP_ND_NS};
+	uint8_t m[32] = { DP_ND_NS };
 	size_t n = with_ll ? 32 : 24, len;
 
 	memcpy(m + 8, target, 16);
@@ -229,7 +229,7 @@ static size_t ns_frame(uint8_t *b, const uint8_t *target, bool with_ll)
  * link-layer option of type opt_type carrying MAC_A. */
 static size_t na_frame(uint8_t *b, const uint8_t *target, uint8_t flags, uint8_t opt_type)
 {
-	uint8_t m[32] = {DP_ND_NA, 0, 0, 0, flags};
+	uint8_t m[32] = { DP_ND_NA, 0, 0, 0, flags };
 	size_t len;
 
 	memcpy(m + 8, target, 16);
@@ -264,7 +264,7 @@ Test(pkt, vlan_tagged_frame_is_unsupported)
 	size_t n = udp4_frame(f + 4, 1, 2, 0) + 4;
 
 	eth(f, MAC_B, MAC_A, 0x8100);
-	put16(f + 14, 10);    /* VID 10 */
+	put16(f + 14, 10);     /* VID 10 */
 	put16(f + 16, 0x0800); /* inner ethertype */
 	cr_assert_eq(dp_pkt_parse(f, n, &pi), -EPROTONOSUPPORT);
 	cr_assert_eq(pi.ethertype, 0x8100);
@@ -375,7 +375,7 @@ Test(pkt, ipv4_with_ihl_below_5_is_malformed)
 
 Test(pkt, ipv4_total_length_below_the_header_length_is_malformed)
 {
-	uint8_t l4[4] = {0};
+	uint8_t l4[4] = { 0 };
 	size_t n = ip4(f, 6, 0, 253, l4, 4);
 
 	put16(f + 14 + 2, 20); /* IHL says 24 */
@@ -492,7 +492,7 @@ Test(pkt, icmp_message_of_7_bytes_is_malformed)
 
 Test(pkt, unknown_ip_protocol_is_accepted_without_an_l4_header)
 {
-	uint8_t l4[4] = {1, 2, 3, 4};
+	uint8_t l4[4] = { 1, 2, 3, 4 };
 	size_t n = ip4(f, 5, 0, 47, l4, 4); /* GRE */
 
 	cr_assert_eq(dp_pkt_parse(f, n, &pi), 0);
@@ -536,7 +536,7 @@ Test(pkt, first_fragment_with_df_reports_both)
 
 Test(pkt, first_fragment_shorter_than_8_bytes_has_no_l4)
 {
-	uint8_t l4[8] = {0, 7, 0, 9, 0, 0, 0, 0};
+	uint8_t l4[8] = { 0, 7, 0, 9, 0, 0, 0, 0 };
 	size_t n = ip4(f, 5, 0x2000, DP_IPPROTO_UDP, l4, 7);
 
 	cr_assert_eq(dp_pkt_parse(f, n, &pi), 0);
@@ -570,7 +570,7 @@ Test(pkt, last_fragment_without_mf_is_a_later_fragment)
 
 Test(pkt, later_fragment_is_not_checked_for_an_l4_header)
 {
-	uint8_t l4[4] = {0};
+	uint8_t l4[4] = { 0 };
 	size_t n = ip4(f, 5, 3, DP_IPPROTO_TCP, l4, 4); /* 4 bytes of TCP data */
 
 	cr_assert_eq(dp_pkt_parse(f, n, &pi), 0);
@@ -664,7 +664,7 @@ Test(ipv6, icmpv6_type_and_code_are_extracted)
 
 Test(ipv6, hop_by_hop_destination_and_fragment_headers_are_walked_to_udp)
 {
-	uint8_t p[64] = {0};
+	uint8_t p[64] = { 0 };
 	size_t n;
 
 	p[0] = 60; /* hop-by-hop (8 bytes) -> destination options */
@@ -684,7 +684,7 @@ Test(ipv6, hop_by_hop_destination_and_fragment_headers_are_walked_to_udp)
 
 Test(ipv6, routing_header_is_walked)
 {
-	uint8_t p[32] = {DP_IPPROTO_UDP, 0};
+	uint8_t p[32] = { DP_IPPROTO_UDP, 0 };
 	size_t n;
 
 	udp(p + 8, 1, 2, 0);
@@ -696,7 +696,7 @@ Test(ipv6, routing_header_is_walked)
 
 Test(ipv6, extension_header_longer_than_the_payload_is_malformed)
 {
-	uint8_t p[32] = {59, 1}; /* hop-by-hop of 16 bytes */
+	uint8_t p[32] = { 59, 1 }; /* hop-by-hop of 16 bytes */
 	size_t n = ip6(f, 0, p, 16);
 
 	cr_assert_eq(dp_pkt_parse(f, n, &pi), 0);
@@ -706,7 +706,7 @@ Test(ipv6, extension_header_longer_than_the_payload_is_malformed)
 
 Test(ipv6, truncated_fragment_header_is_malformed)
 {
-	uint8_t p[8] = {59};
+	uint8_t p[8] = { 59 };
 
 	cr_assert_eq(dp_pkt_parse(f, ip6(f, 44, p, 8), &pi), 0);
 	cr_assert_eq(dp_pkt_parse(f, ip6(f, 44, p, 7), &pi), -EBADMSG);
@@ -714,7 +714,7 @@ Test(ipv6, truncated_fragment_header_is_malformed)
 
 Test(ipv6, later_fragment_reports_the_next_header_and_no_l4)
 {
-	uint8_t p[32] = {DP_IPPROTO_TCP, 0, 0x00, 0x08 | 1}; /* offset 1 (8 bytes), M */
+	uint8_t p[32] = { DP_IPPROTO_TCP, 0, 0x00, 0x08 | 1 }; /* offset 1 (8 bytes), M */
 	size_t n = ip6(f, 44, p, 24);
 
 	cr_assert_eq(dp_pkt_parse(f, n, &pi), 0);
@@ -725,7 +725,7 @@ Test(ipv6, later_fragment_reports_the_next_header_and_no_l4)
 
 Test(ipv6, seven_extension_headers_are_walked)
 {
-	uint8_t p[7 * 8 + 8] = {0};
+	uint8_t p[7 * 8 + 8] = { 0 };
 	size_t n;
 
 	for (int i = 0; i < 7; i++)
@@ -739,7 +739,7 @@ Test(ipv6, seven_extension_headers_are_walked)
 
 Test(ipv6, nine_extension_headers_are_too_many)
 {
-	uint8_t p[9 * 8 + 8] = {0};
+	uint8_t p[9 * 8 + 8] = { 0 };
 	size_t n;
 
 	for (int i = 0; i < 9; i++)
@@ -788,7 +788,7 @@ Test(csum, add_and_fold_match_the_reference_over_random_buffers)
 
 Test(csum, add_continues_a_running_sum)
 {
-	static const uint8_t a[4] = {0x12, 0x34, 0xff, 0xff}, b[3] = {0x80, 0x01, 0x7f};
+	static const uint8_t a[4] = { 0x12, 0x34, 0xff, 0xff }, b[3] = { 0x80, 0x01, 0x7f };
 	uint8_t ab[7];
 
 	memcpy(ab, a, 4);
@@ -856,7 +856,7 @@ Test(arp, request_parses_with_every_field)
 	cr_assert_eq(a.op, 1);
 	cr_assert_arr_eq(a.sha, MAC_A, 6);
 	cr_assert_arr_eq(a.spa, IP4_A, 4);
-	cr_assert_arr_eq(a.tha, ((uint8_t[6]){0}), 6);
+	cr_assert_arr_eq(a.tha, ((uint8_t[6]){ 0 }), 6);
 	cr_assert_arr_eq(a.tpa, IP4_ME, 4);
 }
 
@@ -932,10 +932,10 @@ Test(arp, operation_other_than_request_or_reply_is_malformed)
 Test(arp, build_writes_a_padded_60_byte_frame_byte_for_byte)
 {
 	static const uint8_t want[60] = {
-		0x02, 0, 0, 0, 0, 0x0a, 0x02, 0, 0, 0, 0, 0x0b, 0x08, 0x06, /* Ethernet */
-		0, 1, 0x08, 0x00, 6, 4, 0, 2,                               /* reply */
-		0x02, 0, 0, 0, 0, 0x0b, 198, 18, 1, 1,                      /* sender */
-		0x02, 0, 0, 0, 0, 0x0a, 198, 18, 1, 2,                      /* target */
+		0x02, 0, 0,    0,    0, 0x0a, 0x02, 0,	0, 0, 0, 0x0b, 0x08, 0x06, /* Ethernet */
+		0,    1, 0x08, 0x00, 6, 4,    0,    2,				   /* reply */
+		0x02, 0, 0,    0,    0, 0x0b, 198,  18, 1, 1,			   /* sender */
+		0x02, 0, 0,    0,    0, 0x0a, 198,  18, 1, 2,			   /* target */
 	};
 
 	memset(f, 0x55, 64);
@@ -1035,7 +1035,7 @@ Test(nd, solicitation_takes_only_the_source_link_layer_option)
 
 Test(nd, options_before_the_link_layer_option_are_skipped)
 {
-	uint8_t m[40] = {DP_ND_NS};
+	uint8_t m[40] = { DP_ND_NS };
 	struct dp_nd nd;
 	size_t n;
 
@@ -1101,7 +1101,7 @@ Test(nd, checksum_covers_the_pseudo_header)
 
 Test(nd, message_shorter_than_24_bytes_is_refused)
 {
-	uint8_t m[24] = {DP_ND_NS};
+	uint8_t m[24] = { DP_ND_NS };
 	struct dp_nd nd;
 	size_t n = ip6(f, DP_IPPROTO_ICMPV6, m, 20);
 
@@ -1163,8 +1163,8 @@ Test(nd, ipv4_packet_is_not_neighbour_discovery)
 
 Test(nd, built_solicitation_goes_to_the_solicited_node_group)
 {
-	static const uint8_t group[16] = {0xff, 0x02, [11] = 0x01, 0xff, 0xab, 0xcd, 0xef};
-	static const uint8_t group_mac[6] = {0x33, 0x33, 0xff, 0xab, 0xcd, 0xef};
+	static const uint8_t group[16] = { 0xff, 0x02, [11] = 0x01, 0xff, 0xab, 0xcd, 0xef };
+	static const uint8_t group_mac[6] = { 0x33, 0x33, 0xff, 0xab, 0xcd, 0xef };
 	size_t n = dp_nd_ns_build(f, MAC_B, IP6_ME, TARGET);
 	const uint8_t *ip = f + 14, *icmp = f + 54;
 
@@ -1241,7 +1241,7 @@ Test(nd, built_solicited_advertisement_parses_back)
 
 Test(nd, built_unsolicited_advertisement_goes_to_all_nodes_with_router_override)
 {
-	static const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+	static const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0, 0, 0, 1 };
 	struct dp_nd nd;
 	size_t n = dp_nd_na_build(f, MAC_B, MAC_A, TARGET, NULL, false);
 
@@ -1314,7 +1314,7 @@ Test(echo, ipv4_reply_checksums_are_valid_for_random_requests)
  * but its checksum, which must then be 0xffff (RFC 1071 -0), never 0x0000. */
 Test(echo, ipv4_reply_to_an_all_zero_request_has_checksum_0xffff)
 {
-	uint8_t l4[8] = {8};
+	uint8_t l4[8] = { 8 };
 	size_t n;
 
 	put16(l4 + 2, ref_csum(l4, 8));
@@ -1505,22 +1505,22 @@ static bool allowed_v4(const uint8_t src[4], const uint8_t dst[4])
 Test(icmp_allowed, not_about_an_ipv4_multicast_or_broadcast_destination)
 {
 	cr_assert(allowed_v4(IP4_A, IP4_B));
-	cr_assert_not(allowed_v4(IP4_A, (const uint8_t[4]){224, 0, 0, 1}));
-	cr_assert_not(allowed_v4(IP4_A, (const uint8_t[4]){239, 1, 2, 3}));
-	cr_assert_not(allowed_v4(IP4_A, (const uint8_t[4]){255, 255, 255, 255}));
+	cr_assert_not(allowed_v4(IP4_A, (const uint8_t[4]){ 224, 0, 0, 1 }));
+	cr_assert_not(allowed_v4(IP4_A, (const uint8_t[4]){ 239, 1, 2, 3 }));
+	cr_assert_not(allowed_v4(IP4_A, (const uint8_t[4]){ 255, 255, 255, 255 }));
 }
 
 Test(icmp_allowed, not_from_ipv4_source_0_0_0_0)
 {
-	cr_assert_not(allowed_v4((const uint8_t[4]){0, 0, 0, 0}, IP4_B));
+	cr_assert_not(allowed_v4((const uint8_t[4]){ 0, 0, 0, 0 }, IP4_B));
 }
 
 Test(icmp_allowed, not_from_ipv4_loopback_multicast_or_class_e_sources)
 {
-	cr_assert_not(allowed_v4((const uint8_t[4]){127, 0, 0, 1}, IP4_B));
-	cr_assert_not(allowed_v4((const uint8_t[4]){224, 0, 0, 5}, IP4_B));
-	cr_assert_not(allowed_v4((const uint8_t[4]){240, 0, 0, 1}, IP4_B));
-	cr_assert_not(allowed_v4((const uint8_t[4]){255, 255, 255, 255}, IP4_B));
+	cr_assert_not(allowed_v4((const uint8_t[4]){ 127, 0, 0, 1 }, IP4_B));
+	cr_assert_not(allowed_v4((const uint8_t[4]){ 224, 0, 0, 5 }, IP4_B));
+	cr_assert_not(allowed_v4((const uint8_t[4]){ 240, 0, 0, 1 }, IP4_B));
+	cr_assert_not(allowed_v4((const uint8_t[4]){ 255, 255, 255, 255 }, IP4_B));
 }
 
 Test(icmp_allowed, about_unicast_ipv6_udp)
@@ -1574,7 +1574,7 @@ Test(icmp_allowed, about_an_icmpv6_echo_request_but_not_about_an_icmpv6_error)
 
 Test(icmp_allowed, not_about_an_ipv6_later_fragment)
 {
-	uint8_t p[32] = {DP_IPPROTO_UDP, 0, 0x00, 0x10};
+	uint8_t p[32] = { DP_IPPROTO_UDP, 0, 0x00, 0x10 };
 	size_t n = ip6(f, 44, p, 24);
 
 	cr_assert_eq(dp_pkt_parse(f, n, &pi), 0);
@@ -1624,7 +1624,7 @@ Test(icmp_error, ipv4_time_exceeded_quotes_a_small_packet_whole_with_valid_check
 	cr_assert_eq(len, 14 + 20 + 8 + 38);
 	cr_assert_eq(icmp[0], DP_ICMP_TIMXCEED);
 	cr_assert_eq(icmp[1], 0);
-	cr_assert_arr_eq(icmp + 4, ((uint8_t[4]){0}), 4);
+	cr_assert_arr_eq(icmp + 4, ((uint8_t[4]){ 0 }), 4);
 	cr_assert_arr_eq(icmp + 8, f + 14, 38);
 	cr_assert_eq(ref_csum(e + 14, 20), 0);
 	cr_assert_eq(ref_csum(icmp, 8 + 38), 0);
@@ -1692,10 +1692,10 @@ Test(icmp_error, ipv4_host_unreachable_leaves_bytes_4_to_7_zero)
 	size_t n = udp4_frame(f, 1, 2, 10);
 
 	cr_assert_eq(dp_pkt_parse(f, n, &pi), 0);
-	cr_assert_neq(dp_icmp_error_build(e, f, n, &pi, DP_ICMP_UNREACH, DP_ICMP_UNREACH_HOST,
-					  1400, MAC_B, IP4_ME),
+	cr_assert_neq(dp_icmp_error_build(e, f, n, &pi, DP_ICMP_UNREACH, DP_ICMP_UNREACH_HOST, 1400,
+					  MAC_B, IP4_ME),
 		      0);
-	cr_assert_arr_eq(e + 34 + 4, ((uint8_t[4]){0}), 4);
+	cr_assert_arr_eq(e + 34 + 4, ((uint8_t[4]){ 0 }), 4);
 }
 
 Test(icmp_error, ipv4_error_parses_and_no_error_is_allowed_about_it)
@@ -1752,7 +1752,7 @@ Test(icmp_error, ipv6_packet_too_big_carries_the_mtu_in_4_bytes_with_a_valid_che
 		     14 + 1280);
 	cr_assert_eq(icmp[0], DP_ICMP6_PKT_TOO_BIG);
 	cr_assert_eq(icmp[1], 0);
-	cr_assert_arr_eq(icmp + 4, ((uint8_t[4]){0x00, 0x01, 0x11, 0x70}), 4);
+	cr_assert_arr_eq(icmp + 4, ((uint8_t[4]){ 0x00, 0x01, 0x11, 0x70 }), 4);
 	cr_assert_eq(ref_csum6(e + 14, icmp, 1240, 58), 0);
 }
 
@@ -1779,7 +1779,7 @@ Test(icmp_error, ipv6_time_exceeded_quotes_a_small_packet_whole_with_a_valid_che
 	cr_assert_eq(len, 14 + 40 + 8 + 58);
 	cr_assert_eq(get16(e + 14 + 4), 8 + 58);
 	cr_assert_eq(e[54], DP_ICMP6_TIME_EXCEEDED);
-	cr_assert_arr_eq(e + 54 + 4, ((uint8_t[4]){0}), 4);
+	cr_assert_arr_eq(e + 54 + 4, ((uint8_t[4]){ 0 }), 4);
 	cr_assert_arr_eq(e + 62, f + 14, 58);
 	cr_assert_eq(ref_csum6(e + 14, e + 54, 8 + 58, 58), 0);
 }

@@ -19,8 +19,11 @@ struct dp_main dp;
 
 static void setup(void)
 {
-	char *argv[] = {"test", "-l", "0", "--no-huge", "-m", "256", "--no-shconf", "--no-pci",
-			"--no-telemetry", "--log-level=lib.eal:error", NULL};
+	char *argv[] = {
+		"test", "-l",	       "0",	   "--no-huge",	     "-m",
+		"256",	"--no-shconf", "--no-pci", "--no-telemetry", "--log-level=lib.eal:error",
+		NULL
+	};
 
 	cr_assert_geq(rte_eal_init(10, argv), 0);
 	/* two ports, as dp_ports_setup would leave them */
@@ -41,9 +44,11 @@ struct cfg {
 
 static struct cfg lab(void)
 {
-	struct cfg c = {.h = {.n_addrs = 4, .n_routes = 3, .icmp_rate_pps = 7}};
-	const char *addrs[4][2] = {{"lan", "198.18.1.1/24"}, {"lan", "2001:db8:1::1/64"},
-				   {"wan", "198.19.1.1/24"}, {"wan", "2001:db8:2::1/64"}};
+	struct cfg c = { .h = { .n_addrs = 4, .n_routes = 3, .icmp_rate_pps = 7 } };
+	const char *addrs[4][2] = { { "lan", "198.18.1.1/24" },
+				    { "lan", "2001:db8:1::1/64" },
+				    { "wan", "198.19.1.1/24" },
+				    { "wan", "2001:db8:2::1/64" } };
 
 	for (int i = 0; i < 4; i++) {
 		snprintf(c.a[i].port, DP_PORT_NAME_MAX, "%s", addrs[i][0]);
@@ -103,7 +108,7 @@ Test(routes, ipv4_lookups_give_connected_local_broadcast_static_and_none)
 	cr_assert_eq(n->type, DP_NH_FORWARD);
 	cr_assert_not(n->connected);
 	cr_assert_eq(n->port_id, 1, "port found from the gateway");
-	cr_assert_arr_eq(n->gw, ((uint8_t[]){198, 19, 1, 2}), 4);
+	cr_assert_arr_eq(n->gw, ((uint8_t[]){ 198, 19, 1, 2 }), 4);
 	cr_assert_eq(nh4(rt, "203.0.113.5")->type, DP_NH_BLACKHOLE);
 	cr_assert_eq(nh4(rt, "192.0.2.1")->type, DP_NH_NONE, "no route");
 	dp_runtime_free(rt);

@@ -23,7 +23,7 @@ static void setup(void)
 {
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 	/* room for a header plus a whole inline payload, and more */
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){1 << 20}, sizeof(int));
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){ 1 << 20 }, sizeof(int));
 }
 
 static void teardown(void)
@@ -48,7 +48,7 @@ static unsigned open_fds(void)
 
 Test(msg, small_payload_round_trips_inline)
 {
-	struct dp_result r = {.rc = -22, .generation = 7};
+	struct dp_result r = { .rc = -22, .generation = 7 };
 	struct dp_msg m;
 
 	snprintf(r.msg, sizeof(r.msg), "refused");
@@ -156,8 +156,9 @@ static int raw(const void *buf, size_t len)
 	return dp_msg_recv(sv[1], &m);
 }
 
-static const struct dp_msg_hdr hello = {
-	.magic = DP_PROTO_MAGIC, .version = DP_PROTO_VERSION, .type = DP_MSG_HELLO};
+static const struct dp_msg_hdr hello = { .magic = DP_PROTO_MAGIC,
+					 .version = DP_PROTO_VERSION,
+					 .type = DP_MSG_HELLO };
 
 Test(msg, garbled_headers_are_refused)
 {
@@ -197,7 +198,7 @@ Test(msg, payload_longer_than_its_header_says_is_refused)
 	struct {
 		struct dp_msg_hdr h;
 		uint8_t p[8];
-	} x = {.h = hello};
+	} x = { .h = hello };
 
 	x.h.len = 4;
 	cr_assert_eq(raw(&x, sizeof(x)), -EBADMSG);
@@ -217,10 +218,12 @@ Test(msg, inline_message_larger_than_any_allowed_is_refused)
 /* Send hdr with the descriptors fds[0..n) attached. */
 static void send_with_fds(const struct dp_msg_hdr *h, const int *fds, unsigned n, size_t extra)
 {
-	char buf[CMSG_SPACE(sizeof(int) * 4)] = {0}, body[sizeof(*h) + 16] = {0};
-	struct iovec iov = {.iov_base = body, .iov_len = sizeof(*h) + extra};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-			    .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+	char buf[CMSG_SPACE(sizeof(int) * 4)] = { 0 }, body[sizeof(*h) + 16] = { 0 };
+	struct iovec iov = { .iov_base = body, .iov_len = sizeof(*h) + extra };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = buf,
+			     .msg_controllen = CMSG_SPACE(sizeof(int) * n) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
 	memcpy(body, h, sizeof(*h));
@@ -248,8 +251,11 @@ static int memfd_of(size_t len, int seals)
 
 static struct dp_msg_hdr memfd_hdr(uint32_t len)
 {
-	struct dp_msg_hdr h = {.magic = DP_PROTO_MAGIC, .version = DP_PROTO_VERSION,
-			       .type = DP_MSG_ROUTES, .len = len, .flags = DP_MSG_F_MEMFD};
+	struct dp_msg_hdr h = { .magic = DP_PROTO_MAGIC,
+				.version = DP_PROTO_VERSION,
+				.type = DP_MSG_ROUTES,
+				.len = len,
+				.flags = DP_MSG_F_MEMFD };
 
 	return h;
 }
@@ -326,7 +332,7 @@ Test(msg, descriptors_nobody_asked_for_are_closed_and_the_message_refused)
 
 static int size_ok(uint16_t type, const void *payload, size_t len)
 {
-	struct dp_msg m = {.hdr = {.type = type}, .payload = (void *)payload, .len = len};
+	struct dp_msg m = { .hdr = { .type = type }, .payload = (void *)payload, .len = len };
 
 	return dp_msg_check_size(&m);
 }
@@ -369,7 +375,7 @@ Test(msg, stats_must_have_our_counters_and_as_many_lcores_as_they_say)
 	static struct {
 		struct dp_stats_hdr h;
 		struct dp_lcore_stats l[2];
-	} s = {.h = {.n_lcores = 2, .n_counters = DP_CNT_MAX}};
+	} s = { .h = { .n_lcores = 2, .n_counters = DP_CNT_MAX } };
 
 	cr_assert_eq(size_ok(DP_MSG_STATS, &s, sizeof(s)), 0);
 	cr_assert_eq(size_ok(DP_MSG_STATS, &s, sizeof(s) - 8), -EBADMSG);
@@ -403,7 +409,7 @@ struct one_each {
 
 static struct one_each good(void)
 {
-	struct one_each c = {.h = {.n_addrs = 1, .n_routes = 1, .n_neigh = 1}};
+	struct one_each c = { .h = { .n_addrs = 1, .n_routes = 1, .n_neigh = 1 } };
 
 	snprintf(c.a.port, sizeof(c.a.port), "wan");
 	dp_addr_parse("198.19.1.1/24", true, false, &c.a.addr);
@@ -440,7 +446,7 @@ Test(netcfg, a_well_formed_configuration_validates_and_views)
 
 Test(netcfg, an_empty_configuration_is_valid)
 {
-	struct dp_netcfg_hdr h = {.icmp_rate_pps = 100};
+	struct dp_netcfg_hdr h = { .icmp_rate_pps = 100 };
 
 	cr_assert_eq(dp_netcfg_validate(&h, sizeof(h), NULL, 0), 0);
 }
@@ -571,11 +577,23 @@ Test(addr, parse_and_format_round_trip)
 
 Test(addr, malformed_addresses_and_prefixes_are_refused)
 {
-	static const char *const bad[] = {
-		"198.18.1.0/33", "198.18.1.0/", "198.18.1.0/ 24", "198.18.1.0/+24",
-		"198.18.1.0/-1", "198.18.1.0/0x18", "198.18.1.0/24 ", "198.18.1.0/1000",
-		"2001:db8::/129", "198.18.1", "198.18.1.256", " 198.18.1.1", "lan", "",
-		"/24", "2001:db8::1/64/64", "198.18.1.1/24/24"};
+	static const char *const bad[] = { "198.18.1.0/33",
+					   "198.18.1.0/",
+					   "198.18.1.0/ 24",
+					   "198.18.1.0/+24",
+					   "198.18.1.0/-1",
+					   "198.18.1.0/0x18",
+					   "198.18.1.0/24 ",
+					   "198.18.1.0/1000",
+					   "2001:db8::/129",
+					   "198.18.1",
+					   "198.18.1.256",
+					   " 198.18.1.1",
+					   "lan",
+					   "",
+					   "/24",
+					   "2001:db8::1/64/64",
+					   "198.18.1.1/24/24" };
 	struct dp_addr a;
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -622,10 +640,11 @@ Test(addr, prefix_membership)
 Test(addr, mac_parse_takes_exactly_six_hex_pairs)
 {
 	static const char *const bad[] = {
-		"02:00:00:00:01", "02:00:00:00:01:ff:00", "02-00-00-00-01-ff", "0x:00:00:00:01:ff",
-		" 2:00:00:00:01:ff", "+2:00:00:00:01:ff", "02:00:00:00:01:fg", "020000000001ff..",
-		""};
-	uint8_t mac[6] = {0};
+		"02:00:00:00:01",    "02:00:00:00:01:ff:00", "02-00-00-00-01-ff",
+		"0x:00:00:00:01:ff", " 2:00:00:00:01:ff",    "+2:00:00:00:01:ff",
+		"02:00:00:00:01:fg", "020000000001ff..",     ""
+	};
+	uint8_t mac[6] = { 0 };
 
 	cr_assert_eq(dp_mac_parse("02:00:00:00:01:ff", mac), 0);
 	cr_assert_eq(mac[0], 0x02);
