@@ -22,7 +22,6 @@
 #define CTRL_API_REQ_MAX    4096	/* a request is one small JSON object */
 #define CTRL_API_REPLY_MAX  (64u << 20) /* 65536 routes as JSON fit well */
 #define CTRL_DP_TIMEOUT_MS  1000	/* longest ctrl waits on the dataplane per call */
-#define CTRL_DEFAULT_CONF   "/etc/rampart/rampart.conf"
 #define CTRL_DEFAULT_SOCKET "/run/rampart/ctrl.sock"
 
 struct ctrl {

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		   "dropped and counted as drop_no_config.\n"
 		   "\n"
 		   "Options:\n"
-		   "  -c, --config FILE  configuration file (default /etc/rampart/rampart.conf);\n"
+		   "  -c, --config FILE  configuration file (default " CTRL_DEFAULT_CONF ");\n"
 		   "                     the dataplane reads its 'dataplane' and 'ports' sections\n"
 		   "  -n, --check        validate the configuration and the EAL arguments that\n"
 		   "                     would be used, print them, and exit\n"
@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static char store[EAL_ARGS_MAX][160];
-	const char *path = "/etc/rampart/rampart.conf";
+	const char *path = CTRL_DEFAULT_CONF;
 	char *eal_argv[EAL_ARGS_MAX + 32], err[512];
 	bool check = false;
 	int eal_argc, opt, rc;

@@ -318,11 +318,31 @@ static void ip6_header(uint8_t *ip, uint16_t plen, uint8_t nh, uint8_t hlim, con
 	memcpy(ip + 24, dst, 16);
 }
 
+/* The IPv6 header and ND message of an NS or NA (RFC 4861 §4.3, §4.4) after
+ * the Ethernet addresses: flags, target, and one link-layer address option
+ * (1 source, 2 target) carrying smac. */
+static void nd_message(uint8_t *buf, uint8_t type, uint8_t flags, const uint8_t *src,
+		       const uint8_t *dst, const uint8_t *target, uint8_t opt, const uint8_t *smac)
+{
+	uint8_t *ip = buf + DP_ETH_HLEN, *icmp = ip + 40;
+
+	wr16(buf + 12, DP_ETHERTYPE_IPV6);
+	ip6_header(ip, 32, DP_IPPROTO_ICMPV6, 255, src, dst);
+	memset(icmp, 0, 32);
+	icmp[0] = type;
+	icmp[4] = flags;
+	memcpy(icmp + 8, target, 16);
+	icmp[24] = opt;
+	icmp[25] = 1; /* 8 bytes */
+	memcpy(icmp + 26, smac, 6);
+	wr16(icmp + 2, icmp6_csum(ip, icmp, 32));
+}
+
 size_t dp_nd_ns_build(uint8_t *buf, const uint8_t smac[6], const uint8_t src[16],
 		      const uint8_t target[16])
 {
 	static const uint8_t snm[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff };
-	uint8_t dst[16], *ip = buf + DP_ETH_HLEN, *icmp = ip + 40;
+	uint8_t dst[16];
 
 	/* RFC 4291 §2.7.1 solicited-node group; RFC 2464 §7 its MAC */
 	memcpy(dst, snm, 13);
@@ -331,15 +351,7 @@ size_t dp_nd_ns_build(uint8_t *buf, const uint8_t smac[6], const uint8_t src[16]
 	buf[1] = 0x33;
 	memcpy(buf + 2, dst + 12, 4);
 	memcpy(buf + 6, smac, 6);
-	wr16(buf + 12, DP_ETHERTYPE_IPV6);
-	ip6_header(ip, 32, DP_IPPROTO_ICMPV6, 255, src, dst);
-	memset(icmp, 0, 32);
-	icmp[0] = DP_ND_NS;
-	memcpy(icmp + 8, target, 16);
-	icmp[24] = 1; /* source link-layer address */
-	icmp[25] = 1;
-	memcpy(icmp + 26, smac, 6);
-	wr16(icmp + 2, icmp6_csum(ip, icmp, 32));
+	nd_message(buf, DP_ND_NS, 0, src, dst, target, 1, smac);
 	return DP_ND_NS_LEN;
 }
 
@@ -347,7 +359,6 @@ size_t dp_nd_na_build(uint8_t *buf, const uint8_t smac[6], const uint8_t dmac[6]
 		      const uint8_t target[16], const uint8_t *dst, bool solicited)
 {
 	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
-	uint8_t *ip = buf + DP_ETH_HLEN, *icmp = ip + 40;
 
 	if (!dst) {
 		dst = all_nodes;
@@ -355,16 +366,9 @@ size_t dp_nd_na_build(uint8_t *buf, const uint8_t smac[6], const uint8_t dmac[6]
 	}
 	memcpy(buf, dmac, 6);
 	memcpy(buf + 6, smac, 6);
-	wr16(buf + 12, DP_ETHERTYPE_IPV6);
-	ip6_header(ip, 32, DP_IPPROTO_ICMPV6, 255, target, dst);
-	memset(icmp, 0, 32);
-	icmp[0] = DP_ND_NA;
-	icmp[4] = 0x80 | 0x20 | (solicited ? 0x40 : 0); /* router, override */
-	memcpy(icmp + 8, target, 16);
-	icmp[24] = 2; /* target link-layer address */
-	icmp[25] = 1;
-	memcpy(icmp + 26, smac, 6);
-	wr16(icmp + 2, icmp6_csum(ip, icmp, 32));
+	/* router, override, and solicited when answering a solicitation */
+	nd_message(buf, DP_ND_NA, 0x80 | 0x20 | (solicited ? 0x40 : 0), target, dst, target, 2,
+		   smac);
 	return DP_ND_NA_LEN;
 }
 

@@ -15,7 +15,8 @@
 
 #include "dataplane/dataplane.h"
 
-#define CTRL_CONF_PATH_MAX 108 /* sun_path */
+#define CTRL_CONF_PATH_MAX 108			       /* sun_path */
+#define CTRL_DEFAULT_CONF  "/etc/rampart/rampart.conf" /* both programs' default */
 
 enum ctrl_conf_hugepages {
 	CTRL_CONF_HUGEPAGES_AUTO = 0, /* use them when reserved, else --no-huge */
