@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * flow.c - the lock-free flow table of flow.h: canonical keys, two-choice
+ * buckets published by compare-and-swap, per-worker entry shares with their
+ * own free lists, an incremental expiry sweep, and epoch-based reclamation
+ * so that no entry is reused while another worker may still read it.
+ */
+#include <string.h>
+
+#include "dataplane/flow.h"
+
+#define NONE	  UINT32_MAX
+#define SLOT_BUSY UINT32_MAX /* claimed, being filled */
+
+static size_t align64(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+static uint32_t n_buckets_for(uint32_t capacity)
+{
+	uint32_t nb = 1;
+
+	/* eight slots a bucket, two buckets a key: a quarter keeps it half empty */
+	while (nb < capacity / 4 + 1)
+		nb <<= 1;
+	return nb;
+}
+
+size_t dp_flow_table_size(uint32_t capacity)
+{
+	return align64(sizeof(struct dp_flow_table)) +
+	       align64((size_t)n_buckets_for(capacity) * sizeof(struct dp_flow_bucket)) +
+	       (size_t)capacity * sizeof(struct dp_flow);
+}
+
+struct dp_flow_table *dp_flow_table_init(void *mem, uint32_t capacity, unsigned n_workers)
+{
+	struct dp_flow_table *t = mem;
+	uint8_t *p = mem;
+	uint32_t per;
+
+	if (!mem || !n_workers || n_workers > DP_FLOW_WORKERS_MAX || capacity < n_workers ||
+	    capacity >= NONE / 2)
+		return NULL;
+	per = capacity / n_workers;
+	t->capacity = per * n_workers;
+	t->bucket_mask = n_buckets_for(capacity) - 1;
+	t->n_workers = n_workers;
+	t->buckets = (struct dp_flow_bucket *)(p + align64(sizeof(*t)));
+	t->flows =
+		(struct dp_flow *)((uint8_t *)t->buckets + align64((size_t)(t->bucket_mask + 1) *
+								   sizeof(struct dp_flow_bucket)));
+	atomic_init(&t->epoch, 1);
+	for (unsigned w = 0; w < n_workers; w++) {
+		struct dp_flow_worker *fw = &t->workers[w];
+
+		fw->lo = w * per;
+		fw->hi = fw->lo + per;
+		fw->free_head = NONE;
+		fw->limbo_head = fw->limbo_tail = NONE;
+		fw->sweep = fw->lo;
+		/* free list in index order */
+		for (uint32_t i = fw->hi; i-- > fw->lo;) {
+			t->flows[i].next = fw->free_head;
+			fw->free_head = i;
+		}
+		fw->n_free = per;
+		atomic_init(&fw->quiescent_epoch, 1);
+	}
+	t->timeouts[DP_FLOW_CL_TCP_OPENING] = 30;
+	t->timeouts[DP_FLOW_CL_TCP_ESTABLISHED] = 7440;
+	t->timeouts[DP_FLOW_CL_TCP_CLOSING] = 240;
+	t->timeouts[DP_FLOW_CL_TCP_CLOSED] = 10;
+	t->timeouts[DP_FLOW_CL_UDP] = 120;
+	t->timeouts[DP_FLOW_CL_UDP_STREAM] = 180;
+	t->timeouts[DP_FLOW_CL_ICMP] = 60;
+	t->timeouts[DP_FLOW_CL_OTHER] = 60;
+	return t;
+}
+
+void dp_flow_key_make(struct dp_flow_key *k, uint8_t family, uint8_t proto, const uint8_t *src,
+		      const uint8_t *dst, uint16_t sport, uint16_t dport, bool *from_a)
+{
+	size_t alen = family == 4 ? 4 : 16;
+	int c = memcmp(src, dst, alen);
+
+	memset(k, 0, sizeof(*k));
+	k->family = family;
+	k->proto = proto;
+	*from_a = c < 0 || (c == 0 && sport <= dport);
+	if (*from_a) {
+		memcpy(k->a, src, alen);
+		memcpy(k->b, dst, alen);
+		k->pa = sport;
+		k->pb = dport;
+	} else {
+		memcpy(k->a, dst, alen);
+		memcpy(k->b, src, alen);
+		k->pa = dport;
+		k->pb = sport;
+	}
+}
+
+static inline uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+uint64_t dp_flow_hash(const struct dp_flow_key *k)
+{
+	uint64_t w[5];
+
+	memcpy(w, k, sizeof(w));
+	return mix64(w[0] ^ mix64(w[1] ^ mix64(w[2] ^ mix64(w[3] ^ mix64(w[4])))));
+}
+
+static inline void buckets_of(const struct dp_flow_table *t, uint64_t hash, uint32_t b[2])
+{
+	b[0] = (uint32_t)hash & t->bucket_mask;
+	b[1] = (uint32_t)(hash >> 24) & t->bucket_mask;
+	if (b[1] == b[0])
+		b[1] = (b[0] + 1) & t->bucket_mask;
+}
+
+struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint64_t hash)
+{
+	uint32_t sig = (uint32_t)(hash >> 32), b[2];
+
+	buckets_of(t, hash, b);
+	for (int i = 0; i < 2; i++) {
+		struct dp_flow_bucket *bk = &t->buckets[b[i]];
+
+		for (int s = 0; s < DP_FLOW_SLOTS; s++) {
+			uint32_t v = atomic_load_explicit(&bk->slot[s], memory_order_acquire);
+			struct dp_flow *f;
+
+			if (!v || v == SLOT_BUSY ||
+			    atomic_load_explicit(&bk->sig[s], memory_order_relaxed) != sig)
+				continue;
+			f = &t->flows[v - 1];
+			if (atomic_load_explicit(&f->flags, memory_order_relaxed) & DP_FLOW_F_DEAD)
+				continue;
+			if (memcmp(&f->key, k, sizeof(*k)) == 0)
+				return f;
+		}
+	}
+	return NULL;
+}
+
+static void reclaim(struct dp_flow_table *t, struct dp_flow_worker *fw)
+{
+	uint64_t min = UINT64_MAX;
+
+	if (fw->limbo_head == NONE)
+		return;
+	for (unsigned w = 0; w < t->n_workers; w++) {
+		uint64_t q = atomic_load(&t->workers[w].quiescent_epoch);
+
+		if (q < min)
+			min = q;
+	}
+	while (fw->limbo_head != NONE && t->flows[fw->limbo_head].retire_epoch <= min) {
+		uint32_t i = fw->limbo_head;
+
+		fw->limbo_head = t->flows[i].next;
+		if (fw->limbo_head == NONE)
+			fw->limbo_tail = NONE;
+		t->flows[i].next = fw->free_head;
+		fw->free_head = i;
+		fw->n_free++;
+	}
+}
+
+struct dp_flow *dp_flow_insert(struct dp_flow_table *t, unsigned w, const struct dp_flow_key *k,
+			       uint64_t hash, uint32_t now, const struct dp_flow_init *init)
+{
+	struct dp_flow_worker *fw = &t->workers[w];
+	uint32_t sig = (uint32_t)(hash >> 32), b[2], idx;
+	struct dp_flow *f;
+
+	if (fw->free_head == NONE)
+		reclaim(t, fw);
+	if (fw->free_head == NONE) {
+		fw->n_full++;
+		return NULL;
+	}
+	idx = fw->free_head;
+	f = &t->flows[idx];
+	f->key = *k;
+	f->hash = hash;
+	f->owner = (uint8_t)w;
+	f->rule = init->rule;
+	f->in_port = init->in_port;
+	f->out_port = init->out_port;
+	f->opener_a = init->opener_a;
+	atomic_store_explicit(&f->generation, init->generation, memory_order_relaxed);
+	atomic_store_explicit(&f->last_seen, now, memory_order_relaxed);
+	atomic_store_explicit(&f->state, init->state, memory_order_relaxed);
+	atomic_store_explicit(&f->flags, DP_FLOW_F_USED, memory_order_relaxed);
+	buckets_of(t, hash, b);
+	for (int i = 0; i < 2; i++) {
+		struct dp_flow_bucket *bk = &t->buckets[b[i]];
+
+		for (int s = 0; s < DP_FLOW_SLOTS; s++) {
+			uint32_t expect = 0;
+
+			if (atomic_load_explicit(&bk->slot[s], memory_order_relaxed))
+				continue;
+			if (!atomic_compare_exchange_strong_explicit(
+				    &bk->slot[s], &expect, SLOT_BUSY, memory_order_acquire,
+				    memory_order_relaxed))
+				continue;
+			atomic_store_explicit(&bk->sig[s], sig, memory_order_relaxed);
+			atomic_store_explicit(&bk->slot[s], idx + 1, memory_order_release);
+			fw->free_head = f->next;
+			fw->n_free--;
+			fw->n_created++;
+			return f;
+		}
+	}
+	atomic_store_explicit(&f->flags, 0, memory_order_relaxed);
+	fw->n_full++;
+	return NULL;
+}
+
+uint8_t dp_flow_update(struct dp_flow *f, bool from_opener, uint8_t tcp_flags)
+{
+	uint8_t cur = atomic_load_explicit(&f->state, memory_order_relaxed), add = 0;
+	enum { FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10 };
+
+	if (!from_opener)
+		add |= DP_FLOW_REPLY;
+	if (f->key.proto == 6) {
+		if (tcp_flags & RST)
+			add |= DP_FLOW_TCP_RST;
+		if (from_opener) {
+			if ((tcp_flags & SYN) && !(tcp_flags & ACK))
+				add |= DP_FLOW_TCP_SYN;
+			if ((tcp_flags & ACK) && !(tcp_flags & SYN) && (cur & DP_FLOW_TCP_SYNACK))
+				add |= DP_FLOW_TCP_EST;
+			if (tcp_flags & FIN)
+				add |= DP_FLOW_TCP_FIN_O;
+		} else {
+			if ((tcp_flags & SYN) && (tcp_flags & ACK))
+				add |= DP_FLOW_TCP_SYNACK;
+			if (tcp_flags & FIN)
+				add |= DP_FLOW_TCP_FIN_R;
+		}
+	}
+	/* write the shared line only when something changes */
+	if ((cur | add) != cur)
+		cur = atomic_fetch_or_explicit(&f->state, add, memory_order_relaxed) | add;
+	return cur;
+}
+
+enum dp_flow_class dp_flow_class_of(const struct dp_flow *f)
+{
+	uint8_t st = atomic_load_explicit(&f->state, memory_order_relaxed);
+
+	switch (f->key.proto) {
+	case 6:
+		if ((st & DP_FLOW_TCP_RST) || (st & (DP_FLOW_TCP_FIN_O | DP_FLOW_TCP_FIN_R)) ==
+						      (DP_FLOW_TCP_FIN_O | DP_FLOW_TCP_FIN_R))
+			return DP_FLOW_CL_TCP_CLOSED;
+		if (st & (DP_FLOW_TCP_FIN_O | DP_FLOW_TCP_FIN_R))
+			return DP_FLOW_CL_TCP_CLOSING;
+		if (st & DP_FLOW_TCP_EST)
+			return DP_FLOW_CL_TCP_ESTABLISHED;
+		return DP_FLOW_CL_TCP_OPENING;
+	case 17:
+		return st & DP_FLOW_REPLY ? DP_FLOW_CL_UDP_STREAM : DP_FLOW_CL_UDP;
+	case 1:
+	case 58:
+		return DP_FLOW_CL_ICMP;
+	default:
+		return DP_FLOW_CL_OTHER;
+	}
+}
+
+void dp_flow_kill(struct dp_flow *f)
+{
+	atomic_fetch_or_explicit(&f->flags, DP_FLOW_F_DEAD, memory_order_relaxed);
+}
+
+static void unlink_entry(struct dp_flow_table *t, struct dp_flow_worker *fw, uint32_t idx)
+{
+	struct dp_flow *f = &t->flows[idx];
+	uint32_t b[2];
+
+	buckets_of(t, f->hash, b);
+	for (int i = 0; i < 2; i++)
+		for (int s = 0; s < DP_FLOW_SLOTS; s++) {
+			uint32_t expect = idx + 1;
+
+			atomic_compare_exchange_strong(&t->buckets[b[i]].slot[s], &expect, 0);
+		}
+	atomic_store_explicit(&f->flags, 0, memory_order_relaxed);
+	f->retire_epoch = atomic_fetch_add(&t->epoch, 1) + 1;
+	f->next = NONE;
+	if (fw->limbo_tail == NONE)
+		fw->limbo_head = idx;
+	else
+		t->flows[fw->limbo_tail].next = idx;
+	fw->limbo_tail = idx;
+}
+
+unsigned dp_flow_expire(struct dp_flow_table *t, unsigned w, uint32_t now, unsigned budget)
+{
+	struct dp_flow_worker *fw = &t->workers[w];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < budget; i++) {
+		uint32_t idx = fw->sweep;
+		struct dp_flow *f = &t->flows[idx];
+		uint8_t fl = atomic_load_explicit(&f->flags, memory_order_relaxed);
+
+		if (++fw->sweep >= fw->hi)
+			fw->sweep = fw->lo;
+		if (!(fl & DP_FLOW_F_USED))
+			continue;
+		if (!(fl & DP_FLOW_F_DEAD)) {
+			int32_t idle = (int32_t)(now - atomic_load_explicit(&f->last_seen,
+									    memory_order_relaxed));
+
+			if (idle <= 0 || (uint32_t)idle <= dp_flow_timeout(t, f))
+				continue;
+		}
+		unlink_entry(t, fw, idx);
+		fw->n_expired++;
+		n++;
+	}
+	reclaim(t, fw);
+	return n;
+}
+
+unsigned dp_flow_flush(struct dp_flow_table *t, unsigned w)
+{
+	struct dp_flow_worker *fw = &t->workers[w];
+	unsigned n = 0;
+
+	for (uint32_t idx = fw->lo; idx < fw->hi; idx++)
+		if (atomic_load_explicit(&t->flows[idx].flags, memory_order_relaxed) &
+		    DP_FLOW_F_USED) {
+			unlink_entry(t, fw, idx);
+			n++;
+		}
+	fw->n_expired += n;
+	return n;
+}
+
+uint32_t dp_flow_in_use(const struct dp_flow_table *t)
+{
+	uint32_t n = 0;
+
+	for (unsigned w = 0; w < t->n_workers; w++)
+		n += t->workers[w].hi - t->workers[w].lo - t->workers[w].n_free;
+	return n;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * flow.h - the dataplane's flow table: connection tracking for the firewall
+ * (and the NAT after it). One table shared by every worker, so both
+ * directions of a flow find the same entry whichever lcore receives them:
+ * the key is canonical (the two endpoints in a fixed order), the entry says
+ * which endpoint opened the flow.
+ *
+ * Lock-free: readers probe two buckets of eight slots; a worker publishes a
+ * new entry with one compare-and-swap into a free slot. Entries are split
+ * between workers; each allocates, expires and frees only its own share, so
+ * the free lists need no locks. An expired entry is unlinked at once and
+ * reused only after every worker has passed a quiescent point (epochs, as
+ * RCU), so a reader never sees an entry change under it.
+ *
+ * Plain C over memory the caller provides; no EAL.
+ */
+#ifndef RAMPART_DP_FLOW_H
+#define RAMPART_DP_FLOW_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DP_FLOW_SLOTS	    8
+#define DP_FLOW_WORKERS_MAX 64
+
+struct dp_flow_key {
+	uint8_t a[16], b[16]; /* endpoint addresses, (a, pa) < (b, pb) */
+	uint16_t pa, pb;      /* ports; ICMP echo: the identifier on both */
+	uint8_t proto;
+	uint8_t family;
+	uint8_t pad[2];
+};
+
+/* TCP state: bits set as the packets are seen (RFC 9293 §3.3.2, simplified
+ * to what a firewall needs; sequence numbers are not checked). */
+#define DP_FLOW_TCP_SYN	   0x01 /* the opener's SYN */
+#define DP_FLOW_TCP_SYNACK 0x02 /* the responder's SYN+ACK */
+#define DP_FLOW_TCP_EST	   0x04 /* the opener's ACK after it: established */
+#define DP_FLOW_TCP_FIN_O  0x08 /* FIN from the opener */
+#define DP_FLOW_TCP_FIN_R  0x10 /* FIN from the responder */
+#define DP_FLOW_TCP_RST	   0x20
+#define DP_FLOW_REPLY	   0x40 /* any protocol: the responder has sent */
+
+#define DP_FLOW_F_USED 0x1 /* linked in the table */
+#define DP_FLOW_F_DEAD 0x2 /* revoked: lookups skip it, its owner frees it */
+
+struct dp_flow {
+	struct dp_flow_key key;
+	uint64_t hash;
+	_Atomic uint64_t generation; /* of the rules that admitted it */
+	_Atomic uint32_t last_seen;  /* seconds, the caller's clock */
+	_Atomic uint8_t state;	     /* DP_FLOW_TCP_*, DP_FLOW_REPLY */
+	_Atomic uint8_t flags;	     /* DP_FLOW_F_* */
+	uint8_t opener_a;	     /* the opener is endpoint a */
+	uint8_t in_port, out_port;   /* the opener's direction (config indexes) */
+	uint8_t owner;		     /* worker that allocated it */
+	uint32_t rule;		     /* the rule that admitted it */
+	uint32_t next;		     /* free list / limbo link */
+	uint64_t retire_epoch;
+};
+
+struct dp_flow_bucket {
+	_Atomic uint32_t slot[DP_FLOW_SLOTS]; /* entry index + 1, 0: free */
+	_Atomic uint32_t sig[DP_FLOW_SLOTS];  /* high hash bits, to skip most compares */
+};
+
+struct dp_flow_worker {
+	uint32_t lo, hi;    /* entries [lo, hi) are this worker's */
+	uint32_t free_head; /* UINT32_MAX: empty */
+	uint32_t n_free;
+	uint32_t limbo_head, limbo_tail; /* unlinked, waiting for the grace period */
+	uint32_t sweep;			 /* next entry the expiry sweep looks at */
+	_Atomic uint64_t quiescent_epoch;
+	uint64_t n_created, n_expired, n_full;
+} __attribute__((aligned(64)));
+
+struct dp_flow_table {
+	uint32_t capacity;
+	uint32_t bucket_mask;
+	unsigned n_workers;
+	struct dp_flow_bucket *buckets;
+	struct dp_flow *flows;
+	_Atomic uint64_t epoch;
+	uint32_t timeouts[16]; /* seconds, indexed by enum dp_flow_class */
+	struct dp_flow_worker workers[DP_FLOW_WORKERS_MAX];
+};
+
+enum dp_flow_class {
+	DP_FLOW_CL_TCP_OPENING = 0,
+	DP_FLOW_CL_TCP_ESTABLISHED,
+	DP_FLOW_CL_TCP_CLOSING,
+	DP_FLOW_CL_TCP_CLOSED,
+	DP_FLOW_CL_UDP,
+	DP_FLOW_CL_UDP_STREAM,
+	DP_FLOW_CL_ICMP,
+	DP_FLOW_CL_OTHER,
+	DP_FLOW_CL_MAX,
+};
+
+/* Bytes of memory a table of capacity entries needs (64-byte aligned). */
+size_t dp_flow_table_size(uint32_t capacity);
+/* Lay out a table in mem (zeroed, dp_flow_table_size bytes, 64-byte aligned)
+ * for n_workers. capacity is rounded down to a multiple of n_workers.
+ * Returns the table or NULL on bad arguments. */
+struct dp_flow_table *dp_flow_table_init(void *mem, uint32_t capacity, unsigned n_workers);
+
+/* Canonical key of a packet; *from_a tells whether (src, sport) is endpoint a. */
+void dp_flow_key_make(struct dp_flow_key *k, uint8_t family, uint8_t proto, const uint8_t *src,
+		      const uint8_t *dst, uint16_t sport, uint16_t dport, bool *from_a);
+uint64_t dp_flow_hash(const struct dp_flow_key *k);
+
+/* Find a live entry; NULL when none. */
+struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint64_t hash);
+/* What a new entry starts with, besides its key. */
+struct dp_flow_init {
+	uint64_t generation;
+	uint32_t rule;
+	uint8_t opener_a;
+	uint8_t in_port, out_port;
+	uint8_t state;
+};
+/* Create and publish an entry for k on worker w. NULL when the worker's share
+ * or both buckets are full. */
+struct dp_flow *dp_flow_insert(struct dp_flow_table *t, unsigned w, const struct dp_flow_key *k,
+			       uint64_t hash, uint32_t now, const struct dp_flow_init *init);
+
+/* Note a packet: TCP flags (0 for other protocols), from the opener or not;
+ * returns the new state bits. */
+uint8_t dp_flow_update(struct dp_flow *f, bool from_opener, uint8_t tcp_flags);
+/* The timeout class of an entry. */
+enum dp_flow_class dp_flow_class_of(const struct dp_flow *f);
+/* Idle seconds after which an entry of this class expires. */
+static inline uint32_t dp_flow_timeout(const struct dp_flow_table *t, const struct dp_flow *f)
+{
+	return t->timeouts[dp_flow_class_of(f)];
+}
+
+/* Mark an entry revoked: lookups stop finding it; its owner frees it. */
+void dp_flow_kill(struct dp_flow *f);
+
+/* Worker w's quiescent point: it holds no entry pointer now. */
+static inline void dp_flow_quiescent(struct dp_flow_table *t, unsigned w)
+{
+	atomic_store(&t->workers[w].quiescent_epoch, atomic_load(&t->epoch));
+}
+/* Worker w's housekeeping: look at up to budget of its entries, unlink the
+ * expired and revoked ones, free those whose grace period has passed.
+ * Returns the entries unlinked. */
+unsigned dp_flow_expire(struct dp_flow_table *t, unsigned w, uint32_t now, unsigned budget);
+/* Unlink every entry of worker w at once (flush). */
+unsigned dp_flow_flush(struct dp_flow_table *t, unsigned w);
+
+/* Entries in use (linked or waiting to be freed), summed over workers. */
+uint32_t dp_flow_in_use(const struct dp_flow_table *t);
+
+#endif /* RAMPART_DP_FLOW_H */
