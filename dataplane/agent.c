@@ -58,6 +58,21 @@ static uint64_t current_generation(void)
 	return rt ? rt->generation : 0;
 }
 
+static uint64_t rules_generation(void)
+{
+	struct dp_fw *fw = atomic_load(&dp.fw);
+
+	return fw ? fw->generation : 0;
+}
+
+static int reply_result_gen(int fd, uint32_t seq, int rc, const char *msg, uint64_t generation)
+{
+	struct dp_result r = { .rc = rc, .generation = generation };
+
+	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	return dp_msg_send(fd, DP_MSG_RESULT, seq, r.generation, &r, sizeof(r));
+}
+
 static int reply_result(int fd, uint32_t seq, int rc, const char *msg)
 {
 	struct dp_result r = { .rc = rc, .generation = current_generation() };
@@ -85,6 +100,39 @@ static int on_netcfg(int fd, const struct dp_msg *m)
 	return reply_result(fd, m->hdr.seq, 0, "in service");
 }
 
+static int on_rules(int fd, const struct dp_msg *m)
+{
+	struct dp_fw *fw;
+	char err[200], ok[64];
+	int rc;
+
+	rc = dp_fw_build(m->payload, m->len, m->hdr.generation, &fw, err, sizeof(err));
+	if (rc < 0) {
+		RTE_LOG(ERR, USER1, "firewall rules refused: %s\n", err);
+		return reply_result_gen(fd, m->hdr.seq, rc, err, rules_generation());
+	}
+	dp_fw_publish(fw);
+	RTE_LOG(INFO, USER1,
+		"firewall rules %016llx in service: %u rules, %u entries, built in %llu us\n",
+		(unsigned long long)fw->generation, fw->n_rules, fw->view.hdr.n_entries,
+		(unsigned long long)fw->build_us);
+	snprintf(ok, sizeof(ok), "in service, built in %llu us", (unsigned long long)fw->build_us);
+	return reply_result_gen(fd, m->hdr.seq, 0, ok, fw->generation);
+}
+
+static int on_rule_stats(int fd, const struct dp_msg *m)
+{
+	void *p;
+	size_t len;
+	int rc;
+
+	if (dp_fw_stats(&p, &len) < 0)
+		return reply_result(fd, m->hdr.seq, -ENOMEM, "out of memory");
+	rc = dp_msg_send(fd, DP_MSG_RULE_STATS, m->hdr.seq, rules_generation(), p, len);
+	free(p);
+	return rc;
+}
+
 static int on_hello(int fd, const struct dp_msg *m)
 {
 	struct dp_hello h = {
@@ -93,6 +141,7 @@ static int on_hello(int fd, const struct dp_msg *m)
 		.n_workers = dp.n_workers,
 		.pid = (uint32_t)getpid(),
 		.netcfg_generation = current_generation(),
+		.rules_generation = rules_generation(),
 		.uptime_s = (rte_rdtsc() - dp.start_tsc) / dp.tsc_hz,
 	};
 
@@ -186,6 +235,16 @@ static int serve(int fd)
 	case DP_MSG_GET_STATS:
 		rc = on_get_stats(fd, &m);
 		break;
+	case DP_MSG_RULES:
+		rc = on_rules(fd, &m);
+		break;
+	case DP_MSG_GET_RULE_STATS:
+		rc = on_rule_stats(fd, &m);
+		break;
+	case DP_MSG_FLUSH_FLOWS:
+		dp_fw_flush_flows();
+		rc = reply_result_gen(fd, m.hdr.seq, 0, "flows flushed", rules_generation());
+		break;
 	default:
 		rc = reply_result(fd, m.hdr.seq, -EOPNOTSUPP, "unexpected message type");
 		break;
@@ -209,6 +268,7 @@ int dp_agent_run(void)
 	while (!dp.quit) {
 		int n = poll(pfd, 1 + n_clients, 200);
 
+		dp_fw_log_drain();
 		if (n <= 0)
 			continue;
 		if (pfd[0].revents & POLLIN) {

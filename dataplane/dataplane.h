@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define DP_PROTO_MAGIC	   0x52504450u /* "RPDP" */
-#define DP_PROTO_VERSION   1
+#define DP_PROTO_VERSION   2
 #define DP_MSG_INLINE_MAX  16384u      /* larger payloads go in a memfd */
 #define DP_MSG_PAYLOAD_MAX (64u << 20) /* hard cap on any payload */
 
@@ -32,16 +32,20 @@
 #define DP_MAX_LCORES	    64
 
 enum dp_msg_type {
-	DP_MSG_HELLO = 1,   /* ctrl -> dp, no payload */
-	DP_MSG_HELLO_REPLY, /* dp -> ctrl, struct dp_hello */
-	DP_MSG_NETCFG,	    /* ctrl -> dp, netcfg object, generation in the header */
-	DP_MSG_RESULT,	    /* dp -> ctrl, struct dp_result */
-	DP_MSG_GET_PORTS,   /* ctrl -> dp, no payload */
-	DP_MSG_PORTS,	    /* dp -> ctrl, struct dp_port_info[] */
-	DP_MSG_GET_ROUTES,  /* ctrl -> dp, no payload */
-	DP_MSG_ROUTES,	    /* dp -> ctrl, struct dp_route[] (effective table) */
-	DP_MSG_GET_STATS,   /* ctrl -> dp, no payload */
-	DP_MSG_STATS,	    /* dp -> ctrl, struct dp_stats_hdr + dp_lcore_stats[] */
+	DP_MSG_HELLO = 1,      /* ctrl -> dp, no payload */
+	DP_MSG_HELLO_REPLY,    /* dp -> ctrl, struct dp_hello */
+	DP_MSG_NETCFG,	       /* ctrl -> dp, netcfg object, generation in the header */
+	DP_MSG_RESULT,	       /* dp -> ctrl, struct dp_result */
+	DP_MSG_GET_PORTS,      /* ctrl -> dp, no payload */
+	DP_MSG_PORTS,	       /* dp -> ctrl, struct dp_port_info[] */
+	DP_MSG_GET_ROUTES,     /* ctrl -> dp, no payload */
+	DP_MSG_ROUTES,	       /* dp -> ctrl, struct dp_route[] (effective table) */
+	DP_MSG_GET_STATS,      /* ctrl -> dp, no payload */
+	DP_MSG_STATS,	       /* dp -> ctrl, struct dp_stats_hdr + dp_lcore_stats[] */
+	DP_MSG_RULES,	       /* ctrl -> dp, firewall rules (fw_rules.h wire form) */
+	DP_MSG_GET_RULE_STATS, /* ctrl -> dp, no payload */
+	DP_MSG_RULE_STATS,     /* dp -> ctrl, struct dp_rule_stats + counters */
+	DP_MSG_FLUSH_FLOWS,    /* ctrl -> dp, no payload: drop every tracked flow */
 	DP_MSG_TYPE_MAX,
 };
 
@@ -106,6 +110,7 @@ struct dp_hello {
 	uint32_t n_workers;
 	uint32_t pid;
 	uint64_t netcfg_generation; /* 0: no configuration received yet */
+	uint64_t rules_generation;  /* 0: no firewall rules (everything is routed) */
 	uint64_t uptime_s;
 	char ports[DP_MAX_PORTS][DP_PORT_NAME_MAX];
 };
@@ -168,6 +173,20 @@ struct dp_port_info {
 	X(drop_tx_full, "dropped: transmit queue full")                                \
 	X(drop_punt_full, "dropped: exception port full")                              \
 	X(drop_nombuf, "dropped: no buffer for a generated packet")                    \
+	X(fw_new_flows, "firewall: flows admitted by a rule")                          \
+	X(fw_flow_pkts, "firewall: packets passed on a tracked flow")                  \
+	X(fw_stateless_pass, "firewall: packets passed by a rule without a flow")      \
+	X(fw_icmp_related, "firewall: ICMP errors passed for a tracked flow")          \
+	X(fw_rechecked, "firewall: flows re-checked against a newer rule set")         \
+	X(fw_rejects_sent, "firewall: TCP resets and ICMP unreachables sent")          \
+	X(fw_log_records, "firewall: log records queued")                              \
+	X(fw_log_suppressed, "firewall: log records over the rate limit")              \
+	X(drop_fw_block, "dropped: blocked by a firewall rule or the default")         \
+	X(drop_fw_reject, "dropped: rejected by a firewall rule")                      \
+	X(drop_fw_not_syn, "dropped: TCP segment of no tracked flow, not a SYN")       \
+	X(drop_fw_revoked, "dropped: flow closed because newer rules deny it")         \
+	X(drop_fw_table_full, "dropped: flow table full, new flow refused")            \
+	X(drop_fw_fragment, "dropped: IP fragment without ports, firewall on")         \
 	X(busy_cycles, "TSC cycles spent on non-empty bursts")                         \
 	X(busy_polls, "polls that returned packets")                                   \
 	X(idle_polls, "polls that returned nothing")
@@ -193,6 +212,23 @@ struct dp_lcore_stats {
 	uint32_t lcore_id;
 	uint32_t reserved;
 	uint64_t counters[DP_CNT_MAX];
+};
+
+/* DP_MSG_RULE_STATS payload: this header, then n_rules + 1 struct
+ * dp_rule_counter (the last is the default policy), summed over workers. */
+struct dp_rule_stats {
+	uint64_t generation;
+	uint32_t n_rules;
+	uint32_t flows_capacity;
+	uint32_t flows_in_use;
+	uint32_t classifier_tuples;
+	uint64_t classifier_bytes;
+	uint64_t build_us; /* time the dataplane took to build the classifier */
+};
+
+struct dp_rule_counter {
+	uint64_t pkts;
+	uint64_t bytes;
 };
 
 /* A received message. payload is owned by the message: free with dp_msg_free. */

@@ -17,7 +17,9 @@
 
 #include "ctrl/conf/conf.h"
 #include "dataplane/dataplane.h"
+#include "dataplane/flow.h"
 #include "dataplane/neigh.h"
+#include "fw_rules/fw_rules.h"
 
 #define DP_BURST	     32
 #define DP_PENDING_MAX	     256 /* per lcore: packets waiting for a neighbour */
@@ -69,6 +71,29 @@ struct dp_runtime {
 	struct dp_nexthop nh[]; /* nh[0] unused: FIB default "no route" */
 };
 
+/* The firewall the workers apply: immutable once published (counters aside). */
+struct dp_fw {
+	uint64_t generation;
+	struct fw_compiled view; /* points into blob */
+	void *blob;
+	struct fw_class *cl;
+	uint32_t n_rules;
+	size_t counter_stride;		  /* counters per worker, cache-line padded */
+	struct dp_rule_counter *counters; /* [worker][rule], rule n_rules: default */
+	uint64_t build_us;
+};
+
+/* A firewall log record, queued by a worker, written out by the agent. */
+struct dp_fw_log {
+	uint64_t tsc;
+	uint64_t generation;
+	uint32_t rule;
+	uint8_t action, family, proto, in_port, out_port;
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];
+};
+#define DP_FW_LOG_RING 256
+
 struct dp_pending {
 	struct rte_mbuf *m;
 	struct dp_neigh_entry *ne;
@@ -92,6 +117,12 @@ struct dp_lcore {
 	double icmp_tokens;
 	uint64_t icmp_last_tsc;
 	uint64_t next_service_tsc;
+	uint64_t next_flow_tsc;
+	double fw_log_tokens;
+	uint64_t fw_log_last_tsc;
+	_Atomic uint32_t fw_log_head; /* written by the worker */
+	_Atomic uint32_t fw_log_tail; /* written by the agent */
+	struct dp_fw_log fw_log[DP_FW_LOG_RING];
 } __rte_cache_aligned;
 
 struct dp_main {
@@ -105,6 +136,8 @@ struct dp_main {
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *rcu;
 	_Atomic(struct dp_runtime *) runtime;
+	_Atomic(struct dp_fw *) fw; /* NULL: no rules, plain routing */
+	struct dp_flow_table *flows;
 	struct dp_neigh_table neigh;
 	struct dp_lcore lcores[RTE_MAX_LCORE];
 	uint64_t start_tsc, tsc_hz;
@@ -125,6 +158,15 @@ int dp_runtime_build(const void *netcfg, size_t len, uint64_t generation, struct
 void dp_runtime_free(struct dp_runtime *rt);
 void dp_runtime_publish(struct dp_runtime *rt);
 int dp_runtime_routes(const struct dp_runtime *rt, struct dp_route **routes, size_t *n);
+
+/* fw.c: firewall rule sets, built by the agent, swapped by RCU */
+int dp_fw_build(const void *payload, size_t len, uint64_t generation, struct dp_fw **out, char *err,
+		size_t errlen);
+void dp_fw_publish(struct dp_fw *fw);
+int dp_fw_stats(void **payload, size_t *len);
+void dp_fw_flush_flows(void);
+/* Write out the workers' queued log records. */
+void dp_fw_log_drain(void);
 
 /* worker.c */
 int dp_worker_main(void *arg);

@@ -199,7 +199,7 @@ static int setup_memory(char *err, size_t errlen)
 	unsigned data_room = 2048;
 	uint32_t size = 1;
 	size_t sz;
-	void *neigh;
+	void *neigh, *flows;
 
 	for (unsigned i = 0; i < dp.conf.n_ports; i++)
 		if (dp.conf.ports[i].mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN > data_room)
@@ -226,6 +226,19 @@ static int setup_memory(char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	dp_neigh_init(&dp.neigh, neigh, size);
+	/* the flow table: connection tracking, shared by the workers */
+	flows = rte_zmalloc("dp_flows", dp_flow_table_size(dp.conf.flows_max), RTE_CACHE_LINE_SIZE);
+	if (!flows) {
+		snprintf(err, errlen, "cannot allocate the flow table (%u flows, %zu MiB)",
+			 dp.conf.flows_max, dp_flow_table_size(dp.conf.flows_max) >> 20);
+		return -ENOMEM;
+	}
+	dp.flows = dp_flow_table_init(flows, dp.conf.flows_max, dp.n_workers);
+	if (!dp.flows) {
+		snprintf(err, errlen, "flows_max %u is fewer than the %u workers",
+			 dp.conf.flows_max, dp.n_workers);
+		return -EINVAL;
+	}
 	return 0;
 }
 

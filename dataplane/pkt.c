@@ -517,3 +517,120 @@ size_t dp_icmp_error_build(uint8_t *buf, const uint8_t *orig, size_t orig_len,
 	wr16(icmp + 2, icmp6_csum(ip, icmp, 8 + quote));
 	return DP_ETH_HLEN + 40 + 8 + quote;
 }
+
+bool dp_icmp_is_error(uint8_t family, uint8_t type)
+{
+	if (family == 4)
+		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return type >= 1 && type <= 4;
+}
+
+int dp_icmp_inner(const uint8_t *frame, size_t len, const struct dp_pkt_info *pi,
+		  struct dp_pkt_inner *in)
+{
+	size_t end = (size_t)pi->l3_off + pi->l3_len, off = (size_t)pi->l4_off + 8, l4;
+	const uint8_t *ip;
+
+	memset(in, 0, sizeof(*in));
+	if (!pi->l4_off || end > len || off >= end)
+		return -EBADMSG;
+	ip = frame + off;
+	if (pi->l3 == DP_L3_IPV4) {
+		size_t ihl;
+
+		if (end - off < 20 || (ip[0] >> 4) != 4 || (ip[0] & 0xf) < 5)
+			return -EBADMSG;
+		ihl = (size_t)(ip[0] & 0xf) * 4;
+		in->family = 4;
+		in->proto = ip[9];
+		memcpy(in->src, ip + 12, 4);
+		memcpy(in->dst, ip + 16, 4);
+		/* a quoted non-first fragment carries no ports */
+		if ((rd16(ip + 6) & 0x1fff) != 0)
+			return 0;
+		l4 = off + ihl;
+	} else {
+		if (end - off < 40 || (ip[0] >> 4) != 6)
+			return -EBADMSG;
+		in->family = 6;
+		in->proto = ip[6]; /* extension headers are not followed */
+		memcpy(in->src, ip + 8, 16);
+		memcpy(in->dst, ip + 24, 16);
+		l4 = off + 40;
+	}
+	if (l4 + 8 > end)
+		return 0;
+	if (in->proto == DP_IPPROTO_TCP || in->proto == DP_IPPROTO_UDP) {
+		in->sport = rd16(frame + l4);
+		in->dport = rd16(frame + l4 + 2);
+		in->has_ports = true;
+	} else if ((in->proto == DP_IPPROTO_ICMP && frame[l4] == 8) ||
+		   (in->proto == DP_IPPROTO_ICMPV6 && frame[l4] == 128)) {
+		in->sport = in->dport = rd16(frame + l4 + 4);
+		in->has_ports = true;
+	}
+	return 0;
+}
+
+size_t dp_tcp_rst_build(uint8_t *buf, const uint8_t *orig, size_t len, const struct dp_pkt_info *pi,
+			const uint8_t smac[6])
+{
+	enum { FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10 };
+	const uint8_t *oip = orig + pi->l3_off, *otcp = orig + pi->l4_off;
+	uint8_t *ip = buf + DP_ETH_HLEN, *tcp;
+	size_t hlen = pi->l3 == DP_L3_IPV4 ? 20 : 40, olen;
+	uint32_t seq, ack, sum;
+	uint8_t oflags;
+
+	if (pi->l4_proto != DP_IPPROTO_TCP || !pi->l4_off ||
+	    (size_t)pi->l4_off + 20 > (size_t)pi->l3_off + pi->l3_len ||
+	    (size_t)pi->l3_off + pi->l3_len > len)
+		return 0;
+	oflags = otcp[13];
+	if (oflags & RST)
+		return 0;
+	/* segment length: payload, plus one each for SYN and FIN */
+	olen = (size_t)pi->l3_off + pi->l3_len - pi->l4_off - (size_t)(otcp[12] >> 4) * 4;
+	olen += !!(oflags & SYN) + !!(oflags & FIN);
+	memcpy(buf, orig + 6, 6);
+	memcpy(buf + 6, smac, 6);
+	tcp = ip + hlen;
+	memset(tcp, 0, 20);
+	wr16(tcp, rd16(otcp + 2));
+	wr16(tcp + 2, rd16(otcp));
+	if (oflags & ACK) {
+		seq = (uint32_t)rd16(otcp + 8) << 16 | rd16(otcp + 10);
+		ack = 0;
+		tcp[13] = RST;
+	} else {
+		seq = 0;
+		ack = ((uint32_t)rd16(otcp + 4) << 16 | rd16(otcp + 6)) + (uint32_t)olen;
+		tcp[13] = RST | ACK;
+	}
+	wr16(tcp + 4, (uint16_t)(seq >> 16));
+	wr16(tcp + 6, (uint16_t)seq);
+	wr16(tcp + 8, (uint16_t)(ack >> 16));
+	wr16(tcp + 10, (uint16_t)ack);
+	tcp[12] = 5 << 4;
+	if (pi->l3 == DP_L3_IPV4) {
+		wr16(buf + 12, DP_ETHERTYPE_IPV4);
+		ip[0] = 0x45;
+		ip[1] = 0;
+		wr16(ip + 2, 40);
+		wr16(ip + 4, 0);
+		wr16(ip + 6, 0x4000); /* DF */
+		ip[8] = 64;
+		ip[9] = DP_IPPROTO_TCP;
+		wr16(ip + 10, 0);
+		memcpy(ip + 12, oip + 16, 4);
+		memcpy(ip + 16, oip + 12, 4);
+		wr16(ip + 10, dp_csum_fold(dp_csum_add(0, ip, 20)));
+		sum = dp_csum_add(0, ip + 12, 8) + DP_IPPROTO_TCP + 20;
+	} else {
+		wr16(buf + 12, DP_ETHERTYPE_IPV6);
+		ip6_header(ip, 20, DP_IPPROTO_TCP, 64, oip + 24, oip + 8);
+		sum = dp_csum_add(0, ip + 8, 32) + DP_IPPROTO_TCP + 20;
+	}
+	wr16(tcp + 16, dp_csum_fold(dp_csum_add(sum, tcp, 20)));
+	return DP_ETH_HLEN + hlen + 20;
+}

@@ -126,4 +126,28 @@ size_t dp_icmp_error_build(uint8_t *buf, const uint8_t *orig, size_t orig_len,
 			   const struct dp_pkt_info *pi, uint8_t type, uint8_t code, uint32_t param,
 			   const uint8_t smac[6], const uint8_t *src);
 
+/* Is this ICMP (family 4) or ICMPv6 (6) type an error message? (RFC 792,
+ * RFC 4443 §2.1) */
+bool dp_icmp_is_error(uint8_t family, uint8_t type);
+
+/* The packet an ICMP error quotes (RFC 792, RFC 4443 §3): its addresses,
+ * protocol and, when quoted, ports (ICMP echo: the identifier in both). */
+struct dp_pkt_inner {
+	uint8_t family, proto;
+	uint8_t src[16], dst[16]; /* IPv4 in the first 4 bytes, the rest zero */
+	uint16_t sport, dport;
+	bool has_ports;
+};
+/* Returns 0, or -EBADMSG when the quote is too short or not the error's IP
+ * version. */
+int dp_icmp_inner(const uint8_t *frame, size_t len, const struct dp_pkt_info *pi,
+		  struct dp_pkt_inner *in);
+
+/* A TCP reset answering the segment orig (RFC 9293 §3.10.7.1), from its
+ * destination back to its source, with smac as the Ethernet source. Returns
+ * the frame length, or 0 when none may be sent (orig is a RST itself). */
+#define DP_TCP_RST_MAX (DP_ETH_HLEN + 40 + 20)
+size_t dp_tcp_rst_build(uint8_t *buf, const uint8_t *orig, size_t len, const struct dp_pkt_info *pi,
+			const uint8_t smac[6]);
+
 #endif /* RAMPART_DP_PKT_H */

@@ -5,10 +5,11 @@
  * the packets still in flight:
  *
  *   parse -> l2 (ARP, ND, L2 destination) -> route (bulk FIB lookup)
- *         -> local (echo, punt to the kernel) -> forward (TTL, MTU, next hop)
+ *         -> local (echo, punt to the kernel) -> firewall (flow table, rules)
+ *         -> forward (TTL, MTU, next hop)
  *         -> neighbour (L2 rewrite, or wait for resolution) -> tx
  *
- * Later features (firewall, NAT, VPN, DNS) are further stages in this list.
+ * Later features (NAT, VPN, DNS) are further stages in this list.
  * A stage that finishes with a packet (sent, dropped, queued) marks it done.
  * No locks, no syscalls, no allocation but mbufs; counters are per lcore.
  */
@@ -37,6 +38,8 @@ struct pkt_ctx {
 struct burst {
 	struct dp_lcore *lc;
 	const struct dp_runtime *rt;
+	const struct dp_fw *fw;
+	uint32_t now_s; /* seconds since start: the flow table's clock */
 	uint16_t in_port;
 	bool from_punt;
 	uint64_t now;
@@ -377,6 +380,279 @@ static void stage_local(struct burst *b)
 	}
 }
 
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint8_t fw_action(const struct dp_fw *fw, uint32_t rule)
+{
+	return rule < fw->n_rules ? fw->view.meta[rule].action : fw->view.hdr.default_action;
+}
+
+/* Queue a log record for the agent, at most log_rate a second per worker. */
+static void fw_log(struct burst *b, const struct fw_key *k, uint32_t rule, uint8_t action)
+{
+	struct dp_lcore *lc = b->lc;
+	double rate = b->fw->view.hdr.log_rate;
+	uint32_t head = atomic_load_explicit(&lc->fw_log_head, memory_order_relaxed);
+	struct dp_fw_log *r;
+
+	lc->fw_log_tokens += (double)(b->now - lc->fw_log_last_tsc) * rate / (double)dp.tsc_hz;
+	lc->fw_log_last_tsc = b->now;
+	if (lc->fw_log_tokens > rate)
+		lc->fw_log_tokens = rate;
+	if (lc->fw_log_tokens < 1.0 ||
+	    head - atomic_load_explicit(&lc->fw_log_tail, memory_order_acquire) >= DP_FW_LOG_RING) {
+		CNT(lc, fw_log_suppressed);
+		return;
+	}
+	lc->fw_log_tokens -= 1.0;
+	r = &lc->fw_log[head % DP_FW_LOG_RING];
+	*r = (struct dp_fw_log){
+		.tsc = b->now,
+		.generation = b->fw->generation,
+		.rule = rule,
+		.action = action,
+		.family = k->family,
+		.proto = k->proto,
+		.in_port = k->in_port,
+		.out_port = k->out_port,
+		.sport = k->sport,
+		.dport = k->dport,
+	};
+	memcpy(r->src, k->src, 16);
+	memcpy(r->dst, k->dst, 16);
+	atomic_store_explicit(&lc->fw_log_head, head + 1, memory_order_release);
+	CNT(lc, fw_log_records);
+}
+
+static void fw_reject(struct burst *b, struct pkt_ctx *c)
+{
+	bool v4 = c->pi.l3 == DP_L3_IPV4;
+	struct rte_mbuf *e;
+	size_t len;
+
+	if (c->pi.l4_proto != DP_IPPROTO_TCP) {
+		/* administratively prohibited (RFC 1812 §5.2.7.1, RFC 4443 §3.1) */
+		icmp_error(b->lc, b->rt, c->m, &c->pi, v4 ? DP_ICMP_UNREACH : DP_ICMP6_UNREACH,
+			   v4 ? 13 : 1, 0, b->now);
+		CNT(b->lc, fw_rejects_sent);
+		return;
+	}
+	if (!icmp_rate_ok(b->lc, b->rt, b->now)) {
+		CNT(b->lc, icmp_errors_ratelimited);
+		return;
+	}
+	e = rte_pktmbuf_alloc(dp.pool);
+	if (!e) {
+		CNT(b->lc, drop_nombuf);
+		return;
+	}
+	len = dp_tcp_rst_build(pkt_data(e), pkt_data(c->m), c->m->data_len, &c->pi,
+			       dp.ports[dp.port_index[b->in_port]].mac.addr_bytes);
+	if (!len) {
+		rte_pktmbuf_free(e);
+		return;
+	}
+	e->data_len = e->pkt_len = (uint32_t)len;
+	CNT(b->lc, fw_rejects_sent);
+	tx_enqueue(b->lc, b->in_port, e);
+}
+
+/* A flow admitted by older rules: does the current set still pass it?
+ * Asked as for the flow's first packet, in the opener's direction. */
+static bool fw_recheck(struct burst *b, struct dp_flow *f)
+{
+	const struct dp_flow_key *fk = &f->key;
+	struct fw_key k = {
+		.family = fk->family,
+		.proto = fk->proto,
+		.in_port = f->in_port,
+		.out_port = f->out_port,
+	};
+	uint32_t rule;
+
+	memcpy(k.src, f->opener_a ? fk->a : fk->b, 16);
+	memcpy(k.dst, f->opener_a ? fk->b : fk->a, 16);
+	if (fk->proto == DP_IPPROTO_ICMP || fk->proto == DP_IPPROTO_ICMPV6) {
+		k.sport = fk->proto == DP_IPPROTO_ICMP ? 8 : 128; /* echo request */
+		k.dport = 0;
+	} else if (fk->proto == DP_IPPROTO_TCP || fk->proto == DP_IPPROTO_UDP) {
+		k.sport = f->opener_a ? fk->pa : fk->pb;
+		k.dport = f->opener_a ? fk->pb : fk->pa;
+	}
+	CNT(b->lc, fw_rechecked);
+	rule = fw_class_lookup(b->fw->cl, &k);
+	if (fw_action(b->fw, rule) != FW_PASS)
+		return false;
+	f->rule = rule;
+	return true;
+}
+
+/* One forwarded packet through connection tracking and the rules. Returns
+ * with the packet still live (passed) or done (dropped). */
+static void fw_packet(struct burst *b, struct pkt_ctx *c, uint16_t out_port)
+{
+	enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_ACK = 0x10 };
+	const struct dp_fw *fw = b->fw;
+	const uint8_t *d = pkt_data(c->m);
+	bool v4 = c->pi.l3 == DP_L3_IPV4, from_a, track = true, creates = true;
+	const uint8_t *src = d + c->pi.l3_off + (v4 ? 12 : 8), *dst = src + (v4 ? 4 : 16);
+	uint8_t proto = c->pi.l4_proto, family = v4 ? 4 : 6, tflags = 0;
+	struct fw_key k = {
+		.family = family,
+		.proto = proto,
+		.in_port = (uint8_t)dp.port_index[b->in_port],
+		.out_port = (uint8_t)dp.port_index[out_port],
+	};
+	struct dp_flow_key fk;
+	struct dp_flow *f = NULL;
+	uint16_t fsp = 0, fdp = 0;
+	bool icmp = proto == (v4 ? DP_IPPROTO_ICMP : DP_IPPROTO_ICMPV6), echo_req = false;
+	uint64_t h = 0;
+	uint32_t rule;
+	uint8_t act;
+
+	memcpy(k.src, src, v4 ? 4 : 16);
+	memcpy(k.dst, dst, v4 ? 4 : 16);
+	if (proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP || icmp) {
+		if (!c->pi.l4_off) {
+			/* a later fragment: no ports to match or track */
+			drop(b, c, DP_CNT_drop_fw_fragment);
+			return;
+		}
+	}
+	if (proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP) {
+		k.sport = fsp = c->pi.sport;
+		k.dport = fdp = c->pi.dport;
+		if (proto == DP_IPPROTO_TCP) {
+			tflags = d[c->pi.l4_off + 13];
+			creates = (tflags & (TH_SYN | TH_ACK)) == TH_SYN;
+		}
+	} else if (icmp) {
+		uint8_t req = v4 ? 8 : 128, rep = v4 ? 0 : 129;
+
+		k.sport = c->pi.icmp_type;
+		k.dport = c->pi.icmp_code;
+		echo_req = c->pi.icmp_type == req;
+		if (echo_req || c->pi.icmp_type == rep) {
+			fsp = fdp = rd16(d + c->pi.l4_off + 4); /* the identifier */
+			creates = echo_req;
+		} else {
+			track = false;
+		}
+	}
+	if (track) {
+		dp_flow_key_make(&fk, family, proto, src, dst, fsp, fdp, &from_a);
+		h = dp_flow_hash(&fk);
+		f = dp_flow_lookup(dp.flows, &fk, h);
+	}
+	if (f) {
+		bool opener = from_a == (bool)f->opener_a;
+
+		if (icmp && opener != echo_req) {
+			f = NULL; /* a request the wrong way: not part of this flow */
+		} else if (proto == DP_IPPROTO_TCP && opener && creates &&
+			   dp_flow_class_of(f) == DP_FLOW_CL_TCP_CLOSED) {
+			dp_flow_kill(f); /* the ports are reused by a new connection */
+			f = NULL;
+		}
+	}
+	if (f) {
+		bool opener = from_a == (bool)f->opener_a;
+
+		if (atomic_load_explicit(&f->generation, memory_order_relaxed) != fw->generation) {
+			if (!(fw->view.hdr.flags & FW_WIRE_F_KEEP_FLOWS) && !fw_recheck(b, f)) {
+				dp_flow_kill(f);
+				drop(b, c, DP_CNT_drop_fw_revoked);
+				return;
+			}
+			atomic_store_explicit(&f->generation, fw->generation, memory_order_relaxed);
+		}
+		dp_flow_update(f, opener, tflags);
+		if (atomic_load_explicit(&f->last_seen, memory_order_relaxed) != b->now_s)
+			atomic_store_explicit(&f->last_seen, b->now_s, memory_order_relaxed);
+		CNT(b->lc, fw_flow_pkts);
+		return;
+	}
+	if (icmp && dp_icmp_is_error(family, c->pi.icmp_type)) {
+		struct dp_pkt_inner in;
+		struct dp_flow_key ik;
+		bool ia;
+
+		/* RFC 5508 §4 / RFC 792: an error about a tracked flow belongs to it */
+		if (dp_icmp_inner(d, c->m->data_len, &c->pi, &in) == 0 && in.family == family) {
+			dp_flow_key_make(&ik, family, in.proto, in.src, in.dst, in.sport, in.dport,
+					 &ia);
+			if (dp_flow_lookup(dp.flows, &ik, dp_flow_hash(&ik))) {
+				CNT(b->lc, fw_icmp_related);
+				return;
+			}
+		}
+	}
+	rule = fw_class_lookup(fw->cl, &k);
+	act = fw_action(fw, rule);
+	{
+		struct dp_rule_counter *rc =
+			&fw->counters[b->lc->worker_index * fw->counter_stride + rule];
+
+		rc->pkts++;
+		rc->bytes += c->m->pkt_len;
+	}
+	if (rule < fw->n_rules && (fw->view.meta[rule].flags & FW_RULE_F_LOG))
+		fw_log(b, &k, rule, act);
+	if (act == FW_PASS) {
+		struct dp_flow_init init = {
+			.generation = fw->generation,
+			.rule = rule,
+			.opener_a = from_a,
+			.in_port = k.in_port,
+			.out_port = k.out_port,
+		};
+
+		if (!track || (!creates && proto != DP_IPPROTO_TCP)) {
+			CNT(b->lc, fw_stateless_pass);
+			return;
+		}
+		if (!creates) {
+			drop(b, c, DP_CNT_drop_fw_not_syn);
+			return;
+		}
+		f = dp_flow_insert(dp.flows, b->lc->worker_index, &fk, h, b->now_s, &init);
+		if (!f) {
+			drop(b, c, DP_CNT_drop_fw_table_full);
+			return;
+		}
+		dp_flow_update(f, true, tflags);
+		CNT(b->lc, fw_new_flows);
+		return;
+	}
+	if (act == FW_REJECT) {
+		fw_reject(b, c);
+		drop(b, c, DP_CNT_drop_fw_reject);
+		return;
+	}
+	drop(b, c, DP_CNT_drop_fw_block);
+}
+
+static void stage_firewall(struct burst *b)
+{
+	if (!b->fw || b->from_punt)
+		return;
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		const struct dp_nexthop *nh;
+
+		if (c->state != PKT_LIVE)
+			continue;
+		nh = &b->rt->nh[c->nh];
+		/* what is not forwarded is dropped by the next stage anyway */
+		if (nh->type == DP_NH_FORWARD)
+			fw_packet(b, c, nh->port_id);
+	}
+}
+
 static void stage_forward(struct burst *b)
 {
 	for (unsigned i = 0; i < b->n; i++) {
@@ -582,6 +858,7 @@ static void process_burst(struct burst *b)
 		stage_l2(b);
 		stage_route(b);
 		stage_local(b);
+		stage_firewall(b);
 		stage_forward(b);
 		stage_neigh(b);
 	}
@@ -605,6 +882,8 @@ int dp_worker_main(void *arg)
 		unsigned got = 0;
 
 		b.rt = rt;
+		b.fw = atomic_load_explicit(&dp.fw, memory_order_acquire);
+		b.now_s = (uint32_t)((t0 - dp.start_tsc) / dp.tsc_hz);
 		for (unsigned q = 0; q < lc->n_rx; q++) {
 			uint16_t n = rte_eth_rx_burst(lc->rx[q].port_id, lc->rx[q].queue, pkts,
 						      DP_BURST);
@@ -624,6 +903,11 @@ int dp_worker_main(void *arg)
 			}
 			process_burst(&b);
 		}
+		if (t0 >= lc->next_flow_tsc) {
+			/* expiry sweep over this worker's share of the flow table */
+			dp_flow_expire(dp.flows, lc->worker_index, b.now_s, 256);
+			lc->next_flow_tsc = t0 + dp.tsc_hz / 1000;
+		}
 		if (lc->n_pending && t0 >= lc->next_service_tsc) {
 			service_pending(lc, rt, t0);
 			lc->next_service_tsc = t0 + dp.tsc_hz / 1000;
@@ -639,6 +923,7 @@ int dp_worker_main(void *arg)
 		}
 		/* between bursts this worker holds no pointer into the runtime */
 		rte_rcu_qsbr_quiescent(dp.rcu, lcore);
+		dp_flow_quiescent(dp.flows, lc->worker_index);
 	}
 	for (unsigned i = 0; i < lc->n_pending; i++)
 		rte_pktmbuf_free(lc->pending[i].m);

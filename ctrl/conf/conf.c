@@ -171,10 +171,11 @@ static int check_socket_path(struct ctx *x, const config_setting_t *g, const cha
 
 static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
 {
-	static const char *const known[] = {
-		"lcores", "main_lcore", "memory_mb", "hugepages", "file_prefix",   "socket", "punt",
-		"mbufs",  "rx_desc",	"tx_desc",   "neigh_max", "icmp_rate_pps", NULL
-	};
+	static const char *const known[] = { "lcores",	  "main_lcore",	 "memory_mb",
+					     "hugepages", "file_prefix", "socket",
+					     "punt",	  "mbufs",	 "rx_desc",
+					     "tx_desc",	  "neigh_max",	 "icmp_rate_pps",
+					     "flows_max", NULL };
 	char huge[32] = "auto";
 	uint64_t lcores[16];
 	bool workers = false;
@@ -195,7 +196,8 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 	    (rc = get_uint(x, g, "rx_desc", &c->rx_desc, 64, 16384)) < 0 ||
 	    (rc = get_uint(x, g, "tx_desc", &c->tx_desc, 64, 16384)) < 0 ||
 	    (rc = get_uint(x, g, "neigh_max", &c->neigh_max, 16, 1u << 20)) < 0 ||
-	    (rc = get_uint(x, g, "icmp_rate_pps", &c->icmp_rate_pps, 0, 1000000)) < 0)
+	    (rc = get_uint(x, g, "icmp_rate_pps", &c->icmp_rate_pps, 0, 1000000)) < 0 ||
+	    (rc = get_uint(x, g, "flows_max", &c->flows_max, 1024, 1u << 24)) < 0)
 		return rc;
 	if (strcmp(huge, "auto") == 0)
 		c->hugepages = CTRL_CONF_HUGEPAGES_AUTO;
@@ -230,6 +232,56 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 				  "punt \"%s\": use 1-15 of a-z 0-9 _ -, or \"\" for none",
 				  c->punt_iface);
 	return check_socket_path(x, g, c->dp_socket);
+}
+
+static int parse_firewall(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c,
+			  const char *conf_path)
+{
+	static const char *const known[] = { "rules", "state_dir", "dns_servers", NULL };
+	const config_setting_t *d;
+	char rules[256] = "";
+	int rc;
+
+	if (!config_setting_is_group(g))
+		return conf_error(x, g, "firewall: expected a group { ... }");
+	if ((rc = only_known(x, g, known)) < 0 ||
+	    (rc = get_string(x, g, "rules", rules, sizeof(rules), false)) < 0 ||
+	    (rc = get_string(x, g, "state_dir", c->state_dir, sizeof(c->state_dir), false)) < 0)
+		return rc;
+	if (c->state_dir[0] != '/')
+		return conf_error(x, config_setting_get_member(g, "state_dir"),
+				  "state_dir: expected an absolute path");
+	if (rules[0] == '/' || !rules[0]) {
+		snprintf(c->fw_rules, sizeof(c->fw_rules), "%s", rules);
+	} else {
+		/* relative to the folder of the file that names it */
+		const char *slash = strrchr(conf_path, '/');
+		int dl = slash ? (int)(slash - conf_path) : 1;
+
+		if (snprintf(c->fw_rules, sizeof(c->fw_rules), "%.*s/%s", dl,
+			     slash ? conf_path : ".", rules) >= (int)sizeof(c->fw_rules))
+			return conf_error(x, config_setting_get_member(g, "rules"),
+					  "rules: path too long");
+	}
+	d = config_setting_get_member(g, "dns_servers");
+	if (d) {
+		if (!config_setting_is_array(d) && !config_setting_is_list(d))
+			return conf_error(x, d, "dns_servers: expected [ \"address\", ... ]");
+		if (config_setting_length(d) > CTRL_CONF_DNS_MAX)
+			return conf_error(x, d, "dns_servers: at most %d", CTRL_CONF_DNS_MAX);
+		for (int i = 0; i < config_setting_length(d); i++) {
+			const config_setting_t *e = config_setting_get_elem(d, (unsigned)i);
+			const char *v = config_setting_get_string(e);
+
+			if (!v || dp_addr_parse(v, false, false, &c->dns[c->n_dns]) < 0)
+				return conf_error(
+					x, e, "dns_servers: \"%s\" is not an IPv4 or IPv6 address",
+					v ? v : "?");
+			c->dns[c->n_dns].prefixlen = c->dns[c->n_dns].family == 4 ? 32 : 128;
+			c->n_dns++;
+		}
+	}
+	return 0;
 }
 
 static int parse_ctrl(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
@@ -553,14 +605,16 @@ static void defaults(struct ctrl_conf *c)
 	c->tx_desc = 1024;
 	c->neigh_max = 4096;
 	c->icmp_rate_pps = 100;
+	c->flows_max = 262144;
+	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/rampart");
 	snprintf(c->ctrl_socket, sizeof(c->ctrl_socket), "/run/rampart/ctrl.sock");
 	c->resync_interval_ms = 1000;
 }
 
 int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t errlen)
 {
-	static const char *const known[] = { "dataplane", "ctrl",      "ports",
-					     "routes",	  "neighbors", NULL };
+	static const char *const known[] = { "dataplane", "ctrl",     "ports", "routes",
+					     "neighbors", "firewall", NULL };
 	struct ctx x = { .path = path };
 	config_t cfg;
 	const config_setting_t *root, *s;
@@ -623,6 +677,9 @@ int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t e
 		goto out;
 	if ((s = config_setting_get_member(root, "neighbors")) &&
 	    (rc = parse_neighbors(&x, s, conf)) < 0)
+		goto out;
+	if ((s = config_setting_get_member(root, "firewall")) &&
+	    (rc = parse_firewall(&x, s, conf, path)) < 0)
 		goto out;
 out:
 	config_destroy(&cfg);

@@ -15,6 +15,7 @@
 
 #include "dataplane/dataplane.h"
 
+#define CTRL_CONF_DNS_MAX  4
 #define CTRL_CONF_PATH_MAX 108			       /* sun_path */
 #define CTRL_DEFAULT_CONF  "/etc/rampart/rampart.conf" /* both programs' default */
 
@@ -46,6 +47,7 @@ struct ctrl_conf {
 	unsigned rx_desc, tx_desc;
 	unsigned neigh_max;
 	unsigned icmp_rate_pps;
+	unsigned flows_max; /* flow table entries (connection tracking) */
 
 	/* ctrl { } */
 	char ctrl_socket[CTRL_CONF_PATH_MAX];
@@ -53,6 +55,12 @@ struct ctrl_conf {
 
 	unsigned n_ports;
 	struct ctrl_conf_port ports[DP_MAX_PORTS];
+
+	/* firewall { }: rules = "" leaves the firewall off (plain routing) */
+	char fw_rules[256];  /* the rule file; relative paths from this file's folder */
+	char state_dir[256]; /* where ctrl keeps pushed rule sets (history) */
+	unsigned n_dns;
+	struct dp_addr dns[CTRL_CONF_DNS_MAX]; /* "dns-servers"; also the resolver */
 
 	unsigned n_routes;
 	struct dp_route *routes; /* malloc'd */

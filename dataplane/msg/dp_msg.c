@@ -259,7 +259,20 @@ int dp_msg_check_size(const struct dp_msg *msg)
 	case DP_MSG_GET_PORTS:
 	case DP_MSG_GET_ROUTES:
 	case DP_MSG_GET_STATS:
+	case DP_MSG_GET_RULE_STATS:
+	case DP_MSG_FLUSH_FLOWS:
 		return len == 0 ? 0 : -EBADMSG;
+	case DP_MSG_RULES:
+		return len > 0 ? 0 : -EBADMSG; /* fw_wire_decode checks the rest */
+	case DP_MSG_RULE_STATS: {
+		const struct dp_rule_stats *h = msg->payload;
+
+		if (len < sizeof(*h))
+			return -EBADMSG;
+		return len == sizeof(*h) + ((size_t)h->n_rules + 1) * sizeof(struct dp_rule_counter)
+			       ? 0
+			       : -EBADMSG;
+	}
 	case DP_MSG_HELLO_REPLY:
 		return len == sizeof(struct dp_hello) ? 0 : -EBADMSG;
 	case DP_MSG_RESULT:
