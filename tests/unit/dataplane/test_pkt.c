@@ -1798,3 +1798,126 @@ Test(icmp_error, ipv6_error_parses_and_no_error_is_allowed_about_it)
 	cr_assert_eq(epi.icmp_code, DP_ICMP6_UNREACH_ADDR);
 	cr_assert_not(dp_icmp_error_allowed(e, len, &epi));
 }
+
+/* ---- firewall helpers: the packet an ICMP error quotes, TCP resets ---- */
+
+Test(pkt, icmp_error_quoting_udp_gives_the_inner_flow)
+{
+	uint8_t orig[200], err[DP_ICMP_ERROR_MAX];
+	struct dp_pkt_info opi, epi;
+	struct dp_pkt_inner in;
+	size_t olen = udp4_frame(orig, 40000, 53, 10), elen;
+
+	cr_assert_eq(dp_pkt_parse(orig, olen, &opi), 0);
+	elen = dp_icmp_error_build(err, orig, olen, &opi, 3, 3, 0, MAC_B, IP4_ME);
+	cr_assert_gt(elen, 0);
+	cr_assert_eq(dp_pkt_parse(err, elen, &epi), 0);
+	cr_assert(dp_icmp_is_error(4, epi.icmp_type));
+	cr_assert_eq(dp_icmp_inner(err, elen, &epi, &in), 0);
+	cr_assert_eq(in.family, 4);
+	cr_assert_eq(in.proto, DP_IPPROTO_UDP);
+	cr_assert_eq(memcmp(in.src, IP4_A, 4), 0);
+	cr_assert_eq(memcmp(in.dst, IP4_B, 4), 0);
+	cr_assert(in.has_ports);
+	cr_assert_eq(in.sport, 40000);
+	cr_assert_eq(in.dport, 53);
+	/* every truncation of the error is refused or gives no more than it has */
+	for (size_t n = 0; n < elen; n++) {
+		struct dp_pkt_info tpi;
+
+		if (dp_pkt_parse(err, n, &tpi) == 0 && tpi.l4_off)
+			dp_icmp_inner(err, n, &tpi, &in);
+	}
+}
+
+Test(pkt, icmp6_error_quoting_echo_gives_the_identifier)
+{
+	uint8_t orig[200], err[DP_ICMP_ERROR_MAX];
+	struct dp_pkt_info opi, epi;
+	struct dp_pkt_inner in;
+	size_t olen = echo6_frame(orig, 8), elen;
+
+	cr_assert_eq(dp_pkt_parse(orig, olen, &opi), 0);
+	elen = dp_icmp_error_build(err, orig, olen, &opi, DP_ICMP6_TIME_EXCEEDED, 0, 0, MAC_B,
+				   IP6_ME);
+	cr_assert_eq(dp_pkt_parse(err, elen, &epi), 0);
+	cr_assert(dp_icmp_is_error(6, epi.icmp_type));
+	cr_assert_not(dp_icmp_is_error(6, 128));
+	cr_assert_eq(dp_icmp_inner(err, elen, &epi, &in), 0);
+	cr_assert_eq(in.family, 6);
+	cr_assert_eq(in.proto, DP_IPPROTO_ICMPV6);
+	cr_assert(in.has_ports);
+	cr_assert_eq(in.sport, 0x1234);
+	cr_assert_eq(in.dport, 0x1234);
+}
+
+static void check_rst(const uint8_t *r, size_t len, bool v6)
+{
+	struct dp_pkt_info rpi;
+	const uint8_t *ip = r + 14, *t = r + (v6 ? 54 : 34);
+
+	cr_assert_eq(dp_pkt_parse(r, len, &rpi), 0, "the RST parses (IPv4 checksum ok)");
+	cr_assert_eq(rpi.l4_proto, DP_IPPROTO_TCP);
+	cr_assert_eq(memcmp(r, MAC_A, 6), 0, "back to the sender's MAC");
+	cr_assert_eq(memcmp(r + 6, MAC_B, 6), 0);
+	if (v6) {
+		cr_assert_eq(memcmp(ip + 8, IP6_B, 16), 0);
+		cr_assert_eq(memcmp(ip + 24, IP6_A, 16), 0);
+		cr_assert_eq(ref_csum6(ip, t, 20, DP_IPPROTO_TCP), 0, "TCP checksum");
+	} else {
+		uint8_t ph[12 + 20];
+
+		cr_assert_eq(memcmp(ip + 12, IP4_B, 4), 0);
+		cr_assert_eq(memcmp(ip + 16, IP4_A, 4), 0);
+		memcpy(ph, ip + 12, 8);
+		ph[8] = 0;
+		ph[9] = DP_IPPROTO_TCP;
+		put16(ph + 10, 20);
+		memcpy(ph + 12, t, 20);
+		cr_assert_eq(ref_csum(ph, sizeof(ph)), 0, "TCP checksum");
+	}
+	cr_assert_eq(get16(t), 80, "ports swapped");
+	cr_assert_eq(get16(t + 2), 40000);
+}
+
+Test(pkt, tcp_rst_answers_a_syn_with_rst_ack)
+{
+	uint8_t l4[60], r[DP_TCP_RST_MAX];
+	size_t n = tcp(l4, 40000, 80, 5), len, rl;
+	struct dp_pkt_info spi;
+
+	put16(l4 + 4, 0x1122);
+	put16(l4 + 6, 0x3344); /* seq 0x11223344 */
+	len = ip4(f, 5, 0, DP_IPPROTO_TCP, l4, n);
+	cr_assert_eq(dp_pkt_parse(f, len, &spi), 0);
+	rl = dp_tcp_rst_build(r, f, len, &spi, MAC_B);
+	cr_assert_eq(rl, 14 + 20 + 20);
+	check_rst(r, rl, false);
+	cr_assert_eq(r[34 + 13], 0x14, "RST+ACK");
+	cr_assert_eq(get16(r + 34 + 4) << 16 | get16(r + 34 + 6), 0, "seq 0");
+	cr_assert_eq(get16(r + 34 + 8) << 16 | get16(r + 34 + 10), 0x11223345u,
+		     "ack = seq + 1 for the SYN");
+}
+
+Test(pkt, tcp_rst_answers_an_ack_with_its_ack_number_over_ipv6)
+{
+	uint8_t l4[60], r[DP_TCP_RST_MAX];
+	size_t n = tcp(l4, 40000, 80, 5), len, rl;
+	struct dp_pkt_info spi;
+
+	l4[13] = 0x10; /* ACK */
+	put16(l4 + 8, 0xaabb);
+	put16(l4 + 10, 0xccdd);
+	len = ip6(f, DP_IPPROTO_TCP, l4, n);
+	cr_assert_eq(dp_pkt_parse(f, len, &spi), 0);
+	rl = dp_tcp_rst_build(r, f, len, &spi, MAC_B);
+	cr_assert_eq(rl, 14 + 40 + 20);
+	check_rst(r, rl, true);
+	cr_assert_eq(r[54 + 13], 0x04, "RST alone");
+	cr_assert_eq((uint32_t)get16(r + 54 + 4) << 16 | get16(r + 54 + 6), 0xaabbccddu,
+		     "seq = the segment's ack");
+	l4[13] = 0x04; /* never answer a RST */
+	len = ip6(f, DP_IPPROTO_TCP, l4, n);
+	cr_assert_eq(dp_pkt_parse(f, len, &spi), 0);
+	cr_assert_eq(dp_tcp_rst_build(r, f, len, &spi, MAC_B), 0);
+}
