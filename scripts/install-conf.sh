@@ -1,6 +1,9 @@
 #!/bin/sh
-# meson install step: put the example configuration in place as rampart.conf
-# only when there is none, so a reinstall never overwrites an operator's file.
+# meson install step: put the example configuration in place (rampart.conf,
+# rules.conf) only where there is none, so a reinstall never overwrites an
+# operator's files.
 set -e
 dir="${DESTDIR:-}$1"
-[ -e "$dir/rampart.conf" ] || cp "$dir/rampart.conf.example" "$dir/rampart.conf"
+for f in rampart.conf rules.conf; do
+	[ -e "$dir/$f" ] || cp "$dir/$f.example" "$dir/$f"
+done
