@@ -127,7 +127,7 @@ static json_t *addr_list(const struct dp_addr *a, unsigned n)
 static json_t *cmd_status(struct ctrl *c)
 {
 	char g1[17], g2[17];
-	json_t *dp;
+	json_t *dp, *fw;
 
 	/* what the dataplane says now, not at the last tick (and a re-sync
 	 * when it needs one: the same step as a tick) */
@@ -142,10 +142,23 @@ static json_t *cmd_status(struct ctrl *c)
 		json_object_set_new(dp, "generation",
 				    json_string(gen_hex(c->hello.netcfg_generation, g1)));
 	}
-	return json_pack("{s:b, s:{s:i, s:I, s:s, s:s}, s:o, s:b, s:s}", "ok", 1, "ctrl", "pid",
-			 (int)getpid(), "uptime_s", (json_int_t)(time(NULL) - c->started), "config",
-			 c->conf_path, "generation", gen_hex(c->generation, g2), "dataplane", dp,
-			 "in_sync", c->in_sync, "last_error", c->last_error);
+	if (c->dp_connected)
+		json_object_set_new(dp, "rules_generation",
+				    json_string(gen_hex(c->hello.rules_generation, g1)));
+	fw = json_pack("{s:b}", "active", c->fw.have);
+	if (c->fw.have) {
+		json_object_set_new(fw, "generation", json_string(gen_hex(c->fw.generation, g1)));
+		json_object_set_new(fw, "version", json_integer(c->fw.cur.seq));
+		json_object_set_new(fw, "rules", json_integer(c->fw.cur.file.n_rules));
+		json_object_set_new(fw, "in_service",
+				    json_boolean(c->hello.rules_generation == c->fw.generation));
+		json_object_set_new(fw, "confirm_by", json_integer(c->fw.confirm_deadline));
+	}
+	return json_pack("{s:b, s:{s:i, s:I, s:s, s:s}, s:o, s:o, s:b, s:s}", "ok", 1, "ctrl",
+			 "pid", (int)getpid(), "uptime_s", (json_int_t)(time(NULL) - c->started),
+			 "config", c->conf_path, "generation", gen_hex(c->generation, g2),
+			 "dataplane", dp, "firewall", fw, "in_sync", c->in_sync, "last_error",
+			 c->last_error);
 }
 
 static json_t *cmd_ports(struct ctrl *c)
@@ -297,7 +310,11 @@ static json_t *handle(struct ctrl *c, const char *buf, size_t len)
 		reply = cmd_stats(c);
 	else if (strcmp(cmd, "reload") == 0)
 		reply = cmd_reload(c);
-	else
+	else if (strncmp(cmd, "rules.", 6) == 0 || strncmp(cmd, "flows.", 6) == 0) {
+		reply = ctrl_fw_api(c, cmd, req);
+		if (!reply)
+			reply = error_reply("unknown command \"%s\"", cmd);
+	} else
 		reply = error_reply("unknown command \"%s\"", cmd);
 	json_decref(req);
 	return reply;

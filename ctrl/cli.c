@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctrl/ctrl.h"
@@ -54,6 +55,41 @@ static const struct cmd {
 	  "    per received packet (busy_cycles / rx_pkts). With --verbose, the\n"
 	  "    counters of each worker lcore follow. Exit status 1 when the dataplane\n"
 	  "    is not reachable.\n" },
+	{ "rules", "firewall rules: check, diff, push, confirm, rollback, show, history",
+	  "    rampart rules check FILE\n"
+	  "        Parse and compile FILE against the running configuration (port\n"
+	  "        names, DNS servers, host names resolved now) without changing\n"
+	  "        anything. Errors as \"file:line:col: message\", then warnings\n"
+	  "        (shadowed rules, rules that can never match). Exit status 1 on any\n"
+	  "        error.\n"
+	  "    rampart rules diff FILE\n"
+	  "        What pushing FILE would change: rules removed (-) and added (+), in\n"
+	  "        canonical form, and changed settings (~).\n"
+	  "    rampart rules push FILE [--confirm SECONDS] [--keep-flows]\n"
+	  "        Check FILE, then put it in force on the dataplane in one step: no\n"
+	  "        packet is dropped and no worker stops. On any error nothing\n"
+	  "        changes. Flows admitted by the old rules are checked against the\n"
+	  "        new ones on their next packet and closed if denied; --keep-flows\n"
+	  "        (or \"set flows keep\" in the file) keeps them all. With --confirm,\n"
+	  "        the push is undone after SECONDS unless \"rampart rules confirm\"\n"
+	  "        comes first, so a push that cuts you off heals itself.\n"
+	  "    rampart rules confirm\n"
+	  "        Keep a push made with --confirm.\n"
+	  "    rampart rules rollback\n"
+	  "        Put the version before the current one back in force.\n"
+	  "    rampart rules show\n"
+	  "        The rules in force with their hit counters (packets and bytes each\n"
+	  "        rule decided: first packets of the flows it admitted, and every\n"
+	  "        packet it blocked), the default, flow table use, host names.\n"
+	  "    rampart rules history\n"
+	  "        Every version put in force: number, time, what happened (push,\n"
+	  "        push-confirm, confirm, rollback, revert), source file, rules, hash.\n"
+	  "    The rule language: docs/firewall.md.\n" },
+	{ "flows", "tracked flows: flush",
+	  "    rampart flows flush\n"
+	  "        Forget every tracked flow (connection): established connections\n"
+	  "        must start again and pass the rules. Exit status 1 when the dataplane\n"
+	  "        is not reachable.\n" },
 	{ "reload", "read the configuration file again and apply it",
 	  "    Makes rampart-ctrl read its configuration file again, as SIGHUP does,\n"
 	  "    and push it to the dataplane. The file is validated whole first: on any\n"
@@ -123,22 +159,24 @@ static int cmd_help(const char *name)
 	printf("NAME\n    rampart %s - %s\n\nSYNOPSIS\n    rampart [-s SOCKET] [--json]%s %s\n\n"
 	       "DESCRIPTION\n%s",
 	       c->name, c->summary, strcmp(name, "stats") == 0 ? " [--verbose] [--all]" : "",
-	       c->name, c->help);
+	       strcmp(name, "rules") == 0   ? "rules SUBCOMMAND [FILE] [--confirm S] [--keep-flows]"
+	       : strcmp(name, "flows") == 0 ? "flows flush"
+					    : c->name,
+	       c->help);
 	return 0;
 }
 
 /* Ask ctrl; exits with EXIT_UNREACHABLE when it cannot. */
-static json_t *call(const char *sock, const char *cmd)
+static json_t *call(const char *sock, json_t *req)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = CLI_TIMEOUT_S };
-	json_t *req = json_pack("{s:s}", "cmd", cmd), *reply;
+	json_t *reply;
 	char *buf, *text = json_dumps(req, JSON_COMPACT), peek;
 	json_error_t jerr;
 	ssize_t n;
 	int fd;
 
-	json_decref(req);
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "rampart: socket path %s is too long\n", sock);
 		exit(EXIT_USAGE);
@@ -384,13 +422,193 @@ static void print_json(json_t *reply)
 	free(out);
 }
 
+static void print_lines(FILE *f, json_t *arr, const char *prefix)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (arr, i, v)
+		fprintf(f, "%s%s\n", prefix, json_string_value(v));
+}
+
+static void print_rules_show(json_t *r)
+{
+	json_t *rules = json_object_get(r, "rules"), *v, *d = json_object_get(r, "default");
+	json_t *fl = json_object_get(r, "flows"), *names = json_object_get(r, "names");
+	struct table t = { .n_cols = 5, .right = { true, true, true, true, false } };
+	char a[32], b[32], c[32], e[32];
+	size_t i;
+
+	if (!json_is_true(json_object_get(r, "active"))) {
+		printf("no firewall rules in force: the appliance routes without filtering\n");
+		return;
+	}
+	printf("version %lld (generation %s) from %s, %s\n", num(r, "version"),
+	       str(r, "generation"), str(r, "source"),
+	       json_is_true(json_object_get(r, "in_service")) ? "in service"
+							      : "NOT in service on the dataplane");
+	if (num(r, "confirm_by"))
+		printf("awaiting confirmation: reverts in %lld s unless confirmed\n",
+		       num(r, "confirm_by") - (long long)time(NULL));
+	table_add(&t, (const char *const[]){ "#", "line", "packets", "bytes", "rule" });
+	json_array_foreach (rules, i, v) {
+		snprintf(a, sizeof(a), "%lld", num(v, "number"));
+		snprintf(b, sizeof(b), "%lld", num(v, "line"));
+		snprintf(c, sizeof(c), "%lld", num(v, "packets"));
+		snprintf(e, sizeof(e), "%lld", num(v, "bytes"));
+		table_add(&t, (const char *const[]){ a, b, c, e, str(v, "rule") });
+	}
+	snprintf(c, sizeof(c), "%lld", num(d, "packets"));
+	snprintf(e, sizeof(e), "%lld", num(d, "bytes"));
+	snprintf(b, sizeof(b), "default %s", str(d, "action"));
+	table_add(&t, (const char *const[]){ "-", "-", c, e, b });
+	table_print(&t);
+	if (fl)
+		printf("flows: %lld in use of %lld\n", num(fl, "in_use"), num(fl, "capacity"));
+	json_array_foreach (names, i, v) {
+		json_t *addrs = json_object_get(v, "addresses"), *x;
+		size_t k;
+
+		printf("host %s (%s):", str(v, "host"), str(v, "status"));
+		json_array_foreach (addrs, k, x)
+			printf(" %s", json_string_value(x));
+		printf("\n");
+	}
+}
+
+static void print_history(json_t *r)
+{
+	json_t *h = json_object_get(r, "history"), *v;
+	struct table t = { .n_cols = 6, .right = { true } };
+	size_t i;
+
+	table_add(&t, (const char *const[]){ "#", "time", "action", "rules", "hash", "source" });
+	json_array_foreach (h, i, v) {
+		char seq[24], when[32], rules[24];
+		time_t tt = (time_t)num(v, "time");
+		struct tm tm;
+
+		snprintf(seq, sizeof(seq), "%lld%s", num(v, "seq"),
+			 num(v, "seq") == num(r, "current") && i + 1 == json_array_size(h) ? "*"
+											   : "");
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&tt, &tm));
+		snprintf(rules, sizeof(rules), "%lld", num(v, "rules"));
+		table_add(&t, (const char *const[]){ seq, when, str(v, "action"), rules,
+						     str(v, "hash"), str(v, "source") });
+	}
+	table_print(&t);
+}
+
+/* rampart rules ... / rampart flows ... */
+static int cmd_group(const char *sock, const char *group, int argc, char **argv, bool json,
+		     long confirm, bool keep_flows)
+{
+	static const char *const rules_sub[] = { "check",    "diff", "push",	"confirm",
+						 "rollback", "show", "history", NULL };
+	static const char *const flows_sub[] = { "flush", NULL };
+	const char *const *subs = strcmp(group, "rules") == 0 ? rules_sub : flows_sub;
+	bool file_arg, known = false;
+	char cmd[32], *path = NULL;
+	json_t *req, *reply;
+	int rc = 0;
+
+	if (argc < 1) {
+		fprintf(stderr, "rampart: %s needs a subcommand (see rampart %s --help)\n", group,
+			group);
+		return EXIT_USAGE;
+	}
+	for (const char *const *s = subs; *s; s++)
+		known |= strcmp(*s, argv[0]) == 0;
+	if (!known) {
+		fprintf(stderr, "rampart: unknown subcommand \"%s %s\" (see rampart %s --help)\n",
+			group, argv[0], group);
+		return EXIT_USAGE;
+	}
+	file_arg = strcmp(argv[0], "check") == 0 || strcmp(argv[0], "diff") == 0 ||
+		   strcmp(argv[0], "push") == 0;
+	if (argc != (file_arg ? 2 : 1)) {
+		fprintf(stderr, "rampart: %s %s takes %s\n", group, argv[0],
+			file_arg ? "one FILE" : "no arguments");
+		return EXIT_USAGE;
+	}
+	if ((confirm >= 0 || keep_flows) && strcmp(argv[0], "push") != 0) {
+		fprintf(stderr, "rampart: --confirm and --keep-flows go with rules push\n");
+		return EXIT_USAGE;
+	}
+	snprintf(cmd, sizeof(cmd), "%s.%s", group, argv[0]);
+	req = json_pack("{s:s}", "cmd", cmd);
+	if (file_arg) {
+		path = realpath(argv[1], NULL);
+		if (!path) {
+			fprintf(stderr, "rampart: %s: %s\n", argv[1], strerror(errno));
+			json_decref(req);
+			return EXIT_CTRL_ERROR;
+		}
+		json_object_set_new(req, "path", json_string(path));
+	}
+	if (confirm > 0)
+		json_object_set_new(req, "confirm", json_integer(confirm));
+	if (keep_flows)
+		json_object_set_new(req, "keep_flows", json_true());
+	reply = call(sock, req);
+	json_decref(req);
+	if (json) {
+		print_json(reply);
+		rc = json_is_true(json_object_get(reply, "ok")) ? 0 : EXIT_CTRL_ERROR;
+		goto out;
+	}
+	print_lines(stderr, json_object_get(reply, "errors"), "");
+	print_lines(stderr, json_object_get(reply, "warnings"), "warning: ");
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		fprintf(stderr, "rampart: %s %s: %s\n", group, argv[0], str(reply, "error"));
+		rc = EXIT_CTRL_ERROR;
+	} else if (strcmp(argv[0], "check") == 0) {
+		printf("%s: %lld rules, %lld classifier entries, default %s\n", path,
+		       num(reply, "rules"), num(reply, "entries"), str(reply, "default"));
+	} else if (strcmp(argv[0], "diff") == 0) {
+		print_lines(stdout, json_object_get(reply, "removed"), "- ");
+		print_lines(stdout, json_object_get(reply, "added"), "+ ");
+		print_lines(stdout, json_object_get(reply, "settings"), "~ ");
+		printf("%lld rules unchanged\n", num(reply, "unchanged"));
+	} else if (strcmp(argv[0], "push") == 0 || strcmp(argv[0], "rollback") == 0) {
+		printf("version %lld in force (generation %s): %lld rules, %lld classifier "
+		       "entries, %.1f ms\n",
+		       num(reply, "version"), str(reply, "generation"), num(reply, "rules"),
+		       num(reply, "entries"), json_real_value(json_object_get(reply, "total_ms")));
+		if (num(reply, "confirm_by"))
+			printf("confirm with \"rampart rules confirm\" within %ld s, or it is "
+			       "undone\n",
+			       confirm);
+	} else if (strcmp(argv[0], "confirm") == 0) {
+		printf("version %lld confirmed\n", num(reply, "version"));
+	} else if (strcmp(argv[0], "show") == 0) {
+		print_rules_show(reply);
+	} else if (strcmp(argv[0], "history") == 0) {
+		print_history(reply);
+	} else {
+		printf("%s %s: done\n", group, argv[0]);
+	}
+out:
+	json_decref(reply);
+	free(path);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' }, { "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },	    { "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "confirm", required_argument, NULL, 'C' },
+		{ "keep-flows", no_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
 	};
+	long confirm = -1;
+	bool keep_flows = false;
+	json_t *req;
 	const char *sock = CTRL_DEFAULT_SOCKET, *cmd;
 	bool json = false, verbose = false, all = false, help = false;
 	json_t *reply;
@@ -412,6 +630,19 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			help = true;
+			break;
+		case 'C': {
+			char *end;
+
+			confirm = strtol(optarg, &end, 10);
+			if (*end || confirm < 1 || confirm > 86400) {
+				fprintf(stderr, "rampart: --confirm wants seconds, 1..86400\n");
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'K':
+			keep_flows = true;
 			break;
 		default:
 			fprintf(stderr, "Usage: rampart [-s SOCKET] [--json] COMMAND "
@@ -444,12 +675,17 @@ int main(int argc, char **argv)
 	}
 	if (help)
 		return cmd_help(cmd);
-	if (optind + 1 != argc) {
+	if (strcmp(cmd, "rules") == 0 || strcmp(cmd, "flows") == 0)
+		return cmd_group(sock, cmd, argc - optind - 1, argv + optind + 1, json, confirm,
+				 keep_flows);
+	if (optind + 1 != argc || confirm >= 0 || keep_flows) {
 		fprintf(stderr, "rampart: %s takes no arguments (see rampart %s --help)\n", cmd,
 			cmd);
 		return EXIT_USAGE;
 	}
-	reply = call(sock, cmd);
+	req = json_pack("{s:s}", "cmd", cmd);
+	reply = call(sock, req);
+	json_decref(req);
 	if (!json_is_true(json_object_get(reply, "ok"))) {
 		fprintf(stderr, "rampart: %s: %s\n", cmd, str(reply, "error"));
 		rc = EXIT_CTRL_ERROR;

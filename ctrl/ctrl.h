@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "ctrl/conf/conf.h"
+#include "ctrl/fw.h"
 #include "dataplane/dataplane.h"
 
 #define CTRL_API_REQ_MAX    4096	/* a request is one small JSON object */
@@ -46,6 +47,10 @@ struct ctrl {
 	unsigned punt_ifindex;	  /* configured ifindex, 0: not (yet) configured */
 	uint64_t punt_addrs_hash; /* of the addresses it was given */
 	bool punt_failed;	  /* last attempt failed, already logged */
+
+	/* the firewall: rules in force, history, host names (fw.c) */
+	struct ctrl_fw fw;
+	int watched_fds[2]; /* the resolver's sockets, once in the event loop */
 
 	/* the event loop */
 	int api_fd;

@@ -218,6 +218,7 @@ int ctrl_dp_sync(struct ctrl *c)
 	if (!was) {
 		/* a new connection (perhaps a new dataplane) gets any generation */
 		c->refused_generation = 0;
+		c->fw.refused = 0;
 		ctrl_log("info",
 			 "dataplane pid %u connected: %u ports, %u workers, generation "
 			 "%016llx, up %llus",
@@ -227,7 +228,7 @@ int ctrl_dp_sync(struct ctrl *c)
 	}
 	if (c->hello.netcfg_generation == c->generation) {
 		c->in_sync = true;
-		return 0;
+		return ctrl_fw_sync(c);
 	}
 	c->in_sync = false;
 	if (c->refused_generation == c->generation)
@@ -238,5 +239,7 @@ int ctrl_dp_sync(struct ctrl *c)
 			 (unsigned long long)c->generation);
 	rc = push(c);
 	c->in_sync = rc == 0;
+	if (rc == 0)
+		rc = ctrl_fw_sync(c);
 	return rc;
 }

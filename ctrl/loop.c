@@ -23,6 +23,7 @@ void ctrl_tick(struct ctrl *c)
 	if (ctrl_dp_sync(c) == 0)
 		c->last_error[0] = '\0';
 	ctrl_punt_sync(c);
+	ctrl_fw_tick(c);
 }
 
 static int arm(struct ctrl *c, bool now)
@@ -52,6 +53,22 @@ static int watch(struct ctrl *c, int fd)
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
 	return epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* The resolver's sockets exist once a host name is looked up: watch them. */
+static void watch_resolver(struct ctrl *c)
+{
+	int fds[2], n = ctrl_fw_names_fds(c, fds);
+
+	for (int i = 0; i < 2; i++) {
+		int want = i < n ? fds[i] : -1;
+
+		if (c->watched_fds[i] == want)
+			continue;
+		if (c->watched_fds[i] >= 0)
+			epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, c->watched_fds[i], NULL);
+		c->watched_fds[i] = want >= 0 && watch(c, want) == 0 ? want : -1;
+	}
 }
 
 /* Returns 1 to stop, 0 to go on. */
@@ -109,6 +126,7 @@ int ctrl_loop_run(struct ctrl *c)
 
 		if (n < 0 && errno != EINTR)
 			goto fail;
+		watch_resolver(c);
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 			uint64_t expirations;
@@ -123,6 +141,8 @@ int ctrl_loop_run(struct ctrl *c)
 					ctrl_tick(c);
 			} else if (fd == c->api_fd) {
 				on_accept(c);
+			} else if (fd == c->watched_fds[0] || fd == c->watched_fds[1]) {
+				ctrl_fw_names_readable(c);
 			} else if ((evs[i].events & EPOLLIN) ? ctrl_api_serve(c, fd) < 0 : true) {
 				/* a client's hangup or error, after its last request */
 				epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, fd, NULL);

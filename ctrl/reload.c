@@ -54,7 +54,15 @@ int ctrl_init(struct ctrl *c, const char *path, char *err, size_t errlen)
 		return rc;
 	c->generation = ctrl_fnv1a(c->netcfg, c->netcfg_len);
 	c->started = time(NULL);
-	return 0;
+	c->watched_fds[0] = c->watched_fds[1] = -1;
+	rc = ctrl_fw_init(c, err, errlen);
+	if (rc < 0) {
+		ctrl_fw_fini(c);
+		ctrl_conf_free(&c->conf);
+		free(c->netcfg);
+		c->netcfg = NULL;
+	}
+	return rc;
 }
 
 void ctrl_fini(struct ctrl *c)
@@ -69,6 +77,7 @@ void ctrl_fini(struct ctrl *c)
 	if (c->epoll_fd >= 0)
 		close(c->epoll_fd);
 	c->api_fd = c->timer_fd = c->epoll_fd = -1;
+	ctrl_fw_fini(c);
 	ctrl_conf_free(&c->conf);
 	free(c->netcfg);
 	c->netcfg = NULL;
@@ -121,6 +130,12 @@ int ctrl_reload(struct ctrl *c, char *err, size_t errlen)
 		c->refused_generation = old_refused;
 		c->in_sync = c->hello.netcfg_generation == c->generation;
 		return -EINVAL;
+	}
+	if (old.n_dns != c->conf.n_dns || memcmp(old.dns, c->conf.dns, sizeof(old.dns)) != 0) {
+		/* dns-servers and the resolver follow the new servers */
+		ctrl_fw_names_fini(c);
+		ctrl_fw_names_want(c);
+		ctrl_fw_recompile(c);
 	}
 	ctrl_conf_free(&old);
 	free(old_netcfg);

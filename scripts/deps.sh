@@ -11,6 +11,8 @@ PKGS=(
 	clang libclang-rt-14-dev
 	# lab, tests, benchmark
 	iproute2 iputils-ping iperf3 curl ethtool procps psmisc python3 gnuplot-nox
+	# firewall tests and benchmark: a real DNS server for host names, nftables
+	dnsmasq-base nftables jq
 )
 
 missing=()

@@ -244,6 +244,7 @@ static int parse_firewall(struct ctx *x, const config_setting_t *g, struct ctrl_
 
 	if (!config_setting_is_group(g))
 		return conf_error(x, g, "firewall: expected a group { ... }");
+	c->fw_enabled = true;
 	if ((rc = only_known(x, g, known)) < 0 ||
 	    (rc = get_string(x, g, "rules", rules, sizeof(rules), false)) < 0 ||
 	    (rc = get_string(x, g, "state_dir", c->state_dir, sizeof(c->state_dir), false)) < 0)

@@ -10,6 +10,7 @@
 #ifndef RAMPART_CTRL_CONF_H
 #define RAMPART_CTRL_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,7 +57,9 @@ struct ctrl_conf {
 	unsigned n_ports;
 	struct ctrl_conf_port ports[DP_MAX_PORTS];
 
-	/* firewall { }: rules = "" leaves the firewall off (plain routing) */
+	/* firewall { }: without it, or with rules = "" and nothing pushed yet,
+	 * the appliance routes without filtering */
+	bool fw_enabled; /* the section is there: rules may be pushed */
 	char fw_rules[256];  /* the rule file; relative paths from this file's folder */
 	char state_dir[256]; /* where ctrl keeps pushed rule sets (history) */
 	unsigned n_dns;

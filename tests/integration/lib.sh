@@ -22,7 +22,25 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
-lab_up() { LAB_CONF=${1:-$top/conf/rampart.conf} "$top/scripts/lab.sh" up; }
+# copy_conf DEST: conf/rampart.conf to DEST and its rules.conf beside it, the
+# firewall's state kept in the test's directory (never in /var/lib/rampart)
+copy_conf() {
+	cp "$top/conf/rampart.conf" "$1"
+	cp "$top/conf/rules.conf" "$(dirname "$1")/rules.conf"
+	mkdir -p "$TMP/state"
+	sed -i "s|^[[:space:]]*# state_dir = .*|\tstate_dir = \"$TMP/state\";|" "$1"
+	grep -q "state_dir = \"$TMP/state\"" "$1" || fail "copy_conf: no state_dir line in $1"
+}
+
+# lab_up [CONF]: the lab with CONF, or with a copy of conf/rampart.conf
+lab_up() {
+	local conf=${1:-}
+	if [ -z "$conf" ]; then
+		conf=$TMP/lab.conf
+		copy_conf "$conf"
+	fi
+	LAB_CONF=$conf "$top/scripts/lab.sh" up
+}
 
 # counter NAME: a dataplane counter summed over workers, from the CLI's JSON
 counter() {

@@ -3,7 +3,7 @@
 # --check and by a live reload, and the running configuration stays.
 . "$(dirname "$0")/lib.sh"
 good="$TMP/rampart.conf"
-cp "$top/conf/rampart.conf" "$good"
+copy_conf "$good"
 
 # a gateway outside every connected prefix, on a known line
 bad="$TMP/bad.conf"

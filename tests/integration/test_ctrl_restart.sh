@@ -3,7 +3,7 @@
 # forwarding on its last configuration; a restarted ctrl re-syncs it (here
 # with a configuration that gained a route while ctrl was down).
 . "$(dirname "$0")/lib.sh"
-cp "$top/conf/rampart.conf" "$TMP/rampart.conf"
+copy_conf "$TMP/rampart.conf"
 lab_up "$TMP/rampart.conf"
 
 ip netns exec lan ping -c 60 -i 0.05 -W 1 198.19.1.2 >"$TMP/ping.out" 2>&1 &

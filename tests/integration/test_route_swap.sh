@@ -3,7 +3,7 @@
 # stream crosses the appliance, and not one packet is lost.
 . "$(dirname "$0")/lib.sh"
 conf="$TMP/rampart.conf"
-cp "$top/conf/rampart.conf" "$conf"
+copy_conf "$conf"
 sed 's|^routes = (|routes = (\n\t{ dst = "203.0.113.0/24"; via = "198.19.1.2"; },|' "$conf" >"$TMP/b.conf"
 cp "$conf" "$TMP/a.conf"
 lab_up "$conf"
