@@ -14,9 +14,11 @@
  *
  * Why: the build is a sort and a hash fill, linear in the entries (a few ms
  * for 10 000 rules, where rte_acl needs seconds), and a lookup costs at most
- * (levels^2 x 4) hash probes per family - usually a handful, since the
- * earliest-rule bound prunes. The table is rebuilt whole on a push; the
- * dataplane builds it off the workers and swaps it in by RCU.
+ * (levels^2 x 4) hash probes per family, fewer when the earliest-rule bound
+ * prunes; a probe is a few multiplications and one compare. Up to
+ * FW_LINEAR_MAX entries a plain first-match scan is faster still and is used
+ * instead. The table is rebuilt whole on a push; the dataplane builds it off
+ * the workers and swaps it in by RCU.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,11 +31,11 @@
 static const uint8_t levels4[N_LEVELS] = { 0, 8, 16, 24, 32 };
 static const uint8_t levels6[N_LEVELS] = { 0, 32, 48, 64, 128 };
 
+/* A tuple's key: the masked addresses as four words, protocol and port. */
 struct ckey {
-	uint8_t src[16], dst[16];
-	uint16_t dport;
-	uint8_t proto;
-	uint8_t pad;
+	uint64_t w[4]; /* source 0-1, destination 2-3 */
+	uint32_t pd;   /* protocol << 16 | destination port */
+	uint32_t pad;
 };
 
 struct fw_slot {
@@ -43,10 +45,12 @@ struct fw_slot {
 };
 
 struct fw_tuple {
+	uint64_t mask[4]; /* of the rounded prefix lengths, as key words */
+	uint32_t pd_mask;
 	uint8_t slen, dlen; /* rounded */
 	bool proto_exact, dport_exact;
 	uint32_t min_rule;
-	uint32_t mask; /* slots - 1 */
+	uint32_t slot_mask; /* slots - 1 */
 	struct fw_slot *slots;
 	struct fw_entry *entries;
 	uint32_t n_entries;
@@ -54,29 +58,24 @@ struct fw_tuple {
 
 struct fw_class {
 	uint32_t n_rules;
+	uint32_t n_linear; /* small sets: a first-match scan of these entries */
+	struct fw_entry *linear;
 	unsigned n_tuples[2];
 	struct fw_tuple *tuples[2]; /* [0] IPv4, [1] IPv6 */
 	size_t bytes;
 };
 
-static inline uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
+/* Multiply-add over the key words: the products are independent, so a
+ * probe costs a few cycles, not a chain of mixing rounds. */
 static inline uint64_t ckey_hash(const struct ckey *k)
 {
-	uint64_t w[4];
+	uint64_t h = (k->w[0] ^ 0x9e3779b97f4a7c15ULL) * 0xff51afd7ed558ccdULL +
+		     (k->w[1] ^ 0xc2b2ae3d27d4eb4fULL) * 0xc4ceb9fe1a85ec53ULL +
+		     (k->w[2] ^ 0x165667b19e3779f9ULL) * 0x9e3779b97f4a7c15ULL +
+		     (k->w[3] ^ 0x27d4eb2f165667c5ULL) * 0xd6e8feb86659fd93ULL +
+		     ((uint64_t)k->pd ^ 0x85ebca77c2b2ae63ULL) * 0xa0761d6478bd642fULL;
 
-	memcpy(w, k->src, 32);
-	return mix64(
-		w[0] ^
-		mix64(w[1] ^ mix64(w[2] ^ mix64(w[3] ^ ((uint64_t)k->proto << 16 | k->dport)))));
+	return h ^ (h >> 29) ^ (h >> 47);
 }
 
 static unsigned round_level(uint8_t family, unsigned len)
@@ -101,26 +100,53 @@ static unsigned tuple_of(const struct fw_entry *e)
 
 #define N_TUPLE_IDS (N_LEVELS * N_LEVELS * 4)
 
-static void tuple_key(const struct fw_tuple *t, uint8_t family, const uint8_t *src,
-		      const uint8_t *dst, uint8_t proto, uint16_t dport, struct ckey *k)
+static void mask_words(uint64_t m[2], uint8_t family, unsigned len)
 {
-	memset(k, 0, sizeof(*k));
-	if (family == 4) {
-		/* IPv4 lives in the first 4 bytes; the rest is zero in keys */
-		uint32_t s, d;
+	uint8_t b[16];
 
-		memcpy(&s, src, 4);
-		memcpy(&d, dst, 4);
-		s &= t->slen ? htonl(~0u << (32 - t->slen)) : 0;
-		d &= t->dlen ? htonl(~0u << (32 - t->dlen)) : 0;
-		memcpy(k->src, &s, 4);
-		memcpy(k->dst, &d, 4);
-	} else {
-		fw_mask(k->src, src, t->slen);
-		fw_mask(k->dst, dst, t->dlen);
-	}
-	k->proto = t->proto_exact ? proto : 0;
-	k->dport = t->dport_exact ? dport : 0;
+	memset(b, 0, sizeof(b));
+	if (family == 4 && len > 32)
+		len = 32;
+	for (unsigned i = 0; i < len; i++)
+		b[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	memcpy(m, b, 16);
+}
+
+static void tuple_masks(struct fw_tuple *t, uint8_t family)
+{
+	mask_words(&t->mask[0], family, t->slen);
+	mask_words(&t->mask[2], family, t->dlen);
+	t->pd_mask = (t->proto_exact ? 0xff0000u : 0) | (t->dport_exact ? 0xffffu : 0);
+}
+
+/* The packet's words, loaded once per lookup. */
+struct pkey {
+	uint64_t w[4];
+	uint32_t pd;
+};
+
+static inline void tuple_key(const struct fw_tuple *t, const struct pkey *p, struct ckey *k)
+{
+	k->w[0] = p->w[0] & t->mask[0];
+	k->w[1] = p->w[1] & t->mask[1];
+	k->w[2] = p->w[2] & t->mask[2];
+	k->w[3] = p->w[3] & t->mask[3];
+	k->pd = p->pd & t->pd_mask;
+	k->pad = 0;
+}
+
+static inline void pkey_make(struct pkey *p, const uint8_t *src, const uint8_t *dst, uint8_t proto,
+			     uint16_t dport)
+{
+	memcpy(&p->w[0], src, 16);
+	memcpy(&p->w[2], dst, 16);
+	p->pd = (uint32_t)proto << 16 | dport;
+}
+
+static inline bool ckey_eq(const struct ckey *a, const struct ckey *b)
+{
+	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
+		(a->w[3] ^ b->w[3]) | (uint64_t)(a->pd ^ b->pd)) == 0;
 }
 
 struct sort_item {
@@ -150,9 +176,14 @@ static int build_tuple(struct fw_tuple *t, uint8_t family, struct sort_item *ite
 {
 	uint32_t uniq = 0, cap = 4;
 
-	for (uint32_t i = 0; i < n; i++)
-		tuple_key(t, family, items[i].e->src, items[i].e->dst, items[i].e->proto,
-			  items[i].e->dport_lo, &items[i].key);
+	tuple_masks(t, family);
+	for (uint32_t i = 0; i < n; i++) {
+		struct pkey p;
+
+		pkey_make(&p, items[i].e->src, items[i].e->dst, items[i].e->proto,
+			  items[i].e->dport_lo);
+		tuple_key(t, &p, &items[i].key);
+	}
 	qsort(items, n, sizeof(*items), cmp_item);
 	for (uint32_t i = 0; i < n; i++)
 		if (i == 0 || memcmp(&items[i].key, &items[i - 1].key, sizeof(items[i].key)))
@@ -164,7 +195,7 @@ static int build_tuple(struct fw_tuple *t, uint8_t family, struct sort_item *ite
 	if (!t->slots || !t->entries)
 		return -ENOMEM;
 	*bytes += cap * sizeof(*t->slots) + n * sizeof(*t->entries);
-	t->mask = cap - 1;
+	t->slot_mask = cap - 1;
 	t->n_entries = n;
 	t->min_rule = UINT32_MAX;
 	for (uint32_t i = 0; i < n;) {
@@ -178,7 +209,7 @@ static int build_tuple(struct fw_tuple *t, uint8_t family, struct sort_item *ite
 				t->min_rule = items[j].e->rule;
 			j++;
 		}
-		for (uint32_t p = (uint32_t)h & t->mask;; p = (p + 1) & t->mask) {
+		for (uint32_t p = (uint32_t)h & t->slot_mask;; p = (p + 1) & t->slot_mask) {
 			s = &t->slots[p];
 			if (!s->count)
 				break;
@@ -194,6 +225,11 @@ static int build_tuple(struct fw_tuple *t, uint8_t family, struct sort_item *ite
 
 int fw_class_build(const struct fw_compiled *c, struct fw_class **out)
 {
+	return fw_class_build_with(c, FW_LINEAR_MAX, out);
+}
+
+int fw_class_build_with(const struct fw_compiled *c, uint32_t linear_max, struct fw_class **out)
+{
 	struct fw_class *cl = calloc(1, sizeof(*cl));
 	struct sort_item *items = NULL;
 	uint32_t *count = NULL, *pos = NULL;
@@ -203,6 +239,19 @@ int fw_class_build(const struct fw_compiled *c, struct fw_class **out)
 		return -ENOMEM;
 	cl->n_rules = c->hdr.n_rules;
 	cl->bytes = sizeof(*cl);
+	if (c->hdr.n_entries <= linear_max) {
+		cl->n_linear = c->hdr.n_entries;
+		cl->linear = malloc((cl->n_linear ? cl->n_linear : 1) * sizeof(*cl->linear));
+		if (!cl->linear) {
+			free(cl);
+			return -ENOMEM;
+		}
+		if (cl->n_linear)
+			memcpy(cl->linear, c->entries, cl->n_linear * sizeof(*cl->linear));
+		cl->bytes += cl->n_linear * sizeof(*cl->linear);
+		*out = cl;
+		return 0;
+	}
 	count = calloc(2 * N_TUPLE_IDS, sizeof(*count));
 	pos = calloc(2 * N_TUPLE_IDS, sizeof(*pos));
 	items = malloc((c->hdr.n_entries ? c->hdr.n_entries : 1) * sizeof(*items));
@@ -273,6 +322,7 @@ void fw_class_free(struct fw_class *cl)
 		}
 		free(cl->tuples[f]);
 	}
+	free(cl->linear);
 	free(cl);
 }
 
@@ -289,9 +339,18 @@ uint32_t fw_class_lookup(const struct fw_class *cl, const struct fw_key *k)
 {
 	unsigned f = k->family == 6;
 	uint32_t best = cl->n_rules;
+	struct pkey p;
 
 	if (k->family != 4 && k->family != 6)
 		return best;
+	if (cl->linear) {
+		/* entries in rule order: the first that matches decides */
+		for (uint32_t i = 0; i < cl->n_linear; i++)
+			if (cl->linear[i].family == k->family && residual_match(&cl->linear[i], k))
+				return cl->linear[i].rule;
+		return best;
+	}
+	pkey_make(&p, k->src, k->dst, k->proto, k->dport);
 	for (unsigned ti = 0; ti < cl->n_tuples[f]; ti++) {
 		const struct fw_tuple *t = &cl->tuples[f][ti];
 		struct ckey key;
@@ -299,17 +358,17 @@ uint32_t fw_class_lookup(const struct fw_class *cl, const struct fw_key *k)
 
 		if (t->min_rule >= best)
 			break;
-		tuple_key(t, k->family, k->src, k->dst, k->proto, k->dport, &key);
+		tuple_key(t, &p, &key);
 		h = ckey_hash(&key);
-		for (uint32_t p = (uint32_t)h & t->mask;; p = (p + 1) & t->mask) {
-			const struct fw_slot *s = &t->slots[p];
+		for (uint32_t i = (uint32_t)h & t->slot_mask;; i = (i + 1) & t->slot_mask) {
+			const struct fw_slot *s = &t->slots[i];
 
 			if (!s->count)
 				break;
-			if (s->hash != h || memcmp(&s->key, &key, sizeof(key)) != 0)
+			if (s->hash != h || !ckey_eq(&s->key, &key))
 				continue;
-			for (uint32_t i = s->start; i < s->start + s->count; i++) {
-				const struct fw_entry *e = &t->entries[i];
+			for (uint32_t x = s->start; x < s->start + s->count; x++) {
+				const struct fw_entry *e = &t->entries[x];
 
 				if (e->rule >= best)
 					break;
@@ -326,6 +385,7 @@ uint32_t fw_class_lookup(const struct fw_class *cl, const struct fw_key *k)
 
 void fw_class_info(const struct fw_class *cl, unsigned *n_tuples, size_t *bytes)
 {
+	/* 0 tuples: the small-set linear scan */
 	*n_tuples = cl->n_tuples[0] + cl->n_tuples[1];
 	*bytes = cl->bytes;
 }

@@ -31,6 +31,7 @@
 #define FW_LIST_MAX	    256 /* items in one { } list in a rule */
 #define FW_PORT_ANY	    0xff
 #define FW_SHADOW_CHECK_MAX 2000 /* shadowing is analysed up to this many rules */
+#define FW_LINEAR_MAX	    512	 /* entries: up to this many, a first-match scan */
 
 enum fw_action { FW_PASS = 0, FW_BLOCK, FW_REJECT };
 enum fw_dir { FW_DIR_ANY = 0, FW_DIR_IN, FW_DIR_OUT };
@@ -230,9 +231,12 @@ uint32_t fw_eval_entries_linear(const struct fw_compiled *c, const struct fw_key
  * straight from the rule semantics: the reference for the classifier. */
 uint32_t fw_eval_linear(const struct fw_file *f, const struct fw_env *env, const struct fw_key *k);
 
-/* The workers' classifier: tuple-space search over rounded prefix lengths. */
+/* The workers' classifier: a first-match scan up to FW_LINEAR_MAX entries,
+ * tuple-space search over rounded prefix lengths above. */
 struct fw_class;
 int fw_class_build(const struct fw_compiled *c, struct fw_class **out);
+/* The same with another threshold (0: always tuple-space; the tests). */
+int fw_class_build_with(const struct fw_compiled *c, uint32_t linear_max, struct fw_class **out);
 void fw_class_free(struct fw_class *cl);
 uint32_t fw_class_lookup(const struct fw_class *cl, const struct fw_key *k);
 /* Tuples (hash tables) and memory, for stats. */

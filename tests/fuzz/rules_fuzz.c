@@ -72,7 +72,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fw_wire_encode(&c, &buf, &len) == 0) {
 			if (fw_wire_decode(buf, len, &v, err, sizeof(err)) != 0)
 				abort();
-			if (fw_class_build(&v, &cl) == 0) {
+			/* the small-set scan and the tuple-space search, both */
+			for (uint32_t lin = 0; lin <= FW_LINEAR_MAX; lin += FW_LINEAR_MAX) {
+				if (fw_class_build_with(&v, lin, &cl) != 0)
+					continue;
 				for (uint32_t i = 0; i < v.hdr.n_entries && i < 64; i++)
 					check(&f, cl, &v.entries[i], i * 7919u);
 				fw_class_free(cl);

@@ -100,7 +100,8 @@ static struct fw_key key6(const char *src, const char *dst, uint8_t proto, uint1
 struct built {
 	struct fw_file f;
 	struct fw_compiled c;
-	struct fw_class *cl;
+	struct fw_class *cl;  /* as the dataplane builds it */
+	struct fw_class *tss; /* tuple-space search whatever the size */
 	struct fw_diag d;
 };
 
@@ -114,11 +115,13 @@ static void build(const char *text, struct built *b)
 	cr_assert_eq(fw_compile(&b->f, &env, &b->c, &b->d), 0, "compile: %s",
 		     b->d.errors ? b->d.errors : "");
 	cr_assert_eq(fw_class_build(&b->c, &b->cl), 0);
+	cr_assert_eq(fw_class_build_with(&b->c, 0, &b->tss), 0);
 }
 
 static void unbuild(struct built *b)
 {
 	fw_class_free(b->cl);
+	fw_class_free(b->tss);
 	fw_compiled_free(&b->c);
 	fw_file_free(&b->f);
 	fw_diag_free(&b->d);
@@ -133,6 +136,7 @@ static uint32_t decide(struct built *b, const struct fw_key *k)
 
 	cr_assert_eq(ref, lin, "reference %u, entries %u", ref, lin);
 	cr_assert_eq(ref, cls, "reference %u, classifier %u", ref, cls);
+	cr_assert_eq(ref, fw_class_lookup(b->tss, k), "reference %u, tuple-space search", ref);
 	return ref;
 }
 
@@ -517,6 +521,8 @@ static void differential(unsigned n_rules, unsigned n_keys, unsigned seed)
 		random_key(&k);
 		ref = fw_eval_linear(&b.f, &env, &k);
 		cls = fw_class_lookup(b.cl, &k);
+		if (ref == cls)
+			cls = fw_class_lookup(b.tss, &k); /* both ways of looking up */
 		if (ref != cls) {
 			char s[64], d[64];
 
