@@ -90,7 +90,8 @@ static void done(void *arg, const char *host, int rc, const struct rs_answer *a4
 
 		if (!a)
 			continue;
-		if (a->ttl < ttl)
+		/* a failed query of one family says nothing about the TTL */
+		if ((a->n || a->ttl) && a->ttl < ttl)
 			ttl = a->ttl;
 		for (unsigned i = 0; i < a->n && n < CTRL_FW_NAME_ADDRS; i++)
 			addrs[n++] = a->addrs[i];

@@ -457,7 +457,8 @@ struct rs_resolver *rs_new(const struct dp_addr *servers, unsigned n_servers, ui
 			goto fail;
 		}
 		if (*fd < 0) {
-			*fd = socket(sa->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			*fd = socket(sa->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				     0);
 			if (*fd < 0)
 				goto fail;
 		}
@@ -612,7 +613,8 @@ static void on_datagram(struct rs_resolver *r, const uint8_t *buf, size_t len,
 			struct rs_answer ans;
 			int rc;
 
-			if (q->done || rd16(buf) != q->id || !same_addr(from, &r->servers[q->server]))
+			if (q->done || rd16(buf) != q->id ||
+			    !same_addr(from, &r->servers[q->server]))
 				continue;
 			rc = rs_response_parse(buf, len, q->id, l->name, q->qtype, &ans);
 			if (rc == -EBADMSG || rc == -EINVAL)
@@ -639,8 +641,8 @@ void rs_on_readable(struct rs_resolver *r)
 			union rs_sockaddr from;
 			socklen_t fromlen = sizeof(from);
 			uint8_t buf[DGRAM_MAX];
-			ssize_t got = recvfrom(fds[i], buf, sizeof(buf), MSG_TRUNC, &from.sa,
-					       &fromlen);
+			ssize_t got =
+				recvfrom(fds[i], buf, sizeof(buf), MSG_TRUNC, &from.sa, &fromlen);
 
 			if (got < 0)
 				break;
