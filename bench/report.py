@@ -99,12 +99,15 @@ scenarios = []
 with open(os.path.join(raw, "scenarios.tsv")) as f:
     for line in f:
         if "\t" in line:
-            sid, desc = line.rstrip("\n").split("\t", 1)
-            scenarios.append({"id": sid, "description": desc, "duts": {}})
+            cols = line.rstrip("\n").split("\t")
+            sid, desc = cols[0], cols[1]
+            duts = tuple(cols[2].split()) if len(cols) > 2 and cols[2].strip() else DUTS
+            scenarios.append({"id": sid, "description": desc, "duts": {},
+                              "dut_list": list(duts)})
 
 for s in scenarios:
     key = "zero_loss_mpps" if s["id"] == "rfc2544" else "mpps"
-    for dut in DUTS:
+    for dut in s["dut_list"]:
         runs, rep = [], 1
         while any(os.path.exists(os.path.join(raw, f"{s['id']}.{dut}.{rep}{ext}"))
                   for ext in (".json", ".na", ".log")):
@@ -126,6 +129,15 @@ for s in scenarios:
     if tp and rp and tp.get("available") and rp.get("available") and tp.get(key):
         s["ratio_to_testpmd"] = rp.get(key, 0) / tp[key]
         s["ratio_of"] = key
+    # the firewall scenario: each rampart-fwN against testpmd and against 1 rule
+    one = s["duts"].get("rampart-fw1")
+    for dut, d in s["duts"].items():
+        if not dut.startswith("rampart-fw") or not d.get("available"):
+            continue
+        if tp and tp.get("available") and tp.get(key):
+            d["ratio_to_testpmd"] = d.get(key, 0) / tp[key]
+        if one and one.get("available") and one.get(key):
+            d["ratio_to_1_rule"] = d.get(key, 0) / one[key]
 
 env = load(os.path.join(raw, "env.json")) or {}
 report = {
@@ -192,11 +204,36 @@ for s in scenarios:
               f"{fmt(s.get('ratio_to_testpmd'), '%.2fx')} |")
 md.append("")
 for s in scenarios:
+    if not any(d.startswith("rampart-fw") for d in s["dut_list"]):
+        continue
+    md += ["## Firewall: Mpps with N rules", "",
+           "The same 1000-flow 64 B traffic through rampart with the firewall on and N random "
+           "rules (rampart-fwbench --seed 1; the rule passing the traffic last, so each flow's "
+           "first packet is compared with all N); targets (reported, not asserted): 10 000 "
+           "rules >= 0.7x the 1-rule rate. nftables on the same rules: fw.md.", "",
+           "| DUT | rules | Mpps | ratio to testpmd | ratio to 1 rule | cycles/pkt | new flows |",
+           "|---|---|---|---|---|---|---|"]
+    for dut in s["dut_list"]:
+        d = s["duts"].get(dut)
+        if not d:
+            continue
+        n = dut[len("rampart-fw"):] if dut.startswith("rampart-fw") else "-"
+        if not d["available"]:
+            md.append(f"| {dut} | {n} | not available: {d['reason']} | | | | |")
+            continue
+        ratio = d.get("ratio_to_testpmd") if dut.startswith("rampart-fw") else (
+            s.get("ratio_to_testpmd") if dut == "rampart" else 1.0)
+        md.append(f"| {dut} | {n} | {d['mpps']:.3f} | {fmt(ratio, '%.2fx')} | "
+                  f"{fmt(d.get('ratio_to_1_rule'), '%.2fx')} | "
+                  f"{fmt(d.get('cycles_per_packet'), '%.0f')} | "
+                  f"{d.get('dut_counters', {}).get('fw_new_flows', '-')} |")
+    md.append("")
+for s in scenarios:
     md += [f"## {s['id']}: {s['description']}", "",
            "| DUT | Mpps | zero-loss Mpps | Gbit/s | loss | p50 µs | p99 µs | p99.9 µs "
            "| cycles/pkt | ratio to testpmd |",
            "|---|---|---|---|---|---|---|---|---|---|"]
-    for dut in DUTS:
+    for dut in s["dut_list"]:
         d = s["duts"].get(dut)
         if not d:
             continue
@@ -206,6 +243,7 @@ for s in scenarios:
         lat = d.get("zero_loss_latency_us") if "zero_loss_mpps" in d else d.get("latency_us")
         lat = lat or {}
         ratio = (s.get("ratio_to_testpmd") if dut == "rampart" else
+                 d.get("ratio_to_testpmd") if dut.startswith("rampart-fw") else
                  (1.0 if "ratio_to_testpmd" in s else None))
         zl = fmt(d.get("zero_loss_mpps")) + (" (generator-bound)" if bound(d) else "")
         md.append(f"| {dut} | {d['mpps']:.3f} | {zl} | "
@@ -219,6 +257,8 @@ for s in scenarios:
             md.append(f"| {dut} | ({len(d['runs_failed'])} run(s) failed: "
                       f"{d['runs_failed'][0]}) | | | | | | | | |")
     md.append("")
+md += ["The firewall against Linux nftables with the same rules, forwarding between "
+       "namespaces over veth: fw.md (bench/fw.sh, run after this report, same folder).", ""]
 md += ["Mpps: packets received back by the generator per second (for rfc2544, in the "
        "flat-out trial; zero-loss Mpps is the search's result, and its latency columns are "
        "those of the zero-loss trial). Latency is measured on one packet in 1000 (100 in the "

@@ -6,6 +6,10 @@
 # started is stopped and its temporary files removed on exit, failure or signal.
 # Results go to bench/report/ (report.md, report.json, report.png, raw/).
 #
+# The firewall: rampart with 1, 100, 10 000 (and 100 000) rules against the same
+# testpmd baseline (memif), then bench/fw.sh (nftables on veth) into the same
+# report directory.
+#
 # Usage: bench/run.sh [--quick] [--dut testpmd|rampart|both] [--out DIR]
 #   --quick   short runs, one repetition (a smoke test, under a minute per DUT)
 #   --dut     which device(s) under test (default both)
@@ -42,7 +46,7 @@ while [ $# -gt 0 ]; do
 		shift
 		OUT=$1
 		;;
-	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -53,6 +57,7 @@ PKTGEN=$BUILD/bench/rampart-pktgen
 DATAPLANE=$BUILD/dataplane/rampart-dataplane
 CTRL=$BUILD/ctrl/rampart-ctrl
 CLI=$BUILD/ctrl/rampart
+FWBENCH=$BUILD/bench/rampart-fwbench
 TESTPMD=$(command -v dpdk-testpmd || true)
 [ -x "$PKTGEN" ] || { echo "bench: $PKTGEN not built (make)" >&2; exit 1; }
 [ -n "$TESTPMD" ] || { echo "bench: dpdk-testpmd not found (apt-get install dpdk)" >&2; exit 1; }
@@ -173,15 +178,23 @@ in_sync() {
 		jq -e 'any(.. | objects | select(has("in_sync")); .in_sync == true)' >/dev/null 2>&1
 }
 
+# the firewall is in service with the configured rules
+fw_in_service() {
+	timeout 3 "$CLI" -s "$RUN/ctrl.sock" status --json 2>/dev/null |
+		jq -e '.firewall.in_service == true' >/dev/null 2>&1
+}
+
 start_dut() { # dut name; on failure writes NAME.na with the reason
-	local dut=$1 name=$2
+	local dut=$1 name=$2 conf=$RUN/bench.conf
 	case $dut in
 	testpmd)
 		spawn DUT "$RAW/$name.dut.log" "${TESTPMD_CMD[@]}"
 		;;
-	rampart)
+	rampart | rampart-fw*)
+		# rampart-fwN: the same with the firewall and N rules (below)
+		[ "$dut" = rampart ] || conf=$RUN/bench.${dut#rampart-}.conf
 		rm -f "$RUN/dataplane.sock" "$RUN/ctrl.sock"
-		spawn DUT "$RAW/$name.dut.log" "${DATAPLANE_CMD[@]}"
+		spawn DUT "$RAW/$name.dut.log" "$DATAPLANE" -c "$conf"
 		for _ in $(seq 150); do
 			[ -S "$RUN/dataplane.sock" ] && break
 			kill -0 "$DUT" 2>/dev/null || break
@@ -192,9 +205,9 @@ start_dut() { # dut name; on failure writes NAME.na with the reason
 			return 1
 		fi
 		# ctrl on the generator's core, so it never preempts the worker
-		spawn CTL "$RAW/$name.ctrl.log" "${CTRL_CMD[@]}"
+		spawn CTL "$RAW/$name.ctrl.log" taskset -c 0 "$CTRL" -c "$conf"
 		for _ in $(seq $((SYNC_WAIT * 5))); do
-			in_sync && return 0
+			in_sync && { [ "$dut" = rampart ] || fw_in_service; } && return 0
 			kill -0 "$CTL" 2>/dev/null || break
 			kill -0 "$DUT" 2>/dev/null || break
 			sleep 0.2
@@ -207,13 +220,13 @@ start_dut() { # dut name; on failure writes NAME.na with the reason
 
 stop_all() { # dut name
 	local when="when stopped"
-	if [ "$1" = rampart ] && [ -n "$CTL" ]; then
+	if [ "${1%%-*}" = rampart ] && [ -n "$CTL" ]; then
 		timeout 5 "$CLI" -s "$RUN/ctrl.sock" stats --json >"$RAW/$2.stats.json" 2>/dev/null ||
 			rm -f "$RAW/$2.stats.json"
 	fi
 	if [ -n "$DUT" ] && ! kill -0 "$DUT" 2>/dev/null; then
 		when="after the traffic, before it was stopped"
-		[ "$1" = rampart ] && when="$when (stats query $([ -s "$RAW/$2.stats.json" ] && echo answered || echo unanswered))"
+		[ "${1%%-*}" = rampart ] && when="$when (stats query $([ -s "$RAW/$2.stats.json" ] && echo answered || echo unanswered))"
 	fi
 	stop "$PG"
 	stop "$CTL"
@@ -231,7 +244,7 @@ run_one() { # id dut rep pktgen-args...
 	shift 3
 	local name="$id.$dut.$rep" f
 	printf '%-9s %-8s #%s  ' "$id" "$dut" "$rep"
-	if [ "$dut" = rampart ]; then
+	if [ "${dut%%-*}" = rampart ]; then
 		for f in "$DATAPLANE" "$CTRL" "$CLI"; do
 			if [ ! -x "$f" ]; then
 				echo "${f#"$top"/} not built" >"$RAW/$name.na"
@@ -267,7 +280,7 @@ run_one() { # id dut rep pktgen-args...
 scenario() { # id description pktgen-args...
 	local id=$1 desc=$2
 	shift 2
-	printf '%s\t%s\n' "$id" "$desc" >>"$RAW/scenarios.tsv"
+	printf '%s\t%s\t%s\n' "$id" "$desc" "$DUTS" >>"$RAW/scenarios.tsv"
 	for rep in $(seq $REPEAT); do
 		for dut in $DUTS; do
 			run_one "$id" "$dut" "$rep" "$@"
@@ -286,6 +299,38 @@ scenario latency "latency at 1 Mpps, 64 B, 1 packet in 100 stamped" --size 64 --
 	--latency-every 100 --duration $DUR
 scenario rfc2544 "RFC 2544 zero-loss throughput, 64 B" --size 64 --rfc2544 --trial $TRIAL \
 	--max-trials $TRIALS --resolution 2 --rate-min 100000
+
+# The firewall: the same 1000-flow traffic through rampart with N random rules
+# (rampart-fwbench, the pass rule for the generator's traffic last), loaded at
+# start from bench.fwN.conf. Every flow's first packet is classified against all
+# N rules; the rest pass on the flow table.
+FW_SIZES="1 100 10000"
+[ $QUICK = 1 ] || FW_SIZES="$FW_SIZES 100000"
+FW_DUTS=""
+for n in $FW_SIZES; do
+	[ -x "$FWBENCH" ] || break
+	timeout 300 "$FWBENCH" --rules "$n" --seed 1 --lookups 1000 --write "$RUN/rules.$n.lab" \
+		>/dev/null 2>&1 || { echo "bench: rampart-fwbench --rules $n failed" >&2; continue; }
+	# the generated rules name the lab's ports; here they are "in" and "out"
+	sed -e 's/ on lan / on in /g' -e 's/ on wan / on out /g' "$RUN/rules.$n.lab" >"$RUN/rules.$n"
+	{
+		cat "$RUN/bench.conf"
+		printf 'firewall = {\n\trules = "%s";\n\tstate_dir = "%s";\n};\n' \
+			"$RUN/rules.$n" "$RUN/state.$n"
+	} >"$RUN/bench.fw$n.conf"
+	FW_DUTS="$FW_DUTS rampart-fw$n"
+done
+case " $DUTS " in
+*" rampart "*)
+	if [ -n "$FW_DUTS" ]; then
+		SAVED_DUTS=$DUTS
+		DUTS="$([ "$DUTS" = rampart ] || echo testpmd) rampart$FW_DUTS"
+		scenario fw64_1k "firewall: IPv4, 64 B, 1000 flows, max rate, with N rules" \
+			--size 64 --flows 1000 --duration $DUR
+		DUTS=$SAVED_DUTS
+	fi
+	;;
+esac
 BUSY_AFTER=$(busy_cores)
 
 # what ran, for the report
@@ -301,3 +346,11 @@ jq -n --arg busy_before "$BUSY_BEFORE" --arg busy_after "$BUSY_AFTER" --arg quic
 	  rampart_conf: $conf}' >"$RAW/env.json"
 python3 "$top/bench/report.py" "$RAW" "$OUT"
 echo "bench: report in $OUT/report.md"
+
+# the firewall against Linux nftables (veth, AF_PACKET): bench/fw.sh, same lock
+case " $DUTS " in
+*" rampart "*)
+	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/fw.sh" \
+		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: fw.sh failed" >&2
+	;;
+esac
