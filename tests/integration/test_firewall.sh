@@ -16,7 +16,7 @@ pass in on lan proto icmp icmp-type echo-request
 pass in on lan inet6 proto icmpv6 icmp-type echo-request
 reject in on lan proto tcp to any port 81
 reject in on lan proto udp to any port 7
-pass in on wan proto tcp to { 198.18.1.2, 2001:db8:1::2 } port 2222
+pass in on wan log proto tcp to { 198.18.1.2, 2001:db8:1::2 } port 2222
 EOF
 fw_lab_up "$TMP/a.rules"
 
@@ -59,6 +59,10 @@ if ip netns exec wan curl -sS --max-time 2 -o /dev/null http://198.18.1.2:2223/ 
 	fail "wan -> lan:2223 should be blocked"
 fi
 ok "inbound: port 2222 passes, 2223 blocked"
+# the logged rule: one JSON record per connection it admitted, from the agent
+wait_until 3 grep -q '"fw":"pass","rule":7,.*"dst":"198.18.1.2","dport":2222,"in":"wan","out":"lan"' \
+	"$RUN/dataplane.log" || fail "no log record for rule 7: $(grep '"fw"' "$RUN/dataplane.log" | tail -2)"
+ok "log: a JSON record for the connection rule 7 admitted"
 
 # --- UDP: a real exchange, replies on the flow; reject; ICMP error of a flow
 udp_echo_server wan 198.19.1.2 9000
