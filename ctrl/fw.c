@@ -196,7 +196,7 @@ static int write_atomic(const char *path, const void *data, size_t len)
 static int history_append(struct ctrl *c, const char *action, unsigned seq, unsigned prev,
 			  const struct ctrl_fw_version *v)
 {
-	char dir[300], path[400], hash[17];
+	char dir[300], path[400], hash[17], gen[17];
 	json_t *line;
 	char *txt;
 	int fd, rc = 0;
@@ -204,9 +204,12 @@ static int history_append(struct ctrl *c, const char *action, unsigned seq, unsi
 	rules_dir(c, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/history", dir);
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)v->hash);
-	line = json_pack("{s:I, s:I, s:s, s:I, s:s, s:s, s:I}", "seq", (json_int_t)seq, "prev",
+	snprintf(gen, sizeof(gen), "%016llx", (unsigned long long)c->fw.generation);
+	/* hash: of the text; generation: of what the dataplane got (names resolved) */
+	line = json_pack("{s:I, s:I, s:s, s:I, s:s, s:s, s:s, s:I}", "seq", (json_int_t)seq, "prev",
 			 (json_int_t)prev, "action", action, "time", (json_int_t)time(NULL), "hash",
-			 hash, "source", v->name, "rules", (json_int_t)v->file.n_rules);
+			 hash, "generation", gen, "source", v->name, "rules",
+			 (json_int_t)v->file.n_rules);
 	txt = json_dumps(line, JSON_COMPACT);
 	json_decref(line);
 	if (!txt)
