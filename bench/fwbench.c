@@ -116,9 +116,9 @@ static const char manual[] =
 
 static void usage(FILE *f)
 {
-	fprintf(f, manual, FW_SHADOW_CHECK_MAX, BENCH_FW_LINEAR_MAX_N, BENCH_FW_LINEAR_WORK,
-		BENCH_FW_LINEAR_MAX_N, BENCH_FW_AGREE_SAMPLE, FW_MAX_RULES,
-		BENCH_FW_DEFAULT_LOOKUPS);
+	fprintf(f, manual, (unsigned)FW_SHADOW_CHECK_MAX, BENCH_FW_LINEAR_MAX_N,
+		BENCH_FW_LINEAR_WORK, BENCH_FW_LINEAR_MAX_N, BENCH_FW_AGREE_SAMPLE,
+		(unsigned)FW_MAX_RULES, BENCH_FW_DEFAULT_LOOKUPS);
 }
 
 /* ---- options ---- */

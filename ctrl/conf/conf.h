@@ -59,7 +59,7 @@ struct ctrl_conf {
 
 	/* firewall { }: without it, or with rules = "" and nothing pushed yet,
 	 * the appliance routes without filtering */
-	bool fw_enabled; /* the section is there: rules may be pushed */
+	bool fw_enabled;     /* the section is there: rules may be pushed */
 	char fw_rules[256];  /* the rule file; relative paths from this file's folder */
 	char state_dir[256]; /* where ctrl keeps pushed rule sets (history) */
 	unsigned n_dns;

@@ -148,7 +148,8 @@ int rs_query_build(uint8_t *buf, size_t len, uint16_t id, const char *name, uint
  */
 static int read_name(const uint8_t *m, size_t len, size_t *off, struct wname *out)
 {
-	size_t pos = *off, start = *off, end = 0;
+	size_t pos = *off, end = 0;
+	size_t start = pos;
 	unsigned hops = 0;
 
 	out->len = 0;
