@@ -111,7 +111,7 @@ gen=$(fw_generation)
 cat >"$TMP/bad.rules" <<'EOF'
 set default pass
 pass proto tcpp
-pass from 10.0.0.1/8
+pass from 198.18.1.1/15
 EOF
 if "$RAMPART" rules push "$TMP/bad.rules" >"$TMP/out" 2>&1; then
 	fail "a file with errors was pushed"

@@ -5,6 +5,7 @@
  * point, a full table that refuses new flows and keeps the old, revoked
  * entries, and two threads working the table at once.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,8 @@ Test(flow, both_directions_one_entry)
 	bool a1, a2;
 	struct dp_flow *f;
 
-	key4(&k1, 0x0a000001, 0x0a000002, 40000, 80, 6, &a1);
-	key4(&k2, 0x0a000002, 0x0a000001, 80, 40000, 6, &a2);
+	key4(&k1, htonl(0xc6120001), htonl(0xc6120002), 40000, 80, 6, &a1);
+	key4(&k2, htonl(0xc6120002), htonl(0xc6120001), 80, 40000, 6, &a2);
 	cr_assert_eq(memcmp(&k1, &k2, sizeof(k1)), 0);
 	cr_assert_neq(a1, a2);
 	cr_assert_eq(dp_flow_hash(&k1), dp_flow_hash(&k2));
@@ -56,10 +57,10 @@ Test(flow, both_directions_one_entry)
 	cr_assert_eq(dp_flow_lookup(t, &k2, dp_flow_hash(&k2)), f);
 	cr_assert_eq(dp_flow_in_use(t), 1);
 	/* same addresses, other ports: another flow */
-	key4(&k2, 0x0a000002, 0x0a000001, 81, 40000, 6, &a2);
+	key4(&k2, htonl(0xc6120002), htonl(0xc6120001), 81, 40000, 6, &a2);
 	cr_assert_null(dp_flow_lookup(t, &k2, dp_flow_hash(&k2)));
 	/* same endpoints, other protocol */
-	key4(&k2, 0x0a000001, 0x0a000002, 40000, 80, 17, &a2);
+	key4(&k2, htonl(0xc6120001), htonl(0xc6120002), 40000, 80, 17, &a2);
 	cr_assert_null(dp_flow_lookup(t, &k2, dp_flow_hash(&k2)));
 	free(t);
 }
@@ -247,5 +248,24 @@ Test(flow, two_workers_at_once, .timeout = 60)
 		dp_flow_expire(t, 1, 1000000, 4096);
 	}
 	cr_assert_eq(dp_flow_in_use(t), 0);
+	free(t);
+}
+
+/* Sequential flows, as a traffic generator makes them (source address and
+ * port counting up): the hash must spread them so that the table fills to 90 %
+ * without a single insert failing for want of a free slot. */
+Test(flow, sequential_flows_fill_the_table)
+{
+	struct dp_flow_table *t = table(65536, 1);
+	struct dp_flow_key k;
+	unsigned made = 0;
+	bool a;
+
+	for (uint32_t i = 0; i < 65536 * 9 / 10; i++) {
+		key4(&k, htonl(0xc6120001 + i), htonl(0xc6130102), (uint16_t)(1024 + i), 9, 17, &a);
+		made += dp_flow_insert(t, 0, &k, dp_flow_hash(&k), 0, &init_opener_a) != NULL;
+	}
+	cr_assert_eq(made, 65536 * 9 / 10, "%u of %u inserted", made, 65536 * 9 / 10);
+	cr_assert_eq(t->workers[0].n_full, 0);
 	free(t);
 }

@@ -208,8 +208,9 @@ Test(fw_parse, example_file)
 Test(fw_parse, errors_have_places)
 {
 	expect_error("pass proto tcpp\n", "rules.conf:1:12: unknown protocol \"tcpp\"");
-	expect_error("\n\npass from 10.0.0.1/8\n",
-		     "rules.conf:3:11: host bits set in 10.0.0.1/8 (the network is 10.0.0.0/8)");
+	expect_error(
+		"\n\npass from 198.18.1.1/15\n",
+		"rules.conf:3:11: host bits set in 198.18.1.1/15 (the network is 198.18.0.0/15)");
 	expect_error("pass on lam\n", "rules.conf:1:9: unknown port \"lam\"");
 	expect_error("pass to <nope>\n", "rules.conf:1:9: unknown table <nope>");
 	expect_error("pass to any port 80\n", "ports need \"proto tcp\"");
@@ -254,7 +255,7 @@ Test(fw_compile, warnings)
 {
 	struct built b;
 
-	build("table <unused> { 10.0.0.0/8 }\n"
+	build("table <unused> { 198.18.0.0/15 }\n"
 	      "pass proto tcp to 198.51.100.0/24\n"
 	      "block proto tcp to 198.51.100.0/25 port 22\n"
 	      "pass inet6 to 198.51.100.1\n"
@@ -336,8 +337,8 @@ static void make_pool(void)
 		memset(a, 0, sizeof(*a));
 		a->family = fam;
 		if (fam == 4) {
-			a->addr[0] = (uint8_t)(10 + rnd() % 3);
-			a->addr[1] = (uint8_t)(rnd() % 4);
+			a->addr[0] = 198;
+			a->addr[1] = (uint8_t)(18 + rnd() % 2);
 			a->addr[2] = (uint8_t)(rnd() % 4);
 			a->addr[3] = (uint8_t)rnd();
 		} else {
@@ -567,7 +568,7 @@ Test(fw_classify, differential_many_seeds)
 Test(fw_classify, empty_and_default)
 {
 	struct built b;
-	struct fw_key k = key4("10.0.0.1", "10.0.0.2", 6, 1, 2, 0, 1);
+	struct fw_key k = key4("198.18.0.1", "198.18.0.2", 6, 1, 2, 0, 1);
 
 	build("set default pass\n", &b);
 	cr_assert_eq(decide(&b, &k), 0);
