@@ -334,6 +334,26 @@ static int install(struct ctrl *c, struct ctrl_fw_version *next, bool push, char
 	return 0;
 }
 
+/* Put version seq of the history in force (pushed when push is set). */
+static int install_seq(struct ctrl *c, unsigned seq, bool push, char *err, size_t errlen)
+{
+	struct ctrl_fw_version v;
+	struct fw_diag d = { 0 };
+	char dir[300];
+	int rc;
+
+	rc = version_load_seq(c, seq, "history", &v, err, errlen);
+	if (rc < 0)
+		return rc;
+	rules_dir(c, dir, sizeof(dir));
+	snprintf(v.name, sizeof(v.name), "%.230s/%06u.rules", dir, seq);
+	rc = install(c, &v, push, err, errlen, &d, NULL);
+	fw_diag_free(&d);
+	if (rc < 0)
+		version_free(&v);
+	return rc;
+}
+
 /* Compile the version in force again (names changed) and push it. */
 void ctrl_fw_recompile(struct ctrl *c)
 {
@@ -456,19 +476,9 @@ int ctrl_fw_init(struct ctrl *c, char *err, size_t errlen)
 	}
 	if (cur && (!text || ctrl_fnv1a(text, len) == load_hash)) {
 		free(text);
-		rc = version_load_seq(c, cur, "history", &v, err, errlen);
-		if (rc == 0) {
-			char dir[300];
-
-			rules_dir(c, dir, sizeof(dir));
-			snprintf(v.name, sizeof(v.name), "%.230s/%06u.rules", dir, cur);
-			rc = install(c, &v, false, err, errlen, &d, NULL);
-		}
-		fw_diag_free(&d);
-		if (rc < 0) {
-			version_free(&v);
+		rc = install_seq(c, cur, false, err, errlen);
+		if (rc < 0)
 			return rc;
-		}
 		ctrl_log("info", "firewall: version %u from the history (%u rules)", cur,
 			 c->fw.cur.file.n_rules);
 		return 0;
@@ -742,26 +752,11 @@ static json_t *cmd_push(struct ctrl *c, json_t *req)
 /* Put version seq (from the history) in force again. */
 static int restore(struct ctrl *c, unsigned seq, const char *action, char *err, size_t errlen)
 {
-	struct ctrl_fw_version v;
-	struct fw_diag d = { 0 };
 	unsigned from = c->fw.cur.seq;
-	int rc;
+	int rc = install_seq(c, seq, true, err, errlen);
 
-	rc = version_load_seq(c, seq, "history", &v, err, errlen);
 	if (rc < 0)
 		return rc;
-	{
-		char dir[300];
-
-		rules_dir(c, dir, sizeof(dir));
-		snprintf(v.name, sizeof(v.name), "%.230s/%06u.rules", dir, seq);
-	}
-	rc = install(c, &v, true, err, errlen, &d, NULL);
-	fw_diag_free(&d);
-	if (rc < 0) {
-		version_free(&v);
-		return rc;
-	}
 	/* the restored version keeps its number; its history line says how */
 	history_append(c, action, seq, 0, &c->fw.cur);
 	ctrl_log("info", "firewall: %s from version %u to version %u", action, from, seq);
