@@ -23,6 +23,7 @@
 # caller (bench/run.sh) already holds /run/lock/rampart-bench.lock.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 
 # the whole run is bounded; the TERM this sends runs the cleanup below
 if [ -z "${RAMPART_FWBENCH_BOUNDED:-}" ]; then
@@ -118,34 +119,7 @@ RAW=$OUT/raw
 mkdir -p "$RAW"
 rm -f "$RAW"/fw.* "$OUT/fw.json" "$OUT/fw.md"
 
-busy_cores() { # cores other work kept busy over one second (as bench/run.sh)
-	local a b
-	a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat)
-	sleep 1
-	b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat)
-	echo "$a $b" | awk -v n="$(nproc)" '{ t = $4 - $2; printf "%.2f", (t > 0 ? ($3 - $1) / t * n : 0) }'
-}
-
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
-
-# spawn NAME-OF-VAR LOG CMD...: start CMD under the time limit, remember it
-spawn() {
-	local var=$1 log=$2
-	shift 2
-	timeout -k 5 $RUN_LIMIT "$@" </dev/null >"$log" 2>&1 9>&- &
-	pids+=($!)
-	printf -v "$var" %s $!
-}
-
-# stop PID: TERM (timeout passes it on), KILL the group after 3 s
-stop() {
-	local p=$1
-	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2>/dev/null || true
-	for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL -- "-$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-}
 
 in_dut() { ip netns exec $NS_DUT "$@"; }
 in_gen() { ip netns exec $NS_GEN "$@"; }

@@ -18,6 +18,7 @@
 # for the whole run, default 1200).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 
 # the whole run is bounded; the TERM this sends runs the cleanup below
 if [ -z "${RAMPART_BENCH_BOUNDED:-}" ]; then
@@ -116,16 +117,6 @@ rm -f "$RAW"/*
 sed -e "s|/run/rampart-bench/|$RUN/|g" -e "s|\"rampart-bench\"|\"$PREFIX-dp\"|" \
 	"$top/bench/conf/bench.conf" >"$RUN/bench.conf"
 
-# Share of the two cores busy with other work, over one second, while nothing
-# of ours runs: figures measured next to a compiler or a fuzzer are not worth much.
-busy_cores() {
-	local a b
-	a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat)
-	sleep 1
-	b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat)
-	echo "$a $b" | awk -v n="$(nproc)" '{ t = $4 - $2; printf "%.2f", (t > 0 ? ($3 - $1) / t * n : 0) }'
-}
-
 EAL_COMMON=(--no-huge --no-pci --log-level=lib.eal:error --log-level=lib.telemetry:error
 	--log-level=pmd.net.memif:error)
 # shellcheck disable=SC2054 # -l takes a list
@@ -139,28 +130,6 @@ PKTGEN_CMD=("$PKTGEN" -l 0 -m 256 --file-prefix "$PREFIX-pg" "${EAL_COMMON[@]}"
 	--vdev "net_memif0,role=server,socket=$RUN/a.sock,socket-abstract=no,id=0,mac=$PG_TX_MAC"
 	--vdev "net_memif1,role=server,socket=$RUN/b.sock,socket-abstract=no,id=0,mac=$PG_RX_MAC"
 	-- --dst-mac "$DUT_MAC" --link-wait 30 --ready-wait $((SYNC_WAIT + 5)) --warmup "$WARM")
-
-# spawn NAME-OF-VAR LOG CMD...: start CMD under the time limit, remember it
-spawn() {
-	local var=$1 log=$2
-	shift 2
-	timeout -k 5 $RUN_LIMIT "$@" </dev/null >"$log" 2>&1 9>&- &
-	pids+=($!)
-	printf -v "$var" %s $!
-}
-
-# stop PID: TERM (timeout passes it on), KILL the group after 3 s; the exit
-# status is left in STOP_RC
-STOP_RC=0
-stop() {
-	local p=$1
-	STOP_RC=0
-	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2>/dev/null || true
-	for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL -- "-$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || STOP_RC=$?
-}
 
 PG='' DUT='' CTL=''
 start_pktgen() { # name pktgen-args...

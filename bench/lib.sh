@@ -1,0 +1,35 @@
+# Shared by bench/run.sh and bench/fw.sh (sourced): the share of the machine
+# busy with other work, and processes started under a time limit and stopped
+# for sure. The caller sets RUN_LIMIT (seconds) and the array pids.
+
+# Share of the cores busy with other work, over one second, while nothing of
+# ours runs: figures measured next to a compiler or a fuzzer are not worth much.
+busy_cores() {
+	local a b
+	a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat)
+	sleep 1
+	b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat)
+	echo "$a $b" | awk -v n="$(nproc)" '{ t = $4 - $2; printf "%.2f", (t > 0 ? ($3 - $1) / t * n : 0) }'
+}
+
+# spawn NAME-OF-VAR LOG CMD...: start CMD under the time limit, remember it
+spawn() {
+	local var=$1 log=$2
+	shift 2
+	timeout -k 5 "$RUN_LIMIT" "$@" </dev/null >"$log" 2>&1 9>&- &
+	pids+=($!)
+	printf -v "$var" %s $!
+}
+
+# stop PID: TERM (timeout passes it on), KILL the group after 3 s; the exit
+# status is left in STOP_RC
+STOP_RC=0
+stop() {
+	local p=$1
+	STOP_RC=0
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null || true
+	for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL -- "-$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || STOP_RC=$?
+}
