@@ -2,17 +2,22 @@
 # and keeps its state in the test's directory, small servers and clients.
 # Sourced after lib.sh.
 
-# fw_lab_up RULES: the lab with the firewall on, rules from RULES
+# fw_lab_up RULES: the lab with the firewall on, rules from RULES (and
+# dataplane.flows_max from FW_FLOWS_MAX when set)
 fw_lab_up() {
 	mkdir -p "$TMP/state"
 	python3 - "$top/conf/rampart.conf" "$TMP/rampart.conf" "$1" "$TMP/state" <<'PY'
-import re, sys
+import os, re, sys
 src, dst, rules, state = sys.argv[1:]
 text = open(src).read()
 fw = ('firewall = {\n\trules = "%s";\n\tstate_dir = "%s";\n'
       '\tdns_servers = [ "198.19.1.2" ];\n};\n' % (rules, state))
 text, n = re.subn(r"(?ms)^firewall = \{.*?^\};\n", fw, text)
 assert n == 1, "no firewall section in " + src
+flows = os.environ.get("FW_FLOWS_MAX")
+if flows:
+    text, n = re.subn(r"(?m)^dataplane = \{\n", "dataplane = {\n\tflows_max = %s;\n" % flows, text)
+    assert n == 1, "no dataplane section in " + src
 open(dst, "w").write(text)
 PY
 	lab_up "$TMP/rampart.conf"
