@@ -50,6 +50,7 @@ struct ctrl {
 
 	/* the firewall: rules in force, history, host names (fw.c) */
 	struct ctrl_fw fw;
+	bool check_only;    /* --check: change nothing, contact nothing */
 	int watched_fds[2]; /* the resolver's sockets, once in the event loop */
 
 	/* the event loop */
@@ -62,6 +63,9 @@ struct ctrl {
 /* reload.c: the configuration ctrl runs. */
 /* Load path into a fresh c (dataplane and API not yet touched). */
 int ctrl_init(struct ctrl *c, const char *path, char *err, size_t errlen);
+/* The same for --check: the rule file is parsed and compiled too, but no
+ * history is written and no name is looked up. */
+int ctrl_init_check(struct ctrl *c, const char *path, char *err, size_t errlen);
 void ctrl_fini(struct ctrl *c);
 /* Read the file again; on any error log it, copy it to err and keep the
  * running configuration. On success push it (when the dataplane is there). */

@@ -454,6 +454,36 @@ static unsigned history_scan(struct ctrl *c, uint64_t *load_hash)
 	return cur;
 }
 
+/* --check: the configured rule file parses and compiles (host names are not
+ * looked up: they match nothing yet). */
+static int check_configured(struct ctrl *c, char *err, size_t errlen)
+{
+	struct ctrl_fw_version v;
+	struct fw_diag d = { 0 };
+	uint32_t n = 0;
+	size_t len, wlen;
+	char *text;
+	void *wire;
+	int rc;
+
+	if (!c->conf.fw_rules[0])
+		return 0;
+	rc = read_text(c->conf.fw_rules, &text, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = version_parse(c, c->conf.fw_rules, text, len, &v, &d);
+	if (rc == 0 && (rc = version_compile(c, &v, &wire, &wlen, &n, &d)) == 0)
+		free(wire);
+	if (rc < 0)
+		snprintf(err, errlen, "%s", d.errors ? d.errors : "rules refused");
+	else
+		c->fw.n_entries = n;
+	c->fw.checked_rules = rc == 0 ? v.file.n_rules : 0;
+	version_free(&v);
+	fw_diag_free(&d);
+	return rc;
+}
+
 /* At start: the configured file when it changed since it was last loaded
  * (or nothing is in the history), else the last version put in force. */
 int ctrl_fw_init(struct ctrl *c, char *err, size_t errlen)
@@ -468,6 +498,8 @@ int ctrl_fw_init(struct ctrl *c, char *err, size_t errlen)
 
 	if (!c->conf.fw_enabled)
 		return 0;
+	if (c->check_only)
+		return check_configured(c, err, errlen);
 	cur = history_scan(c, &load_hash);
 	if (c->conf.fw_rules[0]) {
 		rc = read_text(c->conf.fw_rules, &text, &len, err, errlen);

@@ -55,6 +55,7 @@ struct ctrl_fw {
 	time_t confirm_deadline; /* 0: nothing waits for confirmation */
 	unsigned confirm_prev_seq;
 	unsigned last_seq;
+	unsigned checked_rules; /* --check: rules in the configured file */
 
 	struct rs_resolver *rs;
 	unsigned n_names;

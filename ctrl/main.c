@@ -47,7 +47,8 @@ static void usage(FILE *f)
 		   "    -n, --check\n"
 		   "        validate FILE whole and exit: status 0 and a summary when it is\n"
 		   "        good; status 1 and \"file:line: message\" on standard error when\n"
-		   "        not (like pfctl -n). Nothing is contacted.\n"
+		   "        not (like pfctl -n). The firewall's rule file (firewall.rules)\n"
+		   "        is checked too. Nothing is contacted and nothing is written.\n"
 		   "    -h, --help\n"
 		   "        this text\n"
 		   "\n"
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return 2;
 	}
-	if (ctrl_init(&c, path, err, sizeof(err)) < 0) {
+	if ((check ? ctrl_init_check : ctrl_init)(&c, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rampart-ctrl: %s\n", err);
 		return 1;
 	}
@@ -113,6 +114,9 @@ int main(int argc, char **argv)
 		       "%016llx)\n",
 		       path, c.conf.n_ports, c.conf.n_routes, c.conf.n_neigh,
 		       (unsigned long long)c.generation);
+		if (c.conf.fw_rules[0])
+			printf("%s: rules OK (%u rules, %u classifier entries)\n", c.conf.fw_rules,
+			       c.fw.checked_rules, c.fw.n_entries);
 		ctrl_fini(&c);
 		return 0;
 	}

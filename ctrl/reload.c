@@ -42,11 +42,12 @@ static int load(const char *path, struct ctrl_conf *conf, void **netcfg, size_t 
 	return rc;
 }
 
-int ctrl_init(struct ctrl *c, const char *path, char *err, size_t errlen)
+static int init(struct ctrl *c, const char *path, bool check_only, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	c->check_only = check_only;
 	c->conf_path = path;
 	c->dp_fd = c->api_fd = c->epoll_fd = c->timer_fd = -1;
 	rc = load(path, &c->conf, &c->netcfg, &c->netcfg_len, err, errlen);
@@ -63,6 +64,16 @@ int ctrl_init(struct ctrl *c, const char *path, char *err, size_t errlen)
 		c->netcfg = NULL;
 	}
 	return rc;
+}
+
+int ctrl_init(struct ctrl *c, const char *path, char *err, size_t errlen)
+{
+	return init(c, path, false, err, errlen);
+}
+
+int ctrl_init_check(struct ctrl *c, const char *path, char *err, size_t errlen)
+{
+	return init(c, path, true, err, errlen);
 }
 
 void ctrl_fini(struct ctrl *c)

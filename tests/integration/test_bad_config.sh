@@ -24,6 +24,17 @@ out=$("$CTRL" -c "$syn" --check 2>&1) && fail "ctrl --check accepted a syntax er
 echo "$out" | grep -qE "$syn:[0-9]+:" || fail "syntax error without file:line: $out"
 ok "syntax error: $out"
 
+# a rule file with an error: ctrl --check names it with line and column, and
+# writes nothing (no history under state_dir)
+printf 'set default block\npass in on lan proto tcpp\n' >"$TMP/rules.conf"
+out=$("$CTRL" -c "$good" --check 2>&1) && fail "ctrl --check accepted a bad rule file"
+echo "$out" | grep -q "rules.conf:2:22: unknown protocol \"tcpp\"" || fail "rules error: $out"
+[ -z "$(ls -A "$TMP/state" 2>/dev/null)" ] || fail "--check wrote under state_dir"
+cp "$top/conf/rules.conf" "$TMP/rules.conf"
+out=$("$CTRL" -c "$good" --check 2>&1) || fail "ctrl --check refused the good rules: $out"
+echo "$out" | grep -q "rules OK" || fail "--check says nothing of the rules: $out"
+ok "ctrl --check checks the rule file too: $(echo "$out" | tail -1)"
+
 # a port that cannot start: the dataplane exits non-zero, naming it
 nodev="$TMP/nodev.conf"
 sed 's|iface=lan0|iface=nosuchif0|; s|punt = "rampart0"|punt = ""|; s|file_prefix = "rampart"|file_prefix = "rampart-nodev"|; s|hugepages = "auto"|hugepages = "off"|; s|/run/rampart/|'"$TMP"'/|' \
