@@ -375,3 +375,33 @@ Test(conf, ports_of_the_wrong_type_are_refused)
 {
 	assert_error("bad_ports_type.conf", 2, "ports: expected a list ( { ... }, ... )");
 }
+
+Test(conf, firewall_section)
+{
+	char want[600];
+
+	cr_assert_eq(load("fw_good.conf"), 0, "%s", err);
+	cr_assert(c.fw_enabled);
+	/* a relative rule file is found beside the configuration */
+	snprintf(want, sizeof(want), "%s/rules/fw.rules", CONF_FILES);
+	cr_assert_str_eq(c.fw_rules, want);
+	cr_assert_str_eq(c.state_dir, "/var/lib/rampart");
+	cr_assert_eq(c.n_dns, 2);
+	cr_assert_eq(c.dns[0].family, 4);
+	cr_assert_eq(c.dns[0].prefixlen, 32);
+	cr_assert_eq(c.dns[1].family, 6);
+	cr_assert_eq(c.flows_max, 4096);
+	ctrl_conf_free(&c);
+	cr_assert_eq(load("good.conf"), 0, "%s", err);
+	cr_assert_not(c.fw_enabled, "no section: no firewall");
+	cr_assert_eq(c.flows_max, 262144);
+	ctrl_conf_free(&c);
+}
+
+Test(conf, firewall_errors_have_their_line)
+{
+	assert_error("bad_fw_dns.conf", 6,
+		     "dns_servers: \"not-an-address\" is not an IPv4 or IPv6 address");
+	assert_error("bad_fw_state_dir.conf", 5, "state_dir: expected an absolute path");
+	assert_error("bad_flows_max.conf", 5, "flows_max: 100 is out of range 1024..16777216");
+}
