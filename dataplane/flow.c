@@ -164,6 +164,15 @@ static inline void buckets_of(const struct dp_flow_table *t, uint64_t hash, uint
 		b[1] = (b[0] + 1) & t->bucket_mask;
 }
 
+void dp_flow_prefetch(const struct dp_flow_table *t, uint64_t hash)
+{
+	uint32_t b[2];
+
+	buckets_of(t, hash, b);
+	__builtin_prefetch(&t->buckets[b[0]]);
+	__builtin_prefetch(&t->buckets[b[1]]);
+}
+
 /* Five word compares, inline: no call on the per-packet path. */
 static inline bool key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
 {

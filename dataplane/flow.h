@@ -112,6 +112,8 @@ void dp_flow_key_make(struct dp_flow_key *k, uint8_t family, uint8_t proto, cons
 		      const uint8_t *dst, uint16_t sport, uint16_t dport, bool *from_a);
 uint64_t dp_flow_hash(const struct dp_flow_key *k);
 
+/* Fetch the two buckets of hash into the cache, ahead of a lookup. */
+void dp_flow_prefetch(const struct dp_flow_table *t, uint64_t hash);
 /* Find a live entry; NULL when none. */
 struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint64_t hash);
 /* What a new entry starts with, besides its key. */

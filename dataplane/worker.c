@@ -490,14 +490,25 @@ static bool fw_recheck(struct burst *b, struct dp_flow *f)
 	return true;
 }
 
-/* One forwarded packet through connection tracking and the rules. Returns
- * with the packet still live (passed) or done (dropped). */
-static void fw_packet(struct burst *b, struct pkt_ctx *c, uint16_t out_port)
+/* What the firewall needs of one packet, worked out for the whole burst in a
+ * first pass: the lookups of the second pass are then independent of each
+ * other and the core overlaps their cache misses (rampart-flowbench: 1000
+ * flows 100 -> 67 cycles a packet, 10 000 flows 163 -> 78). */
+struct fw_pre {
+	struct fw_key k;
+	struct dp_flow_key fk;
+	uint64_t h;
+	uint8_t tflags;
+	bool from_a, track, creates, icmp, echo_req;
+};
+
+/* The first pass: the classifier's key, the flow key and its hash. Returns
+ * false when the packet was dropped. */
+static bool fw_prepare(struct burst *b, struct pkt_ctx *c, uint16_t out_port, struct fw_pre *p)
 {
-	enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_ACK = 0x10 };
-	const struct dp_fw *fw = b->fw;
+	enum { TH_SYN = 0x02, TH_ACK = 0x10 };
 	const uint8_t *d = pkt_data(c->m);
-	bool v4 = c->pi.l3 == DP_L3_IPV4, from_a, track = true, creates = true;
+	bool v4 = c->pi.l3 == DP_L3_IPV4, from_a = true, track = true, creates = true;
 	const uint8_t *src = d + c->pi.l3_off + (v4 ? 12 : 8), *dst = src + (v4 ? 4 : 16);
 	uint8_t proto = c->pi.l4_proto, family = v4 ? 4 : 6, tflags = 0;
 	struct fw_key k = {
@@ -506,13 +517,8 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, uint16_t out_port)
 		.in_port = (uint8_t)dp.port_index[b->in_port],
 		.out_port = (uint8_t)dp.port_index[out_port],
 	};
-	struct dp_flow_key fk;
-	struct dp_flow *f = NULL;
 	uint16_t fsp = 0, fdp = 0;
 	bool icmp = proto == (v4 ? DP_IPPROTO_ICMP : DP_IPPROTO_ICMPV6), echo_req = false;
-	uint64_t h = 0;
-	uint32_t rule;
-	uint8_t act;
 
 	memcpy(k.src, src, v4 ? 4 : 16);
 	memcpy(k.dst, dst, v4 ? 4 : 16);
@@ -520,7 +526,7 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, uint16_t out_port)
 		if (!c->pi.l4_off) {
 			/* a later fragment: no ports to match or track */
 			drop(b, c, DP_CNT_drop_fw_fragment);
-			return;
+			return false;
 		}
 	}
 	if (proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP) {
@@ -544,10 +550,33 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, uint16_t out_port)
 		}
 	}
 	if (track) {
-		dp_flow_key_make(&fk, family, proto, src, dst, fsp, fdp, &from_a);
-		h = dp_flow_hash(&fk);
-		f = dp_flow_lookup(dp.flows, &fk, h);
+		dp_flow_key_make(&p->fk, family, proto, src, dst, fsp, fdp, &from_a);
+		p->h = dp_flow_hash(&p->fk);
 	}
+	p->k = k;
+	p->tflags = tflags;
+	p->from_a = from_a;
+	p->track = track;
+	p->creates = creates;
+	p->icmp = icmp;
+	p->echo_req = echo_req;
+	return true;
+}
+
+/* The second pass: one forwarded packet through connection tracking and the
+ * rules. Returns with the packet still live (passed) or done (dropped). */
+static void fw_packet(struct burst *b, struct pkt_ctx *c, struct fw_pre *p)
+{
+	const struct dp_fw *fw = b->fw;
+	const uint8_t *d = pkt_data(c->m);
+	const struct fw_key *k = &p->k;
+	uint8_t proto = k->proto, family = k->family, tflags = p->tflags;
+	bool from_a = p->from_a, track = p->track, creates = p->creates, icmp = p->icmp,
+	     echo_req = p->echo_req;
+	struct dp_flow *f = track ? dp_flow_lookup(dp.flows, &p->fk, p->h) : NULL;
+	uint32_t rule;
+	uint8_t act;
+
 	if (f) {
 		bool opener = from_a == (bool)f->opener_a;
 
@@ -591,7 +620,7 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, uint16_t out_port)
 			}
 		}
 	}
-	rule = fw_class_lookup(fw->cl, &k);
+	rule = fw_class_lookup(fw->cl, k);
 	act = fw_action(fw, rule);
 	{
 		struct dp_rule_counter *rc =
@@ -601,14 +630,14 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, uint16_t out_port)
 		rc->bytes += c->m->pkt_len;
 	}
 	if (rule < fw->n_rules && (fw->view.meta[rule].flags & FW_RULE_F_LOG))
-		fw_log(b, &k, rule, act);
+		fw_log(b, k, rule, act);
 	if (act == FW_PASS) {
 		struct dp_flow_init init = {
 			.generation = fw->generation,
 			.rule = rule,
 			.opener_a = from_a,
-			.in_port = k.in_port,
-			.out_port = k.out_port,
+			.in_port = k->in_port,
+			.out_port = k->out_port,
 		};
 
 		if (!track || (!creates && proto != DP_IPPROTO_TCP)) {
@@ -619,7 +648,7 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, uint16_t out_port)
 			drop(b, c, DP_CNT_drop_fw_not_syn);
 			return;
 		}
-		f = dp_flow_insert(dp.flows, b->lc->worker_index, &fk, h, b->now_s, &init);
+		f = dp_flow_insert(dp.flows, b->lc->worker_index, &p->fk, p->h, b->now_s, &init);
 		if (!f) {
 			drop(b, c, DP_CNT_drop_fw_table_full);
 			return;
@@ -638,19 +667,26 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, uint16_t out_port)
 
 static void stage_firewall(struct burst *b)
 {
+	struct fw_pre pre[DP_BURST];
+	bool todo[DP_BURST];
+
 	if (!b->fw || b->from_punt)
 		return;
 	for (unsigned i = 0; i < b->n; i++) {
 		struct pkt_ctx *c = &b->p[i];
 		const struct dp_nexthop *nh;
 
+		todo[i] = false;
 		if (c->state != PKT_LIVE)
 			continue;
 		nh = &b->rt->nh[c->nh];
 		/* what is not forwarded is dropped by the next stage anyway */
 		if (nh->type == DP_NH_FORWARD)
-			fw_packet(b, c, nh->port_id);
+			todo[i] = fw_prepare(b, c, nh->port_id, &pre[i]);
 	}
+	for (unsigned i = 0; i < b->n; i++)
+		if (todo[i])
+			fw_packet(b, &b->p[i], &pre[i]);
 }
 
 static void stage_forward(struct burst *b)
