@@ -105,6 +105,8 @@ cleanup() {
 	done
 	for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
 	rm -rf "$RUN" /var/run/dpdk/"$PREFIX"-pg /var/run/dpdk/"$PREFIX"-tp /var/run/dpdk/"$PREFIX"-dp
+	# hugepage files a DUT on hugepages leaves when it is killed
+	rm -f /dev/hugepages/"$PREFIX"-*map_* 2>/dev/null || true
 	exit $rc
 }
 trap cleanup EXIT
