@@ -408,29 +408,45 @@ int ctrl_fw_sync(struct ctrl *c)
 
 /* ---- start-up ---- */
 
-/* What the history says: the version in force, the text hash of the last
- * version loaded from the configured file. */
-static unsigned history_scan(struct ctrl *c, uint64_t *load_hash)
+/* Every line of the history that parses, oldest first (an empty array when
+ * there is no history yet). */
+static json_t *history_load(struct ctrl *c)
 {
 	char dir[300], path[400], line[2048];
-	unsigned cur = 0, pending_prev = 0;
-	bool pending = false;
+	json_t *arr = json_array();
 	FILE *f;
 
-	*load_hash = 0;
 	rules_dir(c, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/history", dir);
 	f = fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		json_t *j = json_loads(line, 0, NULL);
+
+		if (j)
+			json_array_append_new(arr, j);
+	}
+	if (f)
+		fclose(f);
+	return arr;
+}
+
+/* What the history says: the version in force, the text hash of the last
+ * version loaded from the configured file. */
+static unsigned history_scan(struct ctrl *c, uint64_t *load_hash)
+{
+	json_t *arr = history_load(c), *j;
+	unsigned cur = 0, pending_prev = 0;
+	bool pending = false;
+	size_t i;
+
+	*load_hash = 0;
+	json_array_foreach (arr, i, j) {
 		json_int_t seq = 0, prev = 0;
 		const char *action = "", *hash = "";
 
-		if (!j || json_unpack(j, "{s:I, s:I, s:s, s:s}", "seq", &seq, "prev", &prev,
-				      "action", &action, "hash", &hash) < 0) {
-			json_decref(j);
+		if (json_unpack(j, "{s:I, s:I, s:s, s:s}", "seq", &seq, "prev", &prev, "action",
+				&action, "hash", &hash) < 0)
 			continue;
-		}
 		if ((unsigned)seq > c->fw.last_seq)
 			c->fw.last_seq = (unsigned)seq;
 		if (strcmp(action, "confirm") == 0) {
@@ -442,10 +458,8 @@ static unsigned history_scan(struct ctrl *c, uint64_t *load_hash)
 			if (strcmp(action, "load") == 0)
 				*load_hash = strtoull(hash, NULL, 16);
 		}
-		json_decref(j);
 	}
-	if (f)
-		fclose(f);
+	json_decref(arr);
 	if (pending) {
 		ctrl_log("warning", "firewall: version %u was never confirmed; going back to %u",
 			 cur, pending_prev);
@@ -797,28 +811,21 @@ static int restore(struct ctrl *c, unsigned seq, const char *action, char *err, 
 
 static unsigned prev_of(struct ctrl *c, unsigned seq)
 {
-	char dir[300], path[400], line[2048];
+	json_t *arr = history_load(c), *j;
 	unsigned prev = 0;
-	FILE *f;
+	size_t i;
 
-	rules_dir(c, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/history", dir);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		json_t *j = json_loads(line, 0, NULL);
+	json_array_foreach (arr, i, j) {
 		json_int_t s = 0, p = 0;
 		const char *action = "";
 
-		if (j &&
-		    json_unpack(j, "{s:I, s:I, s:s}", "seq", &s, "prev", &p, "action", &action) ==
+		if (json_unpack(j, "{s:I, s:I, s:s}", "seq", &s, "prev", &p, "action", &action) ==
 			    0 &&
 		    (unsigned)s == seq &&
 		    (strncmp(action, "push", 4) == 0 || strcmp(action, "load") == 0))
 			prev = (unsigned)p;
-		json_decref(j);
 	}
-	if (f)
-		fclose(f);
+	json_decref(arr);
 	return prev;
 }
 
@@ -931,22 +938,7 @@ static json_t *cmd_show(struct ctrl *c)
 
 static json_t *cmd_history(struct ctrl *c)
 {
-	char dir[300], path[400], line[2048];
-	json_t *arr = json_array();
-	FILE *f;
-
-	rules_dir(c, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/history", dir);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		json_t *j = json_loads(line, 0, NULL);
-
-		if (j)
-			json_array_append_new(arr, j);
-	}
-	if (f)
-		fclose(f);
-	return json_pack("{s:b, s:o, s:I}", "ok", 1, "history", arr, "current",
+	return json_pack("{s:b, s:o, s:I}", "ok", 1, "history", history_load(c), "current",
 			 (json_int_t)(c->fw.have ? c->fw.cur.seq : 0));
 }
 
