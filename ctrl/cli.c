@@ -90,6 +90,21 @@ static const struct cmd {
 	  "        Forget every tracked flow (connection): established connections\n"
 	  "        must start again and pass the rules. Exit status 1 when the dataplane\n"
 	  "        is not reachable.\n" },
+	{ "nat", "NAT44 mappings: show, flush",
+	  "    rampart nat show [HOST]\n"
+	  "        The NAT's public address pools (ports in use of the pool, per\n"
+	  "        protocol), how many mappings and inside hosts there are, the memory\n"
+	  "        one mapping takes, and the mappings (of HOST, an inside IPv4\n"
+	  "        address, when given): inside address and port, protocol, public\n"
+	  "        address and port, the port it leaves by, connections using it, and\n"
+	  "        seconds idle since the last of them ended (a mapping nothing uses\n"
+	  "        goes after \"set timeout nat.mapping\", 30 s by default).\n"
+	  "    rampart nat flush [HOST]\n"
+	  "        Drop the mappings of HOST (or of every host) and the connections\n"
+	  "        using them, e.g. to end a host's sessions at once or to give its\n"
+	  "        ports back. They go within about a second.\n"
+	  "    The nat and rdr rules are part of the rule file: docs/nat.md. Exit\n"
+	  "    status 1 when the dataplane is not reachable or no rules are in force.\n" },
 	{ "reload", "read the configuration file again and apply it",
 	  "    Makes rampart-ctrl read its configuration file again, as SIGHUP does,\n"
 	  "    and push it to the dataplane. The file is validated whole first: on any\n"
@@ -161,6 +176,7 @@ static int cmd_help(const char *name)
 	       c->name, c->summary, strcmp(name, "stats") == 0 ? " [--verbose] [--all]" : "",
 	       strcmp(name, "rules") == 0   ? "rules SUBCOMMAND [FILE] [--confirm S] [--keep-flows]"
 	       : strcmp(name, "flows") == 0 ? "flows flush"
+	       : strcmp(name, "nat") == 0   ? "nat show|flush [HOST]"
 					    : c->name,
 	       c->help);
 	return 0;
@@ -463,6 +479,9 @@ static void print_rules_show(json_t *r)
 	snprintf(b, sizeof(b), "default %s", str(d, "action"));
 	table_add(&t, (const char *const[]){ "-", "-", c, e, b });
 	table_print(&t);
+	json_array_foreach (json_object_get(r, "nat"), i, v)
+		printf("nat %lld (line %lld): %s\n", num(v, "number"), num(v, "line"),
+		       str(v, "rule"));
 	if (fl)
 		printf("flows: %lld in use of %lld\n", num(fl, "in_use"), num(fl, "capacity"));
 	json_array_foreach (names, i, v) {
@@ -497,6 +516,67 @@ static void print_history(json_t *r)
 						     str(v, "hash"), str(v, "source") });
 	}
 	table_print(&t);
+}
+
+static void print_nat_show(json_t *r)
+{
+	struct table t = { .n_cols = 8, .right = { false, true, false, false, true, false, true,
+						    true } };
+	json_t *v;
+	size_t i;
+
+	printf("%lld mappings, %lld inside hosts (limit %lld mappings each), %lld bytes a "
+	       "mapping\n",
+	       num(r, "bindings"), num(r, "hosts"), num(r, "host_limit"), num(r, "binding_bytes"));
+	json_array_foreach (json_object_get(r, "pools"), i, v)
+		printf("pool %s %s: %lld of %lld ports in use\n", str(v, "address"), str(v, "proto"),
+		       num(v, "in_use"), num(v, "size"));
+	table_add(&t, (const char *const[]){ "inside", "port", "proto", "public", "port", "out",
+					     "sessions", "idle" });
+	json_array_foreach (json_object_get(r, "list"), i, v) {
+		char a[24], b[24], c[24], d[24];
+
+		snprintf(a, sizeof(a), "%lld", num(v, "inside_port"));
+		snprintf(b, sizeof(b), "%lld", num(v, "public_port"));
+		snprintf(c, sizeof(c), "%lld", num(v, "sessions"));
+		snprintf(d, sizeof(d), "%lld", num(v, "idle"));
+		table_add(&t, (const char *const[]){ str(v, "inside"), a, str(v, "proto"),
+						     str(v, "public"), b, str(v, "port"), c, d });
+	}
+	table_print(&t);
+}
+
+/* rampart nat show|flush [HOST] */
+static int cmd_nat(const char *sock, int argc, char **argv, bool json)
+{
+	json_t *req, *reply;
+	char cmd[32];
+	int rc = 0;
+
+	if (argc < 1 || argc > 2 || (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "flush") != 0)) {
+		fprintf(stderr, "rampart: nat wants show [HOST] or flush [HOST] (see rampart nat "
+				"--help)\n");
+		return EXIT_USAGE;
+	}
+	snprintf(cmd, sizeof(cmd), "nat.%s", argv[0]);
+	req = json_pack("{s:s}", "cmd", cmd);
+	if (argc == 2)
+		json_object_set_new(req, "host", json_string(argv[1]));
+	reply = call(sock, req);
+	json_decref(req);
+	if (json) {
+		print_json(reply);
+		rc = json_is_true(json_object_get(reply, "ok")) ? 0 : EXIT_CTRL_ERROR;
+	} else if (!json_is_true(json_object_get(reply, "ok"))) {
+		fprintf(stderr, "rampart: nat %s: %s\n", argv[0], str(reply, "error"));
+		rc = EXIT_CTRL_ERROR;
+	} else if (strcmp(argv[0], "show") == 0) {
+		print_nat_show(reply);
+	} else {
+		printf("nat flush: %s mappings dropped\n", argc == 2 ? argv[1] : "all");
+	}
+	json_decref(reply);
+	return rc;
 }
 
 /* rampart rules ... / rampart flows ... */
@@ -678,6 +758,13 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "rules") == 0 || strcmp(cmd, "flows") == 0)
 		return cmd_group(sock, cmd, argc - optind - 1, argv + optind + 1, json, confirm,
 				 keep_flows);
+	if (strcmp(cmd, "nat") == 0) {
+		if (confirm >= 0 || keep_flows) {
+			fprintf(stderr, "rampart: --confirm and --keep-flows go with rules push\n");
+			return EXIT_USAGE;
+		}
+		return cmd_nat(sock, argc - optind - 1, argv + optind + 1, json);
+	}
 	if (optind + 1 != argc || confirm >= 0 || keep_flows) {
 		fprintf(stderr, "rampart: %s takes no arguments (see rampart %s --help)\n", cmd,
 			cmd);

@@ -11,6 +11,7 @@
  * state_dir/rules/ with a history line (time, hash, source, what happened), so
  * a restart, a rollback and an unconfirmed push all know what to go back to.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -76,9 +77,15 @@ static int env_resolve(void *arg, const char *host, const struct dp_addr **addrs
 void ctrl_fw_env(struct ctrl *c, struct fw_env *env)
 {
 	static char names[DP_MAX_PORTS][DP_PORT_NAME_MAX];
+	static uint32_t ip4[DP_MAX_PORTS];
 
-	for (unsigned i = 0; i < c->conf.n_ports; i++)
+	for (unsigned i = 0; i < c->conf.n_ports; i++) {
 		memcpy(names[i], c->conf.ports[i].name, DP_PORT_NAME_MAX);
+		ip4[i] = 0;
+		for (unsigned k = c->conf.ports[i].n_addrs; k-- > 0;)
+			if (c->conf.ports[i].addrs[k].family == 4)
+				memcpy(&ip4[i], c->conf.ports[i].addrs[k].addr, 4);
+	}
 	*env = (struct fw_env){
 		.n_ports = c->conf.n_ports,
 		.ports = (const char(*)[DP_PORT_NAME_MAX])names,
@@ -86,6 +93,7 @@ void ctrl_fw_env(struct ctrl *c, struct fw_env *env)
 		.dns = c->conf.dns,
 		.resolve = env_resolve,
 		.resolve_arg = c,
+		.port_ip4 = ip4,
 	};
 }
 
@@ -642,12 +650,14 @@ static int cmp_str(const void *a, const void *b)
 
 static char **canonical(struct ctrl *c, const struct fw_file *f)
 {
-	char **out = calloc(f->n_rules + 1, sizeof(*out)), buf[4096];
+	char **out = calloc(f->n_rules + f->n_nat + 1, sizeof(*out)), buf[4096];
 	struct fw_env env;
 
 	ctrl_fw_env(c, &env);
 	for (unsigned i = 0; out && i < f->n_rules; i++)
 		out[i] = strdup(fw_rule_format(f, &f->rules[i], &env, buf, sizeof(buf)));
+	for (unsigned i = 0; out && i < f->n_nat; i++)
+		out[f->n_rules + i] = strdup(fw_rule_format(f, &f->nat[i], &env, buf, sizeof(buf)));
 	return out;
 }
 
@@ -663,8 +673,8 @@ static json_t *cmd_diff(struct ctrl *c, json_t *req)
 		fw_diag_free(&d);
 		return reply;
 	}
-	na = c->fw.have ? c->fw.cur.file.n_rules : 0;
-	nb = v.file.n_rules;
+	na = c->fw.have ? c->fw.cur.file.n_rules + c->fw.cur.file.n_nat : 0;
+	nb = v.file.n_rules + v.file.n_nat;
 	a = c->fw.have ? canonical(c, &c->fw.cur.file) : calloc(1, sizeof(char *));
 	b = canonical(c, &v.file);
 	add = json_array();
@@ -702,6 +712,16 @@ static json_t *cmd_diff(struct ctrl *c, json_t *req)
 	if (c->fw.have && c->fw.cur.file.keep_flows != v.file.keep_flows)
 		json_array_append_new(set, json_string(v.file.keep_flows ? "set flows keep"
 									 : "set flows recheck"));
+	if (c->fw.have && c->fw.cur.file.nat_eif != v.file.nat_eif)
+		json_array_append_new(set, json_string(v.file.nat_eif
+							       ? "set nat filtering endpoint-independent"
+							       : "set nat filtering address-port-dependent"));
+	if (c->fw.have && c->fw.cur.file.nat_host_limit != v.file.nat_host_limit) {
+		char s[64];
+
+		snprintf(s, sizeof(s), "set nat host-limit %u", v.file.nat_host_limit);
+		json_array_append_new(set, json_string(s));
+	}
 	for (int t = 0; c->fw.have && t < FW_TO_MAX; t++)
 		if (c->fw.cur.file.timeouts[t] != v.file.timeouts[t]) {
 			char s[80];
@@ -884,7 +904,7 @@ static json_t *cmd_show(struct ctrl *c)
 	const struct dp_rule_stats *st = NULL;
 	const struct dp_rule_counter *cnt = NULL;
 	struct fw_env env;
-	json_t *rules, *reply;
+	json_t *rules, *nat, *reply;
 	struct dp_msg m = { 0 };
 	char buf[4096], g[17];
 	int rc;
@@ -910,6 +930,16 @@ static json_t *cmd_show(struct ctrl *c)
 					 (json_int_t)(cnt ? cnt[i].pkts : 0), "bytes",
 					 (json_int_t)(cnt ? cnt[i].bytes : 0)));
 	}
+	nat = json_array();
+	for (unsigned i = 0; i < c->fw.cur.file.n_nat; i++) {
+		const struct fw_rule *r = &c->fw.cur.file.nat[i];
+
+		json_array_append_new(
+			nat, json_pack("{s:I, s:I, s:s, s:s}", "number", (json_int_t)i + 1, "line",
+				       (json_int_t)r->line, "rule",
+				       fw_rule_format(&c->fw.cur.file, r, &env, buf, sizeof(buf)),
+				       "action", fw_action_name(r->action)));
+	}
 	snprintf(g, sizeof(g), "%016llx", (unsigned long long)c->fw.generation);
 	reply = json_pack("{s:b, s:b, s:s, s:I, s:s, s:I, s:b, s:o, s:{s:s, s:I, s:I}, s:I}", "ok",
 			  1, "active", 1, "generation", g, "version", (json_int_t)c->fw.cur.seq,
@@ -930,6 +960,7 @@ static json_t *cmd_show(struct ctrl *c)
 					      (json_int_t)st->classifier_bytes, "build_us",
 					      (json_int_t)st->build_us));
 	}
+	json_object_set_new(reply, "nat", nat);
 	json_object_set_new(reply, "names", ctrl_fw_names_json(c));
 	if (rc == 0)
 		dp_msg_free(&m);
@@ -957,6 +988,111 @@ static json_t *cmd_flush(struct ctrl *c)
 	return json_pack("{s:b}", "ok", 1);
 }
 
+static const char *proto_name(uint8_t p)
+{
+	return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : "?";
+}
+
+static int host_arg(json_t *req, uint32_t *addr, json_t **err)
+{
+	const char *h = json_string_value(json_object_get(req, "host"));
+	struct dp_addr a;
+
+	*addr = 0;
+	if (!h)
+		return 0;
+	if (dp_addr_parse(h, false, true, &a) < 0 || a.family != 4) {
+		*err = err_json("bad host: want an inside IPv4 address");
+		return -1;
+	}
+	memcpy(addr, a.addr, 4);
+	return 0;
+}
+
+/* nat.show [host] [limit]: pools, mapping counts, and the mappings */
+static json_t *cmd_nat_show(struct ctrl *c, json_t *req)
+{
+	struct dp_nat_query q = { .max_list = 10000 };
+	json_t *lim = json_object_get(req, "limit"), *err = NULL, *pools, *list, *reply;
+	const struct dp_nat_hdr *h;
+	const struct dp_nat_pool_info *pi;
+	const struct dp_nat_mapping *ml;
+	struct dp_msg m;
+	int rc;
+
+	if (host_arg(req, &q.addr, &err) < 0)
+		return err;
+	if (json_is_integer(lim) && json_integer_value(lim) >= 0)
+		q.max_list = (uint32_t)json_integer_value(lim);
+	rc = ctrl_dp_call(c, DP_MSG_GET_NAT, 0, &q, sizeof(q), DP_MSG_NAT, &m);
+	if (rc < 0)
+		return err_json("dataplane not reachable");
+	if (m.hdr.type != DP_MSG_NAT) {
+		dp_msg_free(&m);
+		return err_json("dataplane refused the request");
+	}
+	h = m.payload;
+	pi = (const struct dp_nat_pool_info *)(h + 1);
+	ml = (const struct dp_nat_mapping *)(pi + h->n_pools);
+	pools = json_array();
+	for (uint32_t i = 0; i < h->n_pools; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &pi[i].addr, a, sizeof(a));
+		json_array_append_new(pools, json_pack("{s:s, s:s, s:I, s:I}", "address", a,
+						       "proto", proto_name(pi[i].proto), "in_use",
+						       (json_int_t)pi[i].in_use, "size",
+						       (json_int_t)pi[i].size));
+	}
+	list = json_array();
+	for (uint32_t i = 0; i < h->n_list; i++) {
+		char in[INET_ADDRSTRLEN], pub[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &ml[i].inside, in, sizeof(in));
+		inet_ntop(AF_INET, &ml[i].public_, pub, sizeof(pub));
+		json_array_append_new(
+			list, json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:I}", "inside", in,
+					"inside_port", (json_int_t)ml[i].inside_port, "proto",
+					proto_name(ml[i].proto), "public", pub, "public_port",
+					(json_int_t)ml[i].public_port, "port",
+					ml[i].out_port < c->conf.n_ports
+						? c->conf.ports[ml[i].out_port].name
+						: "?",
+					"sessions", (json_int_t)ml[i].sessions, "idle",
+					(json_int_t)ml[i].idle));
+	}
+	reply = json_pack("{s:b, s:I, s:I, s:I, s:I, s:o, s:o, s:{s:I, s:I}}", "ok", 1, "bindings",
+			  (json_int_t)h->mappings, "hosts", (json_int_t)h->hosts, "host_limit",
+			  (json_int_t)h->host_limit, "binding_bytes", (json_int_t)h->binding_bytes,
+			  "pools", pools, "list", list, "flows", "in_use",
+			  (json_int_t)h->flows_in_use, "capacity", (json_int_t)h->flows_capacity);
+	dp_msg_free(&m);
+	return reply;
+}
+
+/* nat.flush [host]: the mappings (of one inside host) and their connections */
+static json_t *cmd_nat_flush(struct ctrl *c, json_t *req)
+{
+	struct dp_nat_flush q = { 0 };
+	json_t *err = NULL;
+	struct dp_msg m;
+	char a[INET_ADDRSTRLEN];
+	int rc;
+
+	if (host_arg(req, &q.addr, &err) < 0)
+		return err;
+	rc = ctrl_dp_call(c, DP_MSG_NAT_FLUSH, 0, &q, sizeof(q), DP_MSG_RESULT, &m);
+	if (rc < 0)
+		return err_json("dataplane not reachable");
+	rc = ((const struct dp_result *)m.payload)->rc;
+	dp_msg_free(&m);
+	if (rc < 0)
+		return err_json("dataplane refused the flush");
+	inet_ntop(AF_INET, &q.addr, a, sizeof(a));
+	ctrl_log("info", "nat: mappings flushed (%s)", q.addr ? a : "all hosts");
+	return json_pack("{s:b}", "ok", 1);
+}
+
 json_t *ctrl_fw_api(struct ctrl *c, const char *cmd, json_t *req)
 {
 	if (!c->conf.fw_enabled)
@@ -978,5 +1114,9 @@ json_t *ctrl_fw_api(struct ctrl *c, const char *cmd, json_t *req)
 		return cmd_history(c);
 	if (strcmp(cmd, "flows.flush") == 0)
 		return cmd_flush(c);
+	if (strcmp(cmd, "nat.show") == 0)
+		return cmd_nat_show(c, req);
+	if (strcmp(cmd, "nat.flush") == 0)
+		return cmd_nat_flush(c, req);
 	return NULL;
 }

@@ -133,6 +133,19 @@ static int on_rule_stats(int fd, const struct dp_msg *m)
 	return rc;
 }
 
+static int on_get_nat(int fd, const struct dp_msg *m)
+{
+	void *p;
+	size_t len;
+	int rc;
+
+	if (dp_nat_show(m->payload, &p, &len) < 0)
+		return reply_result(fd, m->hdr.seq, -ENOMEM, "out of memory");
+	rc = dp_msg_send(fd, DP_MSG_NAT, m->hdr.seq, rules_generation(), p, len);
+	free(p);
+	return rc;
+}
+
 static int on_hello(int fd, const struct dp_msg *m)
 {
 	struct dp_hello h = {
@@ -244,6 +257,14 @@ static int serve(int fd)
 	case DP_MSG_FLUSH_FLOWS:
 		dp_fw_flush_flows();
 		rc = reply_result_gen(fd, m.hdr.seq, 0, "flows flushed", rules_generation());
+		break;
+	case DP_MSG_GET_NAT:
+		rc = on_get_nat(fd, &m);
+		break;
+	case DP_MSG_NAT_FLUSH:
+		dp_nat_flush_request(((const struct dp_nat_flush *)m.payload)->addr);
+		rc = reply_result_gen(fd, m.hdr.seq, 0, "NAT mappings flushed",
+				      rules_generation());
 		break;
 	default:
 		rc = reply_result(fd, m.hdr.seq, -EOPNOTSUPP, "unexpected message type");

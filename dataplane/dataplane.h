@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define DP_PROTO_MAGIC	   0x52504450u /* "RPDP" */
-#define DP_PROTO_VERSION   2
+#define DP_PROTO_VERSION   3
 #define DP_MSG_INLINE_MAX  16384u      /* larger payloads go in a memfd */
 #define DP_MSG_PAYLOAD_MAX (64u << 20) /* hard cap on any payload */
 
@@ -46,6 +46,9 @@ enum dp_msg_type {
 	DP_MSG_GET_RULE_STATS, /* ctrl -> dp, no payload */
 	DP_MSG_RULE_STATS,     /* dp -> ctrl, struct dp_rule_stats + counters */
 	DP_MSG_FLUSH_FLOWS,    /* ctrl -> dp, no payload: drop every tracked flow */
+	DP_MSG_GET_NAT,	       /* ctrl -> dp, struct dp_nat_query */
+	DP_MSG_NAT,	       /* dp -> ctrl, struct dp_nat_hdr + pools + mappings */
+	DP_MSG_NAT_FLUSH,      /* ctrl -> dp, struct dp_nat_flush */
 	DP_MSG_TYPE_MAX,
 };
 
@@ -187,6 +190,15 @@ struct dp_port_info {
 	X(drop_fw_revoked, "dropped: flow closed because newer rules deny it")         \
 	X(drop_fw_table_full, "dropped: flow table full, new flow refused")            \
 	X(drop_fw_fragment, "dropped: IP fragment without ports, firewall on")         \
+	X(nat_out, "NAT: packets whose source was translated on the way out")          \
+	X(nat_in, "NAT: packets whose destination was translated on the way in")       \
+	X(nat_icmp_errors, "NAT: ICMP errors translated with the packet they quote")   \
+	X(nat_mappings_created, "NAT: mappings (inside endpoint to public) created")   \
+	X(nat_hairpins, "NAT: connections from inside to a public address, turned back") \
+	X(drop_nat_filtered, "dropped: to a NAT mapping, from no endpoint it addressed") \
+	X(drop_nat_ports_exhausted, "dropped: no free NAT port in this worker's share") \
+	X(drop_nat_host_limit, "dropped: inside host at its limit of NAT mappings")    \
+	X(drop_nat_unsupported, "dropped: matches a nat rule, cannot be translated")   \
 	X(busy_cycles, "TSC cycles spent on non-empty bursts")                         \
 	X(busy_polls, "polls that returned packets")                                   \
 	X(idle_polls, "polls that returned nothing")
@@ -229,6 +241,52 @@ struct dp_rule_stats {
 struct dp_rule_counter {
 	uint64_t pkts;
 	uint64_t bytes;
+};
+
+/* DP_MSG_GET_NAT: at most max_list mappings, of one inside host (addr,
+ * network order) or all (addr 0). */
+struct dp_nat_query {
+	uint32_t addr;
+	uint32_t max_list;
+};
+
+/* DP_MSG_NAT payload: this header, n_pools dp_nat_pool_info, n_list
+ * dp_nat_mapping. */
+struct dp_nat_hdr {
+	uint64_t generation;
+	uint32_t n_pools;
+	uint32_t n_list;
+	uint32_t mappings; /* live mappings in the table (all hosts) */
+	uint32_t hosts;	   /* inside hosts holding mappings */
+	uint32_t binding_bytes; /* table memory per mapping (entry + alias + slots) */
+	uint32_t flows_capacity;
+	uint32_t flows_in_use;
+	uint32_t host_limit;
+};
+
+struct dp_nat_pool_info {
+	uint32_t addr; /* network order */
+	uint8_t proto;
+	uint8_t pad[3];
+	uint32_t in_use;
+	uint32_t size;
+};
+
+struct dp_nat_mapping {
+	uint32_t inside, public_; /* network order */
+	uint16_t inside_port, public_port;
+	uint8_t proto;
+	uint8_t out_port;
+	uint16_t pad;
+	uint32_t sessions; /* connections using it */
+	uint32_t idle;	   /* seconds since the last of them went, 0 while used */
+};
+
+/* DP_MSG_NAT_FLUSH: drop the mappings of one inside host (addr, network
+ * order) or all (addr 0), with the connections using them. */
+struct dp_nat_flush {
+	uint32_t addr;
+	uint32_t pad;
 };
 
 /* A received message. payload is owned by the message: free with dp_msg_free. */

@@ -20,6 +20,7 @@
 #include "dataplane/flow.h"
 #include "dataplane/neigh.h"
 #include "fw_rules/fw_rules.h"
+#include "nat/nat.h"
 
 #define DP_BURST	     32
 #define DP_PENDING_MAX	     256 /* per lcore: packets waiting for a neighbour */
@@ -71,6 +72,16 @@ struct dp_runtime {
 	struct dp_nexthop nh[]; /* nh[0] unused: FIB default "no route" */
 };
 
+/* A public address of the NAT and its ports, one allocator per protocol.
+ * Pools outlive rule sets (mappings hold their ports across pushes): made by
+ * the agent when a rule set first names the address, never freed. */
+#define DP_NAT_POOLS_MAX 64
+enum { DP_NAT_TCP = 0, DP_NAT_UDP, DP_NAT_ICMP, DP_NAT_PROTOS };
+struct dp_nat_pool {
+	uint32_t addr; /* network order */
+	struct nat_ports ports[DP_NAT_PROTOS];
+};
+
 /* The firewall the workers apply: immutable once published (counters aside). */
 struct dp_fw {
 	uint64_t generation;
@@ -81,6 +92,13 @@ struct dp_fw {
 	size_t counter_stride;		  /* counters per worker, cache-line padded */
 	struct dp_rule_counter *counters; /* [worker][rule], rule n_rules: default */
 	uint64_t build_us;
+	/* NAT: the nat and rdr rules' classifier, each rule's pool indexes,
+	 * and the public addresses (pools and forwarded) the way in looks for */
+	struct fw_class *nat_cl;
+	uint32_t n_nat;
+	uint8_t (*nat_pool)[FW_NAT_ADDRS_MAX];
+	unsigned n_pub;
+	uint32_t pub[DP_NAT_POOLS_MAX * 2];
 };
 
 /* A firewall log record, queued by a worker, written out by the agent. */
@@ -122,6 +140,7 @@ struct dp_lcore {
 	uint64_t fw_log_last_tsc;
 	_Atomic uint32_t fw_log_head; /* written by the worker */
 	_Atomic uint32_t fw_log_tail; /* written by the agent */
+	uint64_t nat_flush_seen;
 	struct dp_fw_log fw_log[DP_FW_LOG_RING];
 } __rte_cache_aligned;
 
@@ -138,6 +157,11 @@ struct dp_main {
 	_Atomic(struct dp_runtime *) runtime;
 	_Atomic(struct dp_fw *) fw; /* NULL: no rules, plain routing */
 	struct dp_flow_table *flows;
+	struct dp_nat_pool *nat_pools[DP_NAT_POOLS_MAX];
+	_Atomic unsigned n_nat_pools;
+	/* NAT flush requests: the workers each revoke their own entries */
+	_Atomic uint64_t nat_flush_seq;
+	_Atomic uint32_t nat_flush_addr; /* network order, 0: all */
 	struct dp_neigh_table neigh;
 	struct dp_lcore lcores[RTE_MAX_LCORE];
 	uint64_t start_tsc, tsc_hz;
@@ -165,6 +189,12 @@ int dp_fw_build(const void *payload, size_t len, uint64_t generation, struct dp_
 void dp_fw_publish(struct dp_fw *fw);
 int dp_fw_stats(void **payload, size_t *len);
 void dp_fw_flush_flows(void);
+/* nat.c: pools, the flow table's release hook, show and flush */
+int dp_nat_build(struct dp_fw *fw, char *err, size_t errlen);
+void dp_nat_release(void *arg, unsigned w, const struct dp_flow *f);
+int dp_nat_show(const struct dp_nat_query *q, void **payload, size_t *len);
+void dp_nat_flush_request(uint32_t addr);
+void dp_nat_flush_worker(unsigned w);
 /* Write out the workers' queued log records. */
 void dp_fw_log_drain(void);
 

@@ -83,6 +83,7 @@ struct dp_flow_table *dp_flow_table_init(void *mem, uint32_t capacity, unsigned 
 	t->timeouts[DP_FLOW_CL_UDP_STREAM] = 180;
 	t->timeouts[DP_FLOW_CL_ICMP] = 60;
 	t->timeouts[DP_FLOW_CL_OTHER] = 60;
+	t->timeouts[DP_FLOW_CL_HOLD] = 30;
 	return t;
 }
 
@@ -254,6 +255,16 @@ struct dp_flow *dp_flow_insert(struct dp_flow_table *t, unsigned w, const struct
 	f->in_port = init->in_port;
 	f->out_port = init->out_port;
 	f->opener_a = init->opener_a;
+	f->kind = init->kind;
+	f->nat = init->nat;
+	f->pool = init->pool;
+	f->hold = init->hold;
+	f->peer = init->peer;
+	f->xaddr[0] = init->xaddr[0];
+	f->xaddr[1] = init->xaddr[1];
+	f->xport[0] = init->xport[0];
+	f->xport[1] = init->xport[1];
+	atomic_store_explicit(&f->refs, 0, memory_order_relaxed);
 	atomic_store_explicit(&f->generation, init->generation, memory_order_relaxed);
 	atomic_store_explicit(&f->last_seen, now, memory_order_relaxed);
 	atomic_store_explicit(&f->state, init->state, memory_order_relaxed);
@@ -318,6 +329,8 @@ enum dp_flow_class dp_flow_class_of(const struct dp_flow *f)
 {
 	uint8_t st = atomic_load_explicit(&f->state, memory_order_relaxed);
 
+	if (f->kind != DP_FLOW_K_CONN)
+		return DP_FLOW_CL_HOLD;
 	switch (f->key.proto) {
 	case 6:
 		if ((st & DP_FLOW_TCP_RST) || (st & (DP_FLOW_TCP_FIN_O | DP_FLOW_TCP_FIN_R)) ==
@@ -343,7 +356,36 @@ void dp_flow_kill(struct dp_flow *f)
 	atomic_fetch_or_explicit(&f->flags, DP_FLOW_F_DEAD, memory_order_relaxed);
 }
 
-static void unlink_entry(struct dp_flow_table *t, struct dp_flow_worker *fw, uint32_t idx)
+bool dp_flow_ref(struct dp_flow *f)
+{
+	uint32_t r = atomic_load_explicit(&f->refs, memory_order_relaxed);
+
+	do {
+		if (r & DP_FLOW_REFS_DYING)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&f->refs, &r, r + 1, memory_order_acq_rel,
+							 memory_order_relaxed));
+	return true;
+}
+
+void dp_flow_unref(struct dp_flow_table *t, uint32_t idx, uint32_t now)
+{
+	struct dp_flow *f = &t->flows[idx - 1];
+
+	atomic_store_explicit(&f->last_seen, now, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel);
+}
+
+/* The owner's claim on an entry nothing holds: it takes no reference after. */
+static bool claim(struct dp_flow *f)
+{
+	uint32_t expect = 0;
+
+	return atomic_compare_exchange_strong_explicit(&f->refs, &expect, DP_FLOW_REFS_DYING,
+						       memory_order_acq_rel, memory_order_relaxed);
+}
+
+static void unlink_one(struct dp_flow_table *t, struct dp_flow_worker *fw, uint32_t idx)
 {
 	struct dp_flow *f = &t->flows[idx];
 	uint32_t b[2];
@@ -365,6 +407,22 @@ static void unlink_entry(struct dp_flow_table *t, struct dp_flow_worker *fw, uin
 	fw->limbo_tail = idx;
 }
 
+/* Unlink an entry nothing holds (claimed), with its peer; give back what it
+ * holds and what it owns. */
+static void unlink_entry(struct dp_flow_table *t, struct dp_flow_worker *fw, unsigned w,
+			 uint32_t idx, uint32_t now)
+{
+	struct dp_flow *f = &t->flows[idx];
+
+	if (f->peer && f->kind != DP_FLOW_K_ALIAS)
+		unlink_one(t, fw, f->peer - 1);
+	if (f->kind != DP_FLOW_K_CONN && t->release)
+		t->release(t->release_arg, w, f);
+	if (f->hold)
+		dp_flow_unref(t, f->hold, now);
+	unlink_one(t, fw, idx);
+}
+
 unsigned dp_flow_expire(struct dp_flow_table *t, unsigned w, uint32_t now, unsigned budget)
 {
 	struct dp_flow_worker *fw = &t->workers[w];
@@ -377,7 +435,8 @@ unsigned dp_flow_expire(struct dp_flow_table *t, unsigned w, uint32_t now, unsig
 
 		if (++fw->sweep >= fw->hi)
 			fw->sweep = fw->lo;
-		if (!(fl & DP_FLOW_F_USED))
+		if (!(fl & DP_FLOW_F_USED) || f->kind == DP_FLOW_K_ALIAS ||
+		    atomic_load_explicit(&f->refs, memory_order_relaxed))
 			continue;
 		if (!(fl & DP_FLOW_F_DEAD)) {
 			int32_t idle = (int32_t)(now - atomic_load_explicit(&f->last_seen,
@@ -386,7 +445,9 @@ unsigned dp_flow_expire(struct dp_flow_table *t, unsigned w, uint32_t now, unsig
 			if (idle <= 0 || (uint32_t)idle <= dp_flow_timeout(t, f))
 				continue;
 		}
-		unlink_entry(t, fw, idx);
+		if (!claim(f))
+			continue;
+		unlink_entry(t, fw, w, idx, now);
 		fw->n_expired++;
 		n++;
 	}
@@ -399,13 +460,19 @@ unsigned dp_flow_flush(struct dp_flow_table *t, unsigned w)
 	struct dp_flow_worker *fw = &t->workers[w];
 	unsigned n = 0;
 
-	for (uint32_t idx = fw->lo; idx < fw->hi; idx++)
-		if (atomic_load_explicit(&t->flows[idx].flags, memory_order_relaxed) &
-		    DP_FLOW_F_USED) {
-			unlink_entry(t, fw, idx);
-			n++;
+	for (uint32_t idx = fw->lo; idx < fw->hi; idx++) {
+		struct dp_flow *f = &t->flows[idx];
+
+		if (!(atomic_load_explicit(&f->flags, memory_order_relaxed) & DP_FLOW_F_USED))
+			continue;
+		dp_flow_kill(f);
+		n++;
+		if (f->kind != DP_FLOW_K_ALIAS && claim(f)) {
+			unlink_entry(t, fw, w, idx, atomic_load_explicit(&f->last_seen,
+									 memory_order_relaxed));
+			fw->n_expired++;
 		}
-	fw->n_expired += n;
+	}
 	return n;
 }
 

@@ -47,6 +47,33 @@ struct dp_flow_key {
 #define DP_FLOW_F_USED 0x1 /* linked in the table */
 #define DP_FLOW_F_DEAD 0x2 /* revoked: lookups skip it, its owner frees it */
 
+/* What an entry is. Connections are what the firewall tracks; the NAT adds
+ * its mappings (key: the inside endpoint), each with an alias (key: the
+ * public endpoint) that goes when the mapping goes, and one entry per inside
+ * host counting its mappings. Entries hold references on others (a NAT'd
+ * connection on its mapping, a mapping on its host): an entry with
+ * references never expires; once the last goes, it expires after the hold
+ * timeout (DP_FLOW_CL_HOLD). */
+enum dp_flow_kind {
+	DP_FLOW_K_CONN = 0,
+	DP_FLOW_K_MAP,
+	DP_FLOW_K_ALIAS,
+	DP_FLOW_K_HOST,
+};
+
+/* The key's family byte of the NAT's entries: never 4 or 6, so they never
+ * meet a connection's key. */
+#define DP_FLOW_FAM_MAP	  0x84 /* a: inside address, pa: inside port */
+#define DP_FLOW_FAM_ALIAS 0x85 /* a: public address, pa: public port */
+#define DP_FLOW_FAM_HOST  0x86 /* a: inside address */
+
+/* A connection's translations (dp_flow.nat). */
+#define DP_FLOW_NAT_SRC 0x1 /* the opener's endpoint is seen outside as xaddr[0]:xport[0] */
+#define DP_FLOW_NAT_DST 0x2 /* the responder is reached at xaddr[1]:xport[1] */
+#define DP_FLOW_NAT_EIF 0x4 /* opened from outside through a mapping (no rule) */
+
+#define DP_FLOW_REFS_DYING 0x80000000u /* being unlinked: takes no more references */
+
 struct dp_flow {
 	struct dp_flow_key key;
 	uint64_t hash;
@@ -57,8 +84,18 @@ struct dp_flow {
 	uint8_t opener_a;	     /* the opener is endpoint a */
 	uint8_t in_port, out_port;   /* the opener's direction (config indexes) */
 	uint8_t owner;		     /* worker that allocated it */
+	uint8_t kind;		     /* enum dp_flow_kind */
+	uint8_t nat;		     /* connection: DP_FLOW_NAT_* */
+	uint8_t pool;		     /* mapping: the NAT pool its port is from */
 	uint32_t rule;		     /* the rule that admitted it */
 	uint32_t next;		     /* free list / limbo link */
+	_Atomic uint32_t refs;	     /* entries holding this one (+ DP_FLOW_REFS_DYING) */
+	uint32_t hold;		     /* index + 1 of the entry this one holds; 0: none */
+	uint32_t peer;		     /* index + 1 of the entry unlinked with this one */
+	/* NAT addresses (network order) and ports: a connection's (DP_FLOW_NAT_*);
+	 * a mapping's public endpoint in [0]; an alias's inside endpoint in [0]. */
+	uint32_t xaddr[2];
+	uint16_t xport[2];
 	uint64_t retire_epoch;
 };
 
@@ -85,6 +122,10 @@ struct dp_flow_table {
 	struct dp_flow *flows;
 	_Atomic uint64_t epoch;
 	uint32_t timeouts[16]; /* seconds, indexed by enum dp_flow_class */
+	/* Called by the owner as it unlinks an entry that is not a connection
+	 * (the NAT gives back a mapping's port). */
+	void (*release)(void *arg, unsigned w, const struct dp_flow *f);
+	void *release_arg;
 	struct dp_flow_worker workers[DP_FLOW_WORKERS_MAX];
 };
 
@@ -97,6 +138,7 @@ enum dp_flow_class {
 	DP_FLOW_CL_UDP_STREAM,
 	DP_FLOW_CL_ICMP,
 	DP_FLOW_CL_OTHER,
+	DP_FLOW_CL_HOLD, /* NAT mappings and hosts once nothing holds them */
 	DP_FLOW_CL_MAX,
 };
 
@@ -123,6 +165,10 @@ struct dp_flow_init {
 	uint8_t opener_a;
 	uint8_t in_port, out_port;
 	uint8_t state;
+	uint8_t kind, nat, pool;
+	uint32_t hold, peer; /* index + 1; hold: a reference the caller took */
+	uint32_t xaddr[2];
+	uint16_t xport[2];
 };
 /* Create and publish an entry for k on worker w. NULL when the worker's share
  * or both buckets are full. */
@@ -143,6 +189,16 @@ static inline uint32_t dp_flow_timeout(const struct dp_flow_table *t, const stru
 /* Mark an entry revoked: lookups stop finding it; its owner frees it. */
 void dp_flow_kill(struct dp_flow *f);
 
+/* Take a reference on f (it then outlives the taker); false when f is being
+ * unlinked. Give it back with dp_flow_unref, which restarts f's hold timer. */
+bool dp_flow_ref(struct dp_flow *f);
+void dp_flow_unref(struct dp_flow_table *t, uint32_t idx, uint32_t now);
+/* Index + 1 of an entry, as hold and peer store it. */
+static inline uint32_t dp_flow_id(const struct dp_flow_table *t, const struct dp_flow *f)
+{
+	return (uint32_t)(f - t->flows) + 1;
+}
+
 /* Worker w's quiescent point: it holds no entry pointer now. */
 static inline void dp_flow_quiescent(struct dp_flow_table *t, unsigned w)
 {
@@ -152,7 +208,9 @@ static inline void dp_flow_quiescent(struct dp_flow_table *t, unsigned w)
  * expired and revoked ones, free those whose grace period has passed.
  * Returns the entries unlinked. */
 unsigned dp_flow_expire(struct dp_flow_table *t, unsigned w, uint32_t now, unsigned budget);
-/* Unlink every entry of worker w at once (flush). */
+/* Revoke every entry of worker w and unlink those nothing holds at once;
+ * the rest go in the sweep once their holders have gone (flush). Returns the
+ * entries revoked. */
 unsigned dp_flow_flush(struct dp_flow_table *t, unsigned w);
 
 /* Entries in use (linked or waiting to be freed), summed over workers. */

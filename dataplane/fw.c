@@ -25,6 +25,8 @@ static void fw_free(struct dp_fw *fw)
 	if (!fw)
 		return;
 	fw_class_free(fw->cl);
+	fw_class_free(fw->nat_cl);
+	rte_free(fw->nat_pool);
 	rte_free(fw->counters);
 	rte_free(fw->blob);
 	rte_free(fw);
@@ -76,6 +78,11 @@ int dp_fw_build(const void *payload, size_t len, uint64_t generation, struct dp_
 	if (rc < 0) {
 		fw_free(fw);
 		goto nomem;
+	}
+	rc = dp_nat_build(fw, err, errlen);
+	if (rc < 0) {
+		fw_free(fw);
+		return rc;
 	}
 	fw->build_us = (rte_rdtsc() - t0) * 1000000 / dp.tsc_hz;
 	*out = fw;

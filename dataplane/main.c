@@ -234,6 +234,8 @@ static int setup_memory(char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	dp.flows = dp_flow_table_init(flows, dp.conf.flows_max, dp.n_workers);
+	if (dp.flows)
+		dp.flows->release = dp_nat_release;
 	if (!dp.flows) {
 		snprintf(err, errlen, "flows_max %u is fewer than the %u workers",
 			 dp.conf.flows_max, dp.n_workers);

@@ -4,12 +4,15 @@
  * path. Each burst goes through a fixed sequence of stages, each a loop over
  * the packets still in flight:
  *
- *   parse -> l2 (ARP, ND, L2 destination) -> route (bulk FIB lookup)
- *         -> local (echo, punt to the kernel) -> firewall (flow table, rules)
- *         -> forward (TTL, MTU, next hop)
- *         -> neighbour (L2 rewrite, or wait for resolution) -> tx
+ *   parse -> l2 (ARP, ND, L2 destination)
+ *         -> nat in (a public address's mapping or port forward: the inside
+ *            destination) -> route (bulk FIB lookup)
+ *         -> local (echo, punt to the kernel) -> firewall (flow table, rules;
+ *            a new connection's NAT mapping) -> forward (TTL, MTU, next hop)
+ *         -> nat out (the public source) -> neighbour (L2 rewrite, or wait
+ *            for resolution) -> tx
  *
- * Later features (NAT, VPN, DNS) are further stages in this list.
+ * Later features (VPN, DNS) are further stages in this list.
  * A stage that finishes with a packet (sent, dropped, queued) marks it done.
  * No locks, no syscalls, no allocation but mbufs; counters are per lcore.
  */
@@ -23,16 +26,30 @@
 
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
+#include "nat/nat.h"
 
 #define CNT(lc, name) ((lc)->cnt[DP_CNT_##name]++)
 
 enum { PKT_LIVE = 0, PKT_DONE };
 
+/* How the NAT's way in translated a packet's destination. */
+enum { NAT_IN_NONE = 0, NAT_IN_RDR, NAT_IN_MAP, NAT_IN_ERROR };
+/* What the way out does to it, after the forwarding checks (so that an ICMP
+ * error about it still goes to the inside host). */
+enum { NAT_OUT_NONE = 0, NAT_OUT_PKT, NAT_OUT_ERROR };
+
 struct pkt_ctx {
 	struct rte_mbuf *m;
 	struct dp_pkt_info pi;
 	uint8_t state;
+	uint8_t nat_in, nat_out;
+	uint8_t nat_pub_port; /* way in: the port of the public address */
 	uint32_t nh;
+	uint32_t nat_odst;   /* way in: the destination before (network order) */
+	uint16_t nat_odport; /* ... its port or echo identifier */
+	uint16_t nat_port;   /* way out: the source port to write */
+	uint32_t nat_map;    /* way in through a mapping: the mapping's id */
+	uint32_t nat_addr;   /* way out: the source address to write */
 };
 
 struct burst {
@@ -460,6 +477,372 @@ static void fw_reject(struct burst *b, struct pkt_ctx *c)
 	tx_enqueue(b->lc, b->in_port, e);
 }
 
+/* ---- NAT44 ----
+ * The way in (stage_nat_in, before the route lookup): a packet to a public
+ * address is given its inside destination, from a port forward (rdr) or from
+ * the mapping its destination port belongs to; ICMP errors quoting a public
+ * endpoint likewise. The firewall then sees inside addresses, and a new
+ * connection that a nat rule matches gets its mapping (nat_connect). The way
+ * out (stage_nat_out, after the forwarding checks) writes the public source.
+ * Mappings are flow table entries keyed by the inside endpoint, each with an
+ * alias keyed by the public one; connections hold their mapping, mappings
+ * their host's count; ports come from the worker's own slice of the pool. */
+
+static inline uint32_t rd32n(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void nat_key(struct dp_flow_key *k, uint8_t fam, uint32_t addr, uint16_t port, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->a, &addr, 4);
+	k->pa = port;
+	k->proto = proto;
+	k->family = fam;
+}
+
+static struct dp_flow *nat_find(uint8_t fam, uint32_t addr, uint16_t port, uint8_t proto)
+{
+	struct dp_flow_key k;
+
+	nat_key(&k, fam, addr, port, proto);
+	return dp_flow_lookup(dp.flows, &k, dp_flow_hash(&k));
+}
+
+static bool nat_is_pub(const struct dp_fw *fw, uint32_t a)
+{
+	for (unsigned i = 0; i < fw->n_pub; i++)
+		if (fw->pub[i] == a)
+			return true;
+	return false;
+}
+
+/* The rdr rule forwarding (proto, dst:dport) to a packet from src:sport on
+ * in_port, or UINT32_MAX. */
+static uint32_t nat_rdr(const struct dp_fw *fw, uint8_t in_port, uint8_t proto, uint32_t src,
+			uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	struct fw_key k = {
+		.family = 4,
+		.proto = proto,
+		.in_port = in_port,
+		.out_port = 0xfe, /* no nat rule ("out on" a port) matches */
+		.sport = sport,
+		.dport = dport,
+	};
+	uint32_t r;
+
+	memcpy(k.src, &src, 4);
+	memcpy(k.dst, &dst, 4);
+	r = fw_class_lookup(fw->nat_cl, &k);
+	return r < fw->n_nat && fw->view.nat_meta[r].kind == FW_RDR ? r : UINT32_MAX;
+}
+
+static uint16_t nat_rdr_port(const struct fw_nat_meta *m, uint16_t dport)
+{
+	return m->to_port ? (uint16_t)(m->to_port + (dport - m->from_lo)) : dport;
+}
+
+/* Where a public endpoint (addr:port, proto) leads inside: a port forward
+ * (asked as for a packet from peer:pport), else a mapping. */
+static bool nat_inside(const struct dp_fw *fw, struct pkt_ctx *c, uint8_t in_port, uint8_t proto,
+		       uint32_t peer, uint16_t pport, uint32_t addr, uint16_t port,
+		       uint32_t *to_addr, uint16_t *to_port)
+{
+	struct dp_flow *a;
+	uint32_t r = proto != DP_IPPROTO_ICMP ? nat_rdr(fw, in_port, proto, peer, addr, pport, port)
+					      : UINT32_MAX;
+
+	if (r != UINT32_MAX) {
+		const struct fw_nat_meta *m = &fw->view.nat_meta[r];
+
+		*to_addr = m->addrs[0];
+		*to_port = nat_rdr_port(m, port);
+		c->nat_in = NAT_IN_RDR;
+		c->nat_pub_port = m->port;
+		return true;
+	}
+	a = nat_find(DP_FLOW_FAM_ALIAS, addr, port, proto);
+	if (!a)
+		return false;
+	*to_addr = a->xaddr[0];
+	*to_port = a->xport[0];
+	c->nat_in = NAT_IN_MAP;
+	c->nat_map = a->peer;
+	c->nat_pub_port = a->out_port;
+	return true;
+}
+
+static void stage_nat_in(struct burst *b)
+{
+	const struct dp_fw *fw = b->fw;
+
+	if (!fw || !fw->n_pub || b->from_punt)
+		return;
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		uint8_t *d, *ip, proto, in_port = (uint8_t)dp.port_index[b->in_port];
+		uint32_t dst, to_addr;
+		uint16_t to_port;
+
+		if (c->state != PKT_LIVE || c->pi.l3 != DP_L3_IPV4 || !c->pi.l4_off)
+			continue;
+		d = pkt_data(c->m);
+		ip = d + c->pi.l3_off;
+		dst = rd32n(ip + 16);
+		if (!nat_is_pub(fw, dst))
+			continue;
+		proto = c->pi.l4_proto;
+		c->nat_odst = dst;
+		if (proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP ||
+		    (proto == DP_IPPROTO_ICMP && c->pi.icmp_type == 0)) {
+			uint16_t port = proto == DP_IPPROTO_ICMP ? rd16(d + c->pi.l4_off + 4)
+								 : c->pi.dport;
+
+			if (!nat_inside(fw, c, in_port, proto, rd32n(ip + 12), c->pi.sport, dst,
+					port, &to_addr, &to_port))
+				continue;
+			c->nat_odport = port;
+			if (nat_rewrite(d, c->m->data_len, &c->pi, NAT_DST,
+					rte_be_to_cpu_32(to_addr), to_port) < 0) {
+				drop(b, c, DP_CNT_drop_nat_unsupported);
+				continue;
+			}
+			if (proto != DP_IPPROTO_ICMP)
+				c->pi.dport = to_port;
+			CNT(b->lc, nat_in);
+		} else if (proto == DP_IPPROTO_ICMP && dp_icmp_is_error(4, c->pi.icmp_type)) {
+			struct dp_pkt_inner in;
+			uint32_t qsrc, qdst;
+
+			/* an error about a packet that left with a public source */
+			if (dp_icmp_inner(d, c->m->data_len, &c->pi, &in) < 0 || in.family != 4 ||
+			    !in.has_ports)
+				continue;
+			qsrc = rd32n(in.src);
+			qdst = rd32n(in.dst);
+			if (qsrc != dst ||
+			    !nat_inside(fw, c, in_port, in.proto, qdst, in.dport, qsrc, in.sport,
+					&to_addr, &to_port))
+				continue;
+			c->nat_in = NAT_IN_ERROR;
+			if (nat_rewrite_icmp_error(d, c->m->data_len, &c->pi, NAT_DST,
+						   rte_be_to_cpu_32(to_addr), to_port) < 0) {
+				drop(b, c, DP_CNT_drop_nat_unsupported);
+				continue;
+			}
+			CNT(b->lc, nat_icmp_errors);
+		}
+	}
+}
+
+/* A free port of w's slice of pool (not one a port forward takes). */
+static uint16_t nat_port_get(const struct dp_fw *fw, struct dp_nat_pool *pool, int pi, uint8_t proto,
+			     unsigned w)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		uint16_t port = nat_port_alloc(&pool->ports[pi], w);
+
+		if (!port)
+			return 0;
+		if (proto == DP_IPPROTO_ICMP ||
+		    nat_rdr(fw, FW_PORT_ANY - 1, proto, 0, pool->addr, 0, port) == UINT32_MAX)
+			return port;
+		nat_port_free(&pool->ports[pi], w, port);
+	}
+	return 0;
+}
+
+/* The mapping of the inside endpoint addr:port under nat rule r, found or
+ * made, with a reference taken for the caller's connection. NULL with
+ * *reason set when none can be had. */
+static struct dp_flow *nat_mapping(struct burst *b, uint32_t r, uint32_t addr, uint16_t port,
+				   uint8_t proto, enum dp_counter *reason)
+{
+	const struct dp_fw *fw = b->fw;
+	const struct fw_nat_meta *meta = &fw->view.nat_meta[r];
+	struct dp_flow_table *t = dp.flows;
+	unsigned w = b->lc->worker_index;
+	struct dp_flow *m = nat_find(DP_FLOW_FAM_MAP, addr, port, proto), *host, *alias;
+	struct dp_flow_key k;
+	struct dp_nat_pool *pool;
+	struct dp_flow_init init = { .kind = DP_FLOW_K_HOST };
+	int pi = proto == DP_IPPROTO_TCP ? DP_NAT_TCP : proto == DP_IPPROTO_UDP ? DP_NAT_UDP : DP_NAT_ICMP;
+	uint32_t h;
+	uint16_t pport;
+
+	if (m && dp_flow_ref(m))
+		return m; /* endpoint-independent: one mapping for every destination */
+	*reason = DP_CNT_drop_fw_table_full;
+	/* the host's count of mappings (its quota) */
+	nat_key(&k, DP_FLOW_FAM_HOST, addr, 0, 0);
+	host = dp_flow_lookup(t, &k, dp_flow_hash(&k));
+	if (!host || !dp_flow_ref(host)) {
+		host = dp_flow_insert(t, w, &k, dp_flow_hash(&k), b->now_s, &init);
+		if (!host || !dp_flow_ref(host))
+			return NULL;
+	}
+	if ((atomic_load_explicit(&host->refs, memory_order_relaxed) & ~DP_FLOW_REFS_DYING) >
+	    fw->view.hdr.nat_host_limit) {
+		dp_flow_unref(t, dp_flow_id(t, host), b->now_s);
+		*reason = DP_CNT_drop_nat_host_limit;
+		return NULL;
+	}
+	/* paired pooling (RFC 4787 REQ-2): a host always gets the same address */
+	h = rte_be_to_cpu_32(addr) * 0x9e3779b1u;
+	pool = dp.nat_pools[fw->nat_pool[r][(h >> 16) % meta->n_addrs]];
+	pport = nat_port_get(fw, pool, pi, proto, w);
+	if (!pport) {
+		dp_flow_unref(t, dp_flow_id(t, host), b->now_s);
+		*reason = DP_CNT_drop_nat_ports_exhausted;
+		return NULL;
+	}
+	init = (struct dp_flow_init){
+		.kind = DP_FLOW_K_MAP,
+		.out_port = meta->port,
+		.pool = fw->nat_pool[r][(h >> 16) % meta->n_addrs],
+		.hold = dp_flow_id(t, host),
+		.xaddr = { pool->addr },
+		.xport = { pport },
+	};
+	nat_key(&k, DP_FLOW_FAM_MAP, addr, port, proto);
+	m = dp_flow_insert(t, w, &k, dp_flow_hash(&k), b->now_s, &init);
+	if (!m) {
+		nat_port_free(&pool->ports[pi], w, pport);
+		dp_flow_unref(t, dp_flow_id(t, host), b->now_s);
+		return NULL;
+	}
+	init = (struct dp_flow_init){
+		.kind = DP_FLOW_K_ALIAS,
+		.out_port = meta->port,
+		.peer = dp_flow_id(t, m),
+		.xaddr = { addr },
+		.xport = { port },
+	};
+	nat_key(&k, DP_FLOW_FAM_ALIAS, pool->addr, pport, proto);
+	alias = dp_flow_insert(t, w, &k, dp_flow_hash(&k), b->now_s, &init);
+	if (!alias) {
+		dp_flow_kill(m); /* the sweep gives back its port and host count */
+		return NULL;
+	}
+	m->peer = dp_flow_id(t, alias); /* read only by this worker, at unlink */
+	dp_flow_ref(m);
+	CNT(b->lc, nat_mappings_created);
+	return m;
+}
+
+/* A new connection: its translations, into init (and a mapping reference
+ * in init->hold). Returns 0 or the counter of the drop. */
+static int nat_connect(struct burst *b, struct pkt_ctx *c, const struct fw_key *k,
+		       struct dp_flow_init *init)
+{
+	const struct dp_fw *fw = b->fw;
+	const uint8_t *d = pkt_data(c->m);
+	struct fw_key hk;
+	enum dp_counter reason;
+	uint32_t r, src;
+	uint16_t sport;
+	struct dp_flow *m;
+	uint8_t proto = k->proto;
+
+	if (c->nat_in == NAT_IN_RDR) {
+		init->nat |= DP_FLOW_NAT_DST;
+		init->xaddr[1] = c->nat_odst;
+		init->xport[1] = c->nat_odport;
+	}
+	r = fw_class_lookup(fw->nat_cl, k);
+	if (r < fw->n_nat && fw->view.nat_meta[r].kind != FW_NAT)
+		r = fw->n_nat;
+	if (r >= fw->n_nat && c->nat_in && k->out_port != c->nat_pub_port) {
+		/* from inside to a public address and back inside: hairpinning
+		 * (RFC 4787 REQ-9) wants the source translated as if it left */
+		hk = *k;
+		hk.out_port = c->nat_pub_port;
+		r = fw_class_lookup(fw->nat_cl, &hk);
+		if (r < fw->n_nat && fw->view.nat_meta[r].kind != FW_NAT)
+			r = fw->n_nat;
+		if (r < fw->n_nat)
+			CNT(b->lc, nat_hairpins);
+	}
+	if (r >= fw->n_nat)
+		return 0;
+	if (proto != DP_IPPROTO_TCP && proto != DP_IPPROTO_UDP &&
+	    !(proto == DP_IPPROTO_ICMP && c->pi.icmp_type == 8))
+		return DP_CNT_drop_nat_unsupported;
+	src = rd32n(d + c->pi.l3_off + 12);
+	sport = proto == DP_IPPROTO_ICMP ? rd16(d + c->pi.l4_off + 4) : c->pi.sport;
+	m = nat_mapping(b, r, src, sport, proto, &reason);
+	if (!m)
+		return reason;
+	init->nat |= DP_FLOW_NAT_SRC;
+	init->xaddr[0] = m->xaddr[0];
+	init->xport[0] = m->xport[0];
+	init->hold = dp_flow_id(dp.flows, m);
+	return 0;
+}
+
+/* The way out for a packet of connection f: the public source, if its
+ * sender's endpoint is translated. */
+static inline void nat_plan(struct pkt_ctx *c, const struct dp_flow *f, bool opener)
+{
+	if (likely(!f->nat))
+		return;
+	if (opener && (f->nat & DP_FLOW_NAT_SRC)) {
+		c->nat_out = NAT_OUT_PKT;
+		c->nat_addr = f->xaddr[0];
+		c->nat_port = f->xport[0];
+	} else if (!opener && (f->nat & DP_FLOW_NAT_DST)) {
+		c->nat_out = NAT_OUT_PKT;
+		c->nat_addr = f->xaddr[1];
+		c->nat_port = f->xport[1];
+	}
+}
+
+/* An ICMP error about a packet of f (sent by the opener when
+ * quoted_by_opener) goes back to that packet's sender, from the other side:
+ * it must show the other side's public endpoint. */
+static inline void nat_plan_error(struct pkt_ctx *c, const struct dp_flow *f,
+				  bool quoted_by_opener)
+{
+	if (likely(!f->nat))
+		return;
+	if (!quoted_by_opener && (f->nat & DP_FLOW_NAT_SRC)) {
+		c->nat_out = NAT_OUT_ERROR;
+		c->nat_addr = f->xaddr[0];
+		c->nat_port = f->xport[0];
+	} else if (quoted_by_opener && (f->nat & DP_FLOW_NAT_DST)) {
+		c->nat_out = NAT_OUT_ERROR;
+		c->nat_addr = f->xaddr[1];
+		c->nat_port = f->xport[1];
+	}
+}
+
+static void stage_nat_out(struct burst *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		int rc;
+
+		if (likely(c->nat_out == NAT_OUT_NONE) || c->state != PKT_LIVE)
+			continue;
+		if (c->nat_out == NAT_OUT_PKT) {
+			rc = nat_rewrite(pkt_data(c->m), c->m->data_len, &c->pi, NAT_SRC,
+					 rte_be_to_cpu_32(c->nat_addr), c->nat_port);
+			CNT(b->lc, nat_out);
+		} else {
+			rc = nat_rewrite_icmp_error(pkt_data(c->m), c->m->data_len, &c->pi, NAT_SRC,
+						    rte_be_to_cpu_32(c->nat_addr), c->nat_port);
+			CNT(b->lc, nat_icmp_errors);
+		}
+		if (unlikely(rc < 0))
+			drop(b, c, DP_CNT_drop_nat_unsupported);
+	}
+}
+
 /* A flow admitted by older rules: does the current set still pass it?
  * Asked as for the flow's first packet, in the opener's direction. */
 static bool fw_recheck(struct burst *b, struct dp_flow *f)
@@ -563,6 +946,39 @@ static bool fw_prepare(struct burst *b, struct pkt_ctx *c, uint16_t out_port, st
 	return true;
 }
 
+/* Endpoint-independent filtering (RFC 4787 REQ-8): a packet to a mapping
+ * from anywhere opens a connection to the inside endpoint, which answers as
+ * its public endpoint. */
+static void fw_admit_eif(struct burst *b, struct pkt_ctx *c, struct fw_pre *p)
+{
+	struct dp_flow_table *t = dp.flows;
+	struct dp_flow *m = &t->flows[c->nat_map - 1], *f;
+	struct dp_flow_init init = {
+		.generation = b->fw->generation,
+		.rule = b->fw->n_rules,
+		.opener_a = p->from_a,
+		.in_port = p->k.in_port,
+		.out_port = p->k.out_port,
+		.nat = DP_FLOW_NAT_DST | DP_FLOW_NAT_EIF,
+		.xaddr = { 0, c->nat_odst },
+		.xport = { 0, c->nat_odport },
+		.hold = c->nat_map,
+	};
+
+	if (!dp_flow_ref(m)) {
+		drop(b, c, DP_CNT_drop_nat_filtered); /* the mapping is going */
+		return;
+	}
+	f = dp_flow_insert(t, b->lc->worker_index, &p->fk, p->h, b->now_s, &init);
+	if (!f) {
+		dp_flow_unref(t, c->nat_map, b->now_s);
+		drop(b, c, DP_CNT_drop_fw_table_full);
+		return;
+	}
+	dp_flow_update(f, true, p->tflags);
+	CNT(b->lc, fw_new_flows);
+}
+
 /* The second pass: one forwarded packet through connection tracking and the
  * rules. Returns with the packet still live (passed) or done (dropped). */
 static void fw_packet(struct burst *b, struct pkt_ctx *c, struct fw_pre *p)
@@ -592,7 +1008,10 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, struct fw_pre *p)
 		bool opener = from_a == (bool)f->opener_a;
 
 		if (atomic_load_explicit(&f->generation, memory_order_relaxed) != fw->generation) {
-			if (!(fw->view.hdr.flags & FW_WIRE_F_KEEP_FLOWS) && !fw_recheck(b, f)) {
+			/* a connection a mapping admitted (endpoint-independent
+			 * filtering) was not admitted by a rule: nothing to re-check */
+			if (!(fw->view.hdr.flags & FW_WIRE_F_KEEP_FLOWS) &&
+			    !(f->nat & DP_FLOW_NAT_EIF) && !fw_recheck(b, f)) {
 				dp_flow_kill(f);
 				drop(b, c, DP_CNT_drop_fw_revoked);
 				return;
@@ -602,6 +1021,7 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, struct fw_pre *p)
 		dp_flow_update(f, opener, tflags);
 		if (atomic_load_explicit(&f->last_seen, memory_order_relaxed) != b->now_s)
 			atomic_store_explicit(&f->last_seen, b->now_s, memory_order_relaxed);
+		nat_plan(c, f, opener);
 		CNT(b->lc, fw_flow_pkts);
 		return;
 	}
@@ -612,13 +1032,26 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, struct fw_pre *p)
 
 		/* RFC 5508 §4 / RFC 792: an error about a tracked flow belongs to it */
 		if (dp_icmp_inner(d, c->m->data_len, &c->pi, &in) == 0 && in.family == family) {
+			struct dp_flow *rf;
+
 			dp_flow_key_make(&ik, family, in.proto, in.src, in.dst, in.sport, in.dport,
 					 &ia);
-			if (dp_flow_lookup(dp.flows, &ik, dp_flow_hash(&ik))) {
+			rf = dp_flow_lookup(dp.flows, &ik, dp_flow_hash(&ik));
+			if (rf) {
+				nat_plan_error(c, rf, ia == (bool)rf->opener_a);
 				CNT(b->lc, fw_icmp_related);
 				return;
 			}
 		}
+	}
+	if (c->nat_in == NAT_IN_MAP) {
+		/* to a mapping, from an endpoint its connections do not know */
+		if (!(fw->view.hdr.flags & FW_WIRE_F_NAT_EIF) || !creates) {
+			drop(b, c, DP_CNT_drop_nat_filtered);
+			return;
+		}
+		fw_admit_eif(b, c, p);
+		return;
 	}
 	rule = fw_class_lookup(fw->cl, k);
 	act = fw_action(fw, rule);
@@ -648,12 +1081,23 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, struct fw_pre *p)
 			drop(b, c, DP_CNT_drop_fw_not_syn);
 			return;
 		}
+		if (fw->n_nat && family == 4) {
+			int why = nat_connect(b, c, k, &init);
+
+			if (why) {
+				drop(b, c, (enum dp_counter)why);
+				return;
+			}
+		}
 		f = dp_flow_insert(dp.flows, b->lc->worker_index, &p->fk, p->h, b->now_s, &init);
 		if (!f) {
+			if (init.hold)
+				dp_flow_unref(dp.flows, init.hold, b->now_s);
 			drop(b, c, DP_CNT_drop_fw_table_full);
 			return;
 		}
 		dp_flow_update(f, true, tflags);
+		nat_plan(c, f, true);
 		CNT(b->lc, fw_new_flows);
 		return;
 	}
@@ -892,10 +1336,12 @@ static void process_burst(struct burst *b)
 	stage_parse(b);
 	if (b->rt) {
 		stage_l2(b);
+		stage_nat_in(b);
 		stage_route(b);
 		stage_local(b);
 		stage_firewall(b);
 		stage_forward(b);
+		stage_nat_out(b);
 		stage_neigh(b);
 	}
 }
@@ -936,11 +1382,19 @@ int dp_worker_main(void *arg)
 				b.p[i].m = pkts[i];
 				b.p[i].state = PKT_LIVE;
 				b.p[i].nh = 0;
+				b.p[i].nat_in = b.p[i].nat_out = 0;
 			}
 			process_burst(&b);
 		}
 		if (t0 >= lc->next_flow_tsc) {
 			/* expiry sweep over this worker's share of the flow table */
+			uint64_t fseq = atomic_load_explicit(&dp.nat_flush_seq,
+							     memory_order_acquire);
+
+			if (fseq != lc->nat_flush_seen) {
+				lc->nat_flush_seen = fseq;
+				dp_nat_flush_worker(lc->worker_index);
+			}
 			dp_flow_expire(dp.flows, lc->worker_index, b.now_s, 256);
 			lc->next_flow_tsc = t0 + dp.tsc_hz / 1000;
 		}

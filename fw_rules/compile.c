@@ -135,18 +135,19 @@ static bool proto_in_family(uint8_t proto, uint8_t family)
 	return !((proto == 1 && family == 6) || (proto == 58 && family == 4));
 }
 
-/* Expand rule ri; returns entries emitted or a negative errno. */
-static long expand_rule(const struct fw_file *f, const struct fw_env *env, unsigned ri,
-			struct emit *em)
+/* Expand rule r (index ri); rdr rules match on any input port and default
+ * their destination to the port's address (dst_default). Returns entries
+ * emitted or a negative errno. */
+static long expand_rule(const struct fw_file *f, const struct fw_env *env, const struct fw_rule *r,
+			unsigned ri, const struct dp_addr *dst_default, struct emit *em)
 {
-	const struct fw_rule *r = &f->rules[ri];
 	struct addrs src, dst;
 	size_t before = em->n;
 	uint8_t ports[2][2];
 	unsigned n_ports = 0;
 	long rc = 0;
 
-	if (r->port < 0) {
+	if (r->port < 0 || r->action == FW_RDR) {
 		ports[n_ports][0] = FW_PORT_ANY;
 		ports[n_ports++][1] = FW_PORT_ANY;
 	} else {
@@ -160,7 +161,8 @@ static long expand_rule(const struct fw_file *f, const struct fw_env *env, unsig
 		}
 	}
 	if (resolve_side(f, env, r->src, r->n_src, &src) < 0 ||
-	    resolve_side(f, env, r->dst, r->n_dst, &dst) < 0) {
+	    resolve_side(f, env, r->dst, r->n_dst, &dst) < 0 ||
+	    (dst_default && !r->n_dst && (dst.any = false, addrs_push(&dst, dst_default) < 0))) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -310,6 +312,78 @@ static void check_shadowed(const struct fw_file *f, const struct emit *em, const
 	}
 }
 
+static uint32_t port_ip4(const struct fw_env *env, int port)
+{
+	return env && env->port_ip4 && port >= 0 && (unsigned)port < env->n_ports
+		       ? env->port_ip4[port]
+		       : 0;
+}
+
+/* The nat and rdr rules: their metadata and their own classifier entries
+ * (out->nat_meta, out->nat_entries, out->hdr.n_nat_entries). */
+static int compile_nat(const struct fw_file *f, const struct fw_env *env, struct fw_compiled *out,
+		       struct fw_diag *diag)
+{
+	struct emit em = { 0 };
+
+	out->nat_meta = calloc(f->n_nat ? f->n_nat : 1, sizeof(*out->nat_meta));
+	if (!out->nat_meta)
+		return -ENOMEM;
+	for (unsigned i = 0; i < f->n_nat; i++) {
+		const struct fw_rule *r = &f->nat[i];
+		struct fw_nat_meta *m = &out->nat_meta[i];
+		struct dp_addr own = { .family = 4, .prefixlen = 32 };
+		uint32_t a = port_ip4(env, r->port);
+		long n;
+
+		*m = (struct fw_nat_meta){
+			.kind = r->action,
+			.port = (uint8_t)r->port,
+			.flags = r->log ? FW_RULE_F_LOG : 0,
+			.to_port = r->to_port,
+			.from_lo = r->n_dport ? r->dport[0].lo : 0,
+			.line = r->line,
+		};
+		if (r->to_port_of >= 0) {
+			m->addrs[m->n_addrs] = port_ip4(env, r->to_port_of);
+			if (!m->addrs[m->n_addrs]) {
+				fw_diag_add(diag, false, f->name, r->line, 0,
+					    "port %s has no IPv4 address to translate to",
+					    env->ports[r->to_port_of]);
+				free(em.e);
+				return -EINVAL;
+			}
+			m->n_addrs++;
+		}
+		for (unsigned k = 0; k < r->n_to; k++)
+			memcpy(&m->addrs[m->n_addrs++], r->to[k].addr.addr, 4);
+		if (r->action == FW_RDR && !r->n_dst) {
+			if (!a) {
+				fw_diag_add(diag, false, f->name, r->line, 0,
+					    "port %s has no IPv4 address to forward",
+					    env->ports[r->port]);
+				free(em.e);
+				return -EINVAL;
+			}
+			memcpy(own.addr, &a, 4);
+		}
+		n = expand_rule(f, env, r, i, r->action == FW_RDR && !r->n_dst ? &own : NULL, &em);
+		if (n < 0) {
+			fw_diag_add(diag, false, f->name, r->line, 0, "%s",
+				    n == -E2BIG ? "too many NAT classifier entries" : "out of memory");
+			free(em.e);
+			return (int)n;
+		}
+		if (n == 0)
+			fw_diag_add(diag, true, f->name, r->line, 0,
+				    "%s rule can never match (a name or table that is empty?)",
+				    fw_action_name(r->action));
+	}
+	out->nat_entries = em.e;
+	out->hdr.n_nat_entries = (uint32_t)em.n;
+	return 0;
+}
+
 int fw_compile(const struct fw_file *f, const struct fw_env *env, struct fw_compiled *out,
 	       struct fw_diag *diag)
 {
@@ -334,7 +408,7 @@ int fw_compile(const struct fw_file *f, const struct fw_env *env, struct fw_comp
 			.flags = r->log ? FW_RULE_F_LOG : 0,
 			.line = r->line,
 		};
-		n = expand_rule(f, env, i, &em);
+		n = expand_rule(f, env, r, i, NULL, &em);
 		if (n == -E2BIG) {
 			fw_diag_add(diag, false, f->name, r->line, 0,
 				    "the rules expand to more than %u classifier entries",
@@ -356,6 +430,9 @@ int fw_compile(const struct fw_file *f, const struct fw_env *env, struct fw_comp
 	}
 	first[f->n_rules] = em.n;
 	check_shadowed(f, &em, first, diag);
+	rc = compile_nat(f, env, out, diag);
+	if (rc < 0)
+		goto fail;
 	out->hdr = (struct fw_wire_hdr){
 		.magic = FW_WIRE_MAGIC,
 		.n_rules = f->n_rules,
@@ -364,7 +441,12 @@ int fw_compile(const struct fw_file *f, const struct fw_env *env, struct fw_comp
 		.flags = f->keep_flows ? FW_WIRE_F_KEEP_FLOWS : 0,
 		.n_ports = (uint16_t)(env ? env->n_ports : 0),
 		.log_rate = f->log_rate,
+		.n_nat = f->n_nat,
+		.n_nat_entries = out->hdr.n_nat_entries,
+		.nat_host_limit = f->nat_host_limit,
 	};
+	if (f->nat_eif)
+		out->hdr.flags |= FW_WIRE_F_NAT_EIF;
 	memcpy(out->hdr.timeouts, f->timeouts, sizeof(out->hdr.timeouts));
 	out->entries = em.e;
 	free(first);
@@ -373,6 +455,8 @@ fail:
 	free(first);
 	free(em.e);
 	free(out->meta);
+	free(out->nat_meta);
+	free(out->nat_entries);
 	memset(out, 0, sizeof(*out));
 	return rc;
 }
@@ -381,6 +465,8 @@ void fw_compiled_free(struct fw_compiled *c)
 {
 	free(c->meta);
 	free(c->entries);
+	free(c->nat_meta);
+	free(c->nat_entries);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -388,17 +474,27 @@ int fw_wire_encode(const struct fw_compiled *c, void **buf, size_t *len)
 {
 	size_t mlen = (size_t)c->hdr.n_rules * sizeof(struct fw_rule_meta);
 	size_t elen = (size_t)c->hdr.n_entries * sizeof(struct fw_entry);
-	uint8_t *b = malloc(sizeof(c->hdr) + mlen + elen);
+	size_t nmlen = (size_t)c->hdr.n_nat * sizeof(struct fw_nat_meta);
+	size_t nelen = (size_t)c->hdr.n_nat_entries * sizeof(struct fw_entry);
+	uint8_t *b = malloc(sizeof(c->hdr) + mlen + elen + nmlen + nelen), *o;
 
 	if (!b)
 		return -ENOMEM;
 	memcpy(b, &c->hdr, sizeof(c->hdr));
+	o = b + sizeof(c->hdr);
 	if (mlen)
-		memcpy(b + sizeof(c->hdr), c->meta, mlen);
+		memcpy(o, c->meta, mlen);
+	o += mlen;
 	if (elen)
-		memcpy(b + sizeof(c->hdr) + mlen, c->entries, elen);
+		memcpy(o, c->entries, elen);
+	o += elen;
+	if (nmlen)
+		memcpy(o, c->nat_meta, nmlen);
+	o += nmlen;
+	if (nelen)
+		memcpy(o, c->nat_entries, nelen);
 	*buf = b;
-	*len = sizeof(c->hdr) + mlen + elen;
+	*len = sizeof(c->hdr) + mlen + elen + nmlen + nelen;
 	return 0;
 }
 
@@ -426,22 +522,60 @@ int fw_wire_decode(const void *buf, size_t len, struct fw_compiled *view, char *
 		BAD("rules: %zu bytes, shorter than the header", len);
 	if (h->magic != FW_WIRE_MAGIC)
 		BAD("rules: bad magic %#x", h->magic);
-	if (h->n_rules > FW_MAX_RULES || h->n_entries > FW_MAX_ENTRIES)
-		BAD("rules: %u rules, %u entries: over the limits", h->n_rules, h->n_entries);
+	if (h->n_rules > FW_MAX_RULES || h->n_entries > FW_MAX_ENTRIES ||
+	    h->n_nat > FW_MAX_NAT_RULES || h->n_nat_entries > FW_MAX_ENTRIES)
+		BAD("rules: %u rules, %u entries, %u nat rules, %u nat entries: over the limits",
+		    h->n_rules, h->n_entries, h->n_nat, h->n_nat_entries);
 	need = sizeof(*h) + (size_t)h->n_rules * sizeof(struct fw_rule_meta) +
-	       (size_t)h->n_entries * sizeof(struct fw_entry);
+	       (size_t)h->n_entries * sizeof(struct fw_entry) +
+	       (size_t)h->n_nat * sizeof(struct fw_nat_meta) +
+	       (size_t)h->n_nat_entries * sizeof(struct fw_entry);
 	if (len != need)
 		BAD("rules: %zu bytes where the counts say %zu", len, need);
-	if (h->default_action > FW_REJECT || (h->flags & ~FW_WIRE_F_KEEP_FLOWS))
+	if (h->default_action > FW_REJECT ||
+	    (h->flags & ~(FW_WIRE_F_KEEP_FLOWS | FW_WIRE_F_NAT_EIF)))
 		BAD("rules: bad default action or flags");
 	if (h->n_ports > DP_MAX_PORTS || h->log_rate > 100000)
 		BAD("rules: bad port count or log rate");
 	for (int i = 0; i < FW_TO_MAX; i++)
 		if (h->timeouts[i] == 0 || h->timeouts[i] > 30 * 86400)
 			BAD("rules: timeout %s out of range", fw_timeout_names[i]);
+	if (h->nat_host_limit == 0 || h->nat_host_limit > 65535)
+		BAD("rules: bad nat host limit %u", h->nat_host_limit);
 	view->hdr = *h;
 	view->meta = (struct fw_rule_meta *)(h + 1);
 	view->entries = (struct fw_entry *)(view->meta + h->n_rules);
+	view->nat_meta = (struct fw_nat_meta *)(view->entries + h->n_entries);
+	view->nat_entries = (struct fw_entry *)(view->nat_meta + h->n_nat);
+	for (uint32_t i = 0; i < h->n_nat; i++) {
+		const struct fw_nat_meta *m = &view->nat_meta[i];
+
+		if ((m->kind != FW_NAT && m->kind != FW_RDR) || m->port >= h->n_ports ||
+		    (m->flags & ~FW_RULE_F_LOG) || m->n_addrs == 0 ||
+		    m->n_addrs > FW_NAT_ADDRS_MAX || (m->kind == FW_RDR && m->n_addrs != 1))
+			BAD("rules: nat rule %u: bad kind, port, flags or address count", i);
+		for (unsigned k = 0; k < m->n_addrs; k++)
+			if (m->addrs[k] == 0)
+				BAD("rules: nat rule %u: address 0.0.0.0", i);
+	}
+	for (uint32_t i = 0; i < h->n_nat_entries; i++) {
+		const struct fw_entry *e = &view->nat_entries[i];
+
+		if (e->rule >= h->n_nat || (i && e->rule < view->nat_entries[i - 1].rule))
+			BAD("rules: nat entry %u: rule index %u out of order or range", i, e->rule);
+		if (e->family != 4 || e->slen > 32 || e->dlen > 32 ||
+		    !host_bits_zero(e->src, e->slen) || !host_bits_zero(e->dst, e->dlen) ||
+		    !host_bits_zero(e->src, 32) || !host_bits_zero(e->dst, 32))
+			BAD("rules: nat entry %u: not IPv4 or address bits beyond the prefix", i);
+		if (e->sport_lo > e->sport_hi || e->dport_lo > e->dport_hi)
+			BAD("rules: nat entry %u: empty port range", i);
+		if ((e->in_port != FW_PORT_ANY && e->in_port >= h->n_ports) ||
+		    (e->out_port != FW_PORT_ANY && e->out_port >= h->n_ports))
+			BAD("rules: nat entry %u: port index out of range", i);
+		if (view->nat_meta[e->rule].kind == FW_RDR &&
+		    (e->dlen != 32 || (e->proto != 6 && e->proto != 17)))
+			BAD("rules: nat entry %u: rdr entry without one address or tcp/udp", i);
+	}
 	for (uint32_t i = 0; i < h->n_rules; i++)
 		if (view->meta[i].action > FW_REJECT || (view->meta[i].flags & ~FW_RULE_F_LOG))
 			BAD("rules: rule %u: bad action or flags", i);

@@ -33,7 +33,9 @@
 #define FW_SHADOW_CHECK_MAX 2000 /* shadowing is analysed up to this many rules */
 #define FW_LINEAR_MAX	    512	 /* entries: up to this many, a first-match scan */
 
-enum fw_action { FW_PASS = 0, FW_BLOCK, FW_REJECT };
+enum fw_action { FW_PASS = 0, FW_BLOCK, FW_REJECT, FW_NAT, FW_RDR };
+#define FW_MAX_NAT_RULES 1024
+#define FW_NAT_ADDRS_MAX 8 /* addresses of one nat rule's pool */
 enum fw_dir { FW_DIR_ANY = 0, FW_DIR_IN, FW_DIR_OUT };
 
 /* Flow timeouts the rule file may set ("set timeout tcp.established 7440"). */
@@ -45,7 +47,8 @@ enum fw_dir { FW_DIR_ANY = 0, FW_DIR_IN, FW_DIR_OUT };
 	X(udp, "udp", 120, "UDP, one direction seen")                    \
 	X(udp_stream, "udp.stream", 180, "UDP, both directions seen")    \
 	X(icmp, "icmp", 60, "ICMP and ICMPv6 echo")                      \
-	X(other, "other", 60, "other protocols")
+	X(other, "other", 60, "other protocols")                          \
+	X(nat_mapping, "nat.mapping", 30, "NAT mapping no connection uses any more")
 
 enum fw_timeout {
 #define FW_TO_ENUM(id, name, def, help) FW_TO_##id,
@@ -95,6 +98,13 @@ struct fw_rule {
 	struct fw_range *sport, *dport; /* none: any */
 	unsigned n_icmp;
 	struct fw_icmp *icmp; /* none: any */
+	/* nat and rdr: what follows "->": addresses (nat: the pool; rdr: the
+	 * target), or a port whose IPv4 address is the pool; rdr: the target port
+	 * (0: the packet's) */
+	unsigned n_to;
+	struct fw_target *to;
+	int16_t to_port_of; /* -1: none */
+	uint16_t to_port;
 	unsigned line;
 	char *text; /* the rule as written, trimmed */
 };
@@ -115,6 +125,10 @@ struct fw_file {
 	uint32_t timeouts[FW_TO_MAX];
 	unsigned n_rules;
 	struct fw_rule *rules;
+	unsigned n_nat; /* nat and rdr rules, in file order */
+	struct fw_rule *nat;
+	bool nat_eif;		 /* "set nat filtering endpoint-independent" */
+	uint32_t nat_host_limit; /* mappings one inside host may hold */
 	unsigned n_tables;
 	struct fw_table *tables;
 };
@@ -136,6 +150,9 @@ struct fw_env {
 	/* Addresses of a host name; NULL or *n == 0: not known (yet). */
 	int (*resolve)(void *arg, const char *host, const struct dp_addr **addrs, unsigned *n);
 	void *resolve_arg;
+	/* By port index: the port's first IPv4 address (network order), 0: none
+	 * ("nat ... -> wan"); NULL: not known. */
+	const uint32_t *port_ip4;
 };
 
 /* Parse text (len bytes; name is for messages). Every error is reported, each
@@ -179,11 +196,27 @@ struct fw_rule_meta {
 	uint32_t line;
 };
 
-#define FW_WIRE_MAGIC	     0x46575231u /* "FWR1" */
-#define FW_WIRE_F_KEEP_FLOWS 0x1u
+/* A nat or rdr rule as the dataplane needs it. Its entries (in the NAT
+ * classifier) carry its match: nat rules "out on" their port, rdr rules on
+ * any input port (so that inside hosts reach a forwarded port too:
+ * hairpinning). */
+struct fw_nat_meta {
+	uint8_t kind;	  /* FW_NAT or FW_RDR */
+	uint8_t port;	  /* the port of the public side (config index) */
+	uint8_t n_addrs;  /* nat: the pool, 1..FW_NAT_ADDRS_MAX; rdr: 1, the target */
+	uint8_t flags;	  /* FW_RULE_F_LOG */
+	uint16_t to_port; /* rdr: the target port, 0: the packet's own */
+	uint16_t from_lo; /* rdr with to_port: the rule's first port, for ranges */
+	uint32_t line;
+	uint32_t addrs[FW_NAT_ADDRS_MAX]; /* network order */
+};
 
-/* The DP_MSG_RULES payload: this header, n_rules fw_rule_meta, then n_entries
- * fw_entry. */
+#define FW_WIRE_MAGIC	     0x46575232u /* "FWR2" */
+#define FW_WIRE_F_KEEP_FLOWS 0x1u
+#define FW_WIRE_F_NAT_EIF    0x2u /* NAT filtering endpoint-independent */
+
+/* The DP_MSG_RULES payload: this header, n_rules fw_rule_meta, n_entries
+ * fw_entry, n_nat fw_nat_meta, then n_nat_entries fw_entry. */
 struct fw_wire_hdr {
 	uint32_t magic;
 	uint32_t n_rules;
@@ -193,13 +226,29 @@ struct fw_wire_hdr {
 	uint16_t n_ports;
 	uint32_t log_rate;
 	uint32_t timeouts[FW_TO_MAX];
+	uint32_t n_nat;
+	uint32_t n_nat_entries;
+	uint32_t nat_host_limit;
 };
 
 struct fw_compiled {
 	struct fw_wire_hdr hdr;
 	struct fw_rule_meta *meta;
 	struct fw_entry *entries;
+	struct fw_nat_meta *nat_meta;
+	struct fw_entry *nat_entries;
 };
+
+/* The NAT rules as a classifier input of their own (entries' rule: the nat
+ * rule's index). */
+static inline struct fw_compiled fw_nat_view(const struct fw_compiled *c)
+{
+	struct fw_compiled v = { .hdr = c->hdr, .entries = c->nat_entries };
+
+	v.hdr.n_rules = c->hdr.n_nat;
+	v.hdr.n_entries = c->hdr.n_nat_entries;
+	return v;
+}
 
 /* Resolve tables, host names and dns-servers and expand every rule into
  * entries; warns about rules that can never match and rules shadowed by an

@@ -26,7 +26,7 @@ const uint32_t fw_timeout_defaults[FW_TO_MAX] = {
 #undef FW_TO_DEF
 };
 
-enum tok_type { T_WORD = 1, T_LBRACE, T_RBRACE, T_COMMA, T_TABLE, T_NL, T_END };
+enum tok_type { T_WORD = 1, T_LBRACE, T_RBRACE, T_COMMA, T_TABLE, T_ARROW, T_NL, T_END };
 
 struct tok {
 	uint8_t type;
@@ -146,6 +146,10 @@ static int tokenize(struct parser *p)
 				     line, col, i, 1) < 0)
 				return -ENOMEM;
 			i++;
+		} else if (c == '-' && i + 1 < p->len && p->text[i + 1] == '>') {
+			if (push_tok(p, T_ARROW, line, col, i, 2) < 0)
+				return -ENOMEM;
+			i += 2;
 		} else if (c == '<') {
 			size_t s = ++i;
 
@@ -557,7 +561,11 @@ static const char *icmp_type_name(uint8_t family, int type)
 
 const char *fw_action_name(uint8_t action)
 {
-	return action == FW_PASS ? "pass" : action == FW_REJECT ? "reject" : "block";
+	return action == FW_PASS     ? "pass"
+	       : action == FW_REJECT ? "reject"
+	       : action == FW_NAT    ? "nat"
+	       : action == FW_RDR    ? "rdr"
+				     : "block";
 }
 
 struct icmp_ctx {
@@ -605,6 +613,7 @@ static int add_icmp(struct parser *p, const struct tok *t, void *arg)
 
 static void rule_free(struct fw_rule *r)
 {
+	free(r->to);
 	free(r->src);
 	free(r->dst);
 	free(r->sport);
@@ -637,26 +646,174 @@ static int parse_side(struct parser *p, const struct tok *kw, struct fw_rule *r,
 	return 0;
 }
 
+static int port_by_name(struct parser *p, const struct tok *t)
+{
+	char name[DP_PORT_NAME_MAX + 1];
+
+	if (t->type != T_WORD || t->len >= DP_PORT_NAME_MAX)
+		return -1;
+	tok_str(p, t, name, sizeof(name));
+	for (unsigned i = 0; p->env && i < p->env->n_ports; i++)
+		if (strcmp(p->env->ports[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int add_nat_addr(struct parser *p, const struct tok *t, void *arg)
+{
+	struct fw_rule *r = arg;
+	struct fw_target x;
+
+	if (parse_target_word(p, t, &x, false) < 0)
+		return -1;
+	if (x.kind != FW_T_ADDR || x.addr.family != 4 || x.addr.prefixlen != 32) {
+		err_at(p, t, "a NAT address is one IPv4 address");
+		return -1;
+	}
+	if (r->n_to >= FW_NAT_ADDRS_MAX) {
+		err_at(p, t, "more than %d addresses after ->", FW_NAT_ADDRS_MAX);
+		return -1;
+	}
+	return APPEND(p, r->to, r->n_to, x);
+}
+
+/* "-> PORT" | "-> ADDR" | "-> { ADDR, ... }", then for rdr "[port N]" */
+static int parse_nat_to(struct parser *p, const struct tok *arrow, struct fw_rule *r)
+{
+	const struct tok *t = peek(p);
+	int port = port_by_name(p, t);
+
+	if (port >= 0 && r->action == FW_NAT) {
+		next(p);
+		r->to_port_of = (int16_t)port;
+	} else if (t->type == T_NL || t->type == T_END) {
+		err_at(p, arrow, "-> wants %s",
+		       r->action == FW_NAT ? "a port name or the pool's addresses"
+					   : "the inside address");
+		return -1;
+	} else if (parse_list(p, add_nat_addr, r, "addresses") < 0) {
+		return -1;
+	}
+	if (r->action == FW_RDR && word_eq(p, peek(p), "port")) {
+		const struct tok *pt;
+		struct fw_range rg;
+
+		next(p);
+		pt = next(p);
+		if (parse_range(p, pt, 1, &rg) < 0)
+			return -1;
+		if (rg.lo != rg.hi) {
+			err_at(p, pt, "the target port is one port (a range maps onto it in order)");
+			return -1;
+		}
+		r->to_port = rg.lo;
+	}
+	return 0;
+}
+
+/* What a nat or rdr rule must have, besides what any rule must. */
+static int check_nat_rule(struct parser *p, const struct tok *first, struct fw_rule *r,
+			  bool seen_on, const struct tok *arrow)
+{
+	bool rdr = r->action == FW_RDR;
+
+	if (!seen_on) {
+		err_at(p, first, "%s wants \"on PORT\": %s", rdr ? "rdr" : "nat",
+		       rdr ? "the port whose address is forwarded"
+			   : "the port the translated packets leave by");
+		return -1;
+	}
+	if (!arrow) {
+		err_at(p, first, "%s wants \"-> %s\"", rdr ? "rdr" : "nat",
+		       rdr ? "ADDRESS [port N]" : "PORT or ADDRESS");
+		return -1;
+	}
+	r->family = 4;
+	r->dir = rdr ? FW_DIR_IN : FW_DIR_OUT;
+	for (unsigned i = 0; i < r->n_protos; i++)
+		if (r->protos[i] != 6 && r->protos[i] != 17 && (rdr || r->protos[i] != 1)) {
+			err_at(p, first, "%s translates %s only", rdr ? "rdr" : "nat",
+			       rdr ? "tcp and udp" : "tcp, udp and icmp");
+			return -1;
+		}
+	for (unsigned i = 0; i < r->n_src + r->n_dst; i++) {
+		const struct fw_target *t = i < r->n_src ? &r->src[i] : &r->dst[i - r->n_src];
+
+		if (t->kind == FW_T_ADDR && t->addr.family != 4) {
+			struct tok at = { T_WORD, t->line, t->col, 0, 0 };
+
+			err_at(p, &at, "NAT44 translates IPv4 only");
+			return -1;
+		}
+	}
+	if (!rdr)
+		return 0;
+	if (!r->n_protos) {
+		err_at(p, first, "rdr wants \"proto tcp\", \"proto udp\" or both");
+		return -1;
+	}
+	if (!r->n_dport) {
+		err_at(p, first, "rdr wants \"to [ADDRESS] port N\": the forwarded port");
+		return -1;
+	}
+	if (r->n_to != 1) {
+		err_at(p, arrow, "rdr forwards to one inside address");
+		return -1;
+	}
+	if (r->to_port && r->n_dport != 1) {
+		err_at(p, arrow, "a target port wants one forwarded port or range");
+		return -1;
+	}
+	for (unsigned i = 0; i < r->n_dst; i++)
+		if (r->dst[i].kind != FW_T_ADDR || r->dst[i].addr.prefixlen != 32) {
+			struct tok at = { T_WORD, r->dst[i].line, r->dst[i].col, 0, 0 };
+
+			err_at(p, &at, "rdr forwards addresses of this box: one IPv4 address each");
+			return -1;
+		}
+	return 0;
+}
+
 static int parse_rule(struct parser *p, const struct tok *first, struct fw_rule *r)
 {
-	const struct tok *icmp_tok = NULL, *port_tok[2] = { NULL, NULL };
-	bool seen_dir = false, seen_on = false, seen_af = false, seen_proto = false;
+	const struct tok *icmp_tok = NULL, *port_tok[2] = { NULL, NULL }, *arrow = NULL;
+	bool seen_dir = false, seen_on = false, seen_af = false, seen_proto = false, nat;
 	size_t end;
 
 	memset(r, 0, sizeof(*r));
 	r->port = -1;
+	r->to_port_of = -1;
 	r->line = first->line;
 	r->action = word_eq(p, first, "pass")	  ? FW_PASS
 		    : word_eq(p, first, "reject") ? FW_REJECT
+		    : word_eq(p, first, "nat")	  ? FW_NAT
+		    : word_eq(p, first, "rdr")	  ? FW_RDR
 						  : FW_BLOCK;
+	nat = r->action == FW_NAT || r->action == FW_RDR;
 	for (;;) {
 		const struct tok *t = next(p);
 
 		if (t->type == T_NL || t->type == T_END)
 			break;
+		if (t->type == T_ARROW && nat) {
+			if (arrow)
+				goto twice;
+			arrow = t;
+			if (parse_nat_to(p, t, r) < 0)
+				return -1;
+			continue;
+		}
 		if (t->type != T_WORD) {
 			err_at(p, t, "unexpected \"%.*s\"", (int)(t->len ? t->len : 1),
 			       p->text + t->off);
+			return -1;
+		}
+		if (nat && (word_eq(p, t, "in") || word_eq(p, t, "out") ||
+			    word_eq(p, t, "icmp-type") || word_eq(p, t, "icmp6-type") ||
+			    word_eq(p, t, "inet6"))) {
+			err_at(p, t, "\"%.*s\" is not allowed in a %s rule%s", (int)t->len,
+			       p->text + t->off, r->action == FW_NAT ? "nat" : "rdr",
+			       word_eq(p, t, "inet6") ? " (NAT44 translates IPv4 only)" : "");
 			return -1;
 		}
 		if (word_eq(p, t, "in") || word_eq(p, t, "out")) {
@@ -736,6 +893,8 @@ static int parse_rule(struct parser *p, const struct tok *first, struct fw_rule 
 		err_at(p, t, "\"%.*s\" given twice", (int)t->len, p->text + t->off);
 		return -1;
 	}
+	if (nat && check_nat_rule(p, first, r, seen_on, arrow) < 0)
+		return -1;
 	/* consistency of what was given */
 	for (int s = 0; s < 2; s++) {
 		unsigned n = s ? r->n_dport : r->n_sport;
@@ -881,6 +1040,30 @@ static int parse_set(struct parser *p, const struct tok *kw)
 			return -1;
 		}
 		p->f->log_rate = (uint32_t)n;
+	} else if (word_eq(p, what, "nat")) {
+		const struct tok *arg = next(p);
+
+		if (word_eq(p, v, "filtering")) {
+			if (word_eq(p, arg, "endpoint-independent"))
+				p->f->nat_eif = true;
+			else if (word_eq(p, arg, "address-port-dependent"))
+				p->f->nat_eif = false;
+			else {
+				err_at(p, arg,
+				       "set nat filtering wants endpoint-independent or "
+				       "address-port-dependent");
+				return -1;
+			}
+		} else if (word_eq(p, v, "host-limit")) {
+			if (parse_uint(p, arg, 65535, &n) < 0 || n == 0) {
+				err_at(p, arg, "set nat host-limit wants mappings per host, 1-65535");
+				return -1;
+			}
+			p->f->nat_host_limit = (uint32_t)n;
+		} else {
+			err_at(p, v, "set nat wants filtering or host-limit");
+			return -1;
+		}
 	} else if (word_eq(p, what, "timeout")) {
 		const struct tok *secs = next(p);
 		int which = -1;
@@ -900,7 +1083,7 @@ static int parse_set(struct parser *p, const struct tok *kw)
 		p->f->timeouts[which] = (uint32_t)n;
 	} else {
 		err_at(p, what,
-		       "unknown setting \"%.*s\": want default, flows, log-rate or timeout",
+		       "unknown setting \"%.*s\": want default, flows, log-rate, nat or timeout",
 		       (int)what->len, p->text + what->off);
 		return -1;
 	}
@@ -944,6 +1127,7 @@ int fw_parse(const char *name, const char *text, size_t len, const struct fw_env
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->default_action = FW_BLOCK;
 	f->log_rate = 10;
+	f->nat_host_limit = 4096;
 	memcpy(f->timeouts, fw_timeout_defaults, sizeof(f->timeouts));
 	p.f = f;
 	if (memchr(text, '\0', len)) {
@@ -961,7 +1145,8 @@ int fw_parse(const char *name, const char *text, size_t len, const struct fw_env
 		if (t->type == T_NL)
 			continue;
 		if (t->type != T_WORD) {
-			err_at(&p, t, "a statement starts with pass, block, reject, table or set");
+			err_at(&p, t,
+			       "a statement starts with pass, block, reject, nat, rdr, table or set");
 			skip_statement(&p);
 			continue;
 		}
@@ -981,6 +1166,22 @@ int fw_parse(const char *name, const char *text, size_t len, const struct fw_env
 			}
 			if (APPEND(&p, f->rules, f->n_rules, r) < 0)
 				rule_free(&r);
+		} else if (word_eq(&p, t, "nat") || word_eq(&p, t, "rdr")) {
+			struct fw_rule r;
+
+			if (f->n_nat >= FW_MAX_NAT_RULES) {
+				err_at(&p, t, "more than %d nat and rdr rules", FW_MAX_NAT_RULES);
+				skip_statement(&p);
+				continue;
+			}
+			if (parse_rule(&p, t, &r) < 0) {
+				rule_free(&r);
+				if (p.toks[p.pos - 1].type != T_NL)
+					skip_statement(&p);
+				continue;
+			}
+			if (APPEND(&p, f->nat, f->n_nat, r) < 0)
+				rule_free(&r);
 		} else if (word_eq(&p, t, "table")) {
 			if (parse_table(&p, t) < 0)
 				skip_statement(&p);
@@ -989,7 +1190,8 @@ int fw_parse(const char *name, const char *text, size_t len, const struct fw_env
 				skip_statement(&p);
 		} else {
 			err_at(&p, t,
-			       "unknown statement \"%.*s\": want pass, block, reject, table or set",
+			       "unknown statement \"%.*s\": want pass, block, reject, nat, rdr, table "
+			       "or set",
 			       (int)t->len, text + t->off);
 			skip_statement(&p);
 		}
@@ -997,6 +1199,10 @@ int fw_parse(const char *name, const char *text, size_t len, const struct fw_env
 	for (unsigned i = 0; i < f->n_rules; i++) {
 		check_table_refs(&p, f->rules[i].src, f->rules[i].n_src);
 		check_table_refs(&p, f->rules[i].dst, f->rules[i].n_dst);
+	}
+	for (unsigned i = 0; i < f->n_nat; i++) {
+		check_table_refs(&p, f->nat[i].src, f->nat[i].n_src);
+		check_table_refs(&p, f->nat[i].dst, f->nat[i].n_dst);
 	}
 	for (unsigned i = 0; i < f->n_tables; i++)
 		if (!f->tables[i].used)
@@ -1015,6 +1221,9 @@ void fw_file_free(struct fw_file *f)
 	for (unsigned i = 0; i < f->n_rules; i++)
 		rule_free(&f->rules[i]);
 	free(f->rules);
+	for (unsigned i = 0; i < f->n_nat; i++)
+		rule_free(&f->nat[i]);
+	free(f->nat);
 	for (unsigned i = 0; i < f->n_tables; i++)
 		free(f->tables[i].items);
 	free(f->tables);
@@ -1027,14 +1236,17 @@ void fw_file_hosts(const struct fw_file *f, void (*fn)(void *arg, const char *ho
 	const char **seen = NULL;
 	unsigned n = 0;
 
-	for (unsigned r = 0; r <= f->n_rules + f->n_tables; r++) {
+	for (unsigned r = 0; r <= f->n_rules + f->n_tables + f->n_nat; r++) {
 		const struct fw_target *t = NULL;
-		unsigned cnt = 0;
+		unsigned cnt = 0, nr = r - f->n_rules - f->n_tables;
 
 		for (int side = 0; side < 2; side++) {
 			if (r < f->n_rules) {
 				t = side ? f->rules[r].dst : f->rules[r].src;
 				cnt = side ? f->rules[r].n_dst : f->rules[r].n_src;
+			} else if (r >= f->n_rules + f->n_tables && nr < f->n_nat) {
+				t = side ? f->nat[nr].dst : f->nat[nr].src;
+				cnt = side ? f->nat[nr].n_dst : f->nat[nr].n_src;
 			} else if (r < f->n_rules + f->n_tables && side == 0) {
 				t = f->tables[r - f->n_rules].items;
 				cnt = f->tables[r - f->n_rules].n;
@@ -1129,14 +1341,16 @@ char *fw_rule_format(const struct fw_file *f, const struct fw_rule *r, const str
 
 	(void)f;
 	buf[0] = '\0';
+	bool nat = r->action == FW_NAT || r->action == FW_RDR;
+
 	FMT("%s", fw_action_name(r->action));
-	if (r->dir)
+	if (r->dir && !nat)
 		FMT(" %s", r->dir == FW_DIR_IN ? "in" : "out");
 	if (r->log)
 		FMT(" log");
 	if (r->port >= 0)
 		FMT(" on %s", env && (unsigned)r->port < env->n_ports ? env->ports[r->port] : "?");
-	if (r->family)
+	if (r->family && !nat)
 		FMT(" %s", r->family == 4 ? "inet" : "inet6");
 	if (r->n_protos) {
 		FMT(" proto %s", r->n_protos > 1 ? "{ " : "");
@@ -1192,6 +1406,19 @@ char *fw_rule_format(const struct fw_file *f, const struct fw_rule *r, const str
 		}
 		if (r->n_icmp > 1)
 			FMT(" }");
+	}
+	if (nat) {
+		FMT(" ->");
+		if (r->to_port_of >= 0)
+			FMT(" %s", env && (unsigned)r->to_port_of < env->n_ports
+					   ? env->ports[r->to_port_of]
+					   : "?");
+		else {
+			FMT(" ");
+			o += fmt_targets(buf + o, o < len ? len - o : 0, r->to, r->n_to);
+		}
+		if (r->to_port)
+			FMT(" port %u", r->to_port);
 	}
 	return buf;
 }

@@ -49,15 +49,18 @@ enum nat_side { NAT_SRC = 0, NAT_DST };
 int nat_rewrite(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, enum nat_side side,
 		uint32_t addr, uint16_t port);
 
-/* An ICMP error about a packet that went out translated comes back addressed
- * to the public address: give it to the inside host. The outer destination
- * becomes addr; the quoted packet's source (which was the public address and
- * port) becomes addr and port (RFC 5508 §4.2); the quoted IP checksum, the
- * quoted TCP/UDP checksum when it is inside the quote, and the ICMP checksum
- * are updated. Returns 0 or -EINVAL (not an IPv4 ICMP error, quote too short,
- * quote not IPv4, quoted packet without ports). */
-int nat_rewrite_icmp_error(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, uint32_t addr,
-			   uint16_t port);
+/* Translate an ICMP error and the packet it quotes (RFC 5508 §4.2).
+ * NAT_DST: an error about a packet that went out translated comes back to
+ * the public address: the outer destination becomes addr, the quoted
+ * packet's source (the public address and port) becomes addr and port.
+ * NAT_SRC: an error an inside host sends about a packet that came in
+ * translated goes out: the outer source becomes addr, the quoted
+ * destination addr and port. The quoted IP checksum, the quoted TCP/UDP
+ * checksum when it is inside the quote, and the ICMP checksum are updated.
+ * Returns 0 or -EINVAL (not an IPv4 ICMP error, quote too short, quote not
+ * IPv4, quoted packet without ports). */
+int nat_rewrite_icmp_error(uint8_t *frame, size_t len, const struct dp_pkt_info *pi,
+			   enum nat_side side, uint32_t addr, uint16_t port);
 
 /* ---- port allocation ---- */
 

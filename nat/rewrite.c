@@ -106,9 +106,12 @@ int nat_rewrite(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, enum n
 	}
 }
 
-int nat_rewrite_icmp_error(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, uint32_t addr,
-			   uint16_t port)
+int nat_rewrite_icmp_error(uint8_t *frame, size_t len, const struct dp_pkt_info *pi,
+			   enum nat_side side, uint32_t addr, uint16_t port)
 {
+	/* NAT_DST: outer destination, quoted source; NAT_SRC: the other two */
+	unsigned outer = side == NAT_SRC ? 12 : 16, quoted = side == NAT_SRC ? 16 : 12;
+	unsigned qport = side == NAT_SRC ? 2 : 0;
 	size_t end = (size_t)pi->l3_off + pi->l3_len, q, ihl, ql4;
 	uint8_t *ip = frame + pi->l3_off, *icmp = frame + pi->l4_off, *qip, *ql;
 	uint16_t icsum, old_qsum, new_qsum;
@@ -132,14 +135,14 @@ int nat_rewrite_icmp_error(uint8_t *frame, size_t len, const struct dp_pkt_info 
 	    !(proto == DP_IPPROTO_ICMP && (ql[0] == 8 || ql[0] == 0)))
 		return -EINVAL;
 
-	/* the outer destination: no pseudo-header in ICMP, only the IP checksum */
-	set_addr(ip, 16, addr, NULL, false);
+	/* the outer address: no pseudo-header in ICMP, only the IP checksum */
+	set_addr(ip, outer, addr, NULL, false);
 
 	/* every byte of the quote is under the ICMP checksum: follow each change */
 	icsum = rd16(icmp + 2);
-	old = rd32(qip + 12);
+	old = rd32(qip + quoted);
 	old_qsum = rd16(qip + 10);
-	wr32(qip + 12, addr);
+	wr32(qip + quoted, addr);
 	new_qsum = nat_csum_update32(old_qsum, old, addr);
 	wr16(qip + 10, new_qsum);
 	icsum = nat_csum_update32(icsum, old, addr);
@@ -154,11 +157,11 @@ int nat_rewrite_icmp_error(uint8_t *frame, size_t len, const struct dp_pkt_info 
 		icsum = nat_csum_update16(icsum, oid, port);
 		icsum = nat_csum_update16(icsum, oc, nc);
 	} else {
-		uint16_t oport = rd16(ql);
+		uint16_t oport = rd16(ql + qport);
 		/* the quoted L4 checksum when it is inside the quote */
 		size_t coff = proto == DP_IPPROTO_TCP ? 16 : 6;
 
-		wr16(ql, port);
+		wr16(ql + qport, port);
 		icsum = nat_csum_update16(icsum, oport, port);
 		if (ql4 + coff + 2 <= end && !(proto == DP_IPPROTO_UDP && rd16(ql + coff) == 0)) {
 			uint16_t oc = rd16(ql + coff), nc;

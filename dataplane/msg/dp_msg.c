@@ -264,6 +264,20 @@ int dp_msg_check_size(const struct dp_msg *msg)
 		return len == 0 ? 0 : -EBADMSG;
 	case DP_MSG_RULES:
 		return len > 0 ? 0 : -EBADMSG; /* fw_wire_decode checks the rest */
+	case DP_MSG_GET_NAT:
+		return len == sizeof(struct dp_nat_query) ? 0 : -EBADMSG;
+	case DP_MSG_NAT_FLUSH:
+		return len == sizeof(struct dp_nat_flush) ? 0 : -EBADMSG;
+	case DP_MSG_NAT: {
+		const struct dp_nat_hdr *h = msg->payload;
+
+		if (len < sizeof(*h) || h->n_pools > 65536 || h->n_list > (1u << 22))
+			return -EBADMSG;
+		return len == sizeof(*h) + h->n_pools * sizeof(struct dp_nat_pool_info) +
+				      (size_t)h->n_list * sizeof(struct dp_nat_mapping)
+			       ? 0
+			       : -EBADMSG;
+	}
 	case DP_MSG_RULE_STATS: {
 		const struct dp_rule_stats *h = msg->payload;
 

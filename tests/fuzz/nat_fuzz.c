@@ -62,8 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (nat_rewrite(f, size, &pi, NAT_DST, ~addr, port ^ 0x5555) == 0 && valid == 0 &&
 		    sums(f, &pi))
 			abort();
-		if (nat_rewrite_icmp_error(f, size, &pi, addr, port) == 0 && valid == 0 &&
+		if (nat_rewrite_icmp_error(f, size, &pi, NAT_DST, addr, port) == 0 && valid == 0 &&
 		    sums(f, &pi))
+			abort();
+		if (nat_rewrite_icmp_error(f, size, &pi, NAT_SRC, ~addr, port ^ 0xaaaa) == 0 &&
+		    valid == 0 && sums(f, &pi))
 			abort();
 	}
 	free(f);

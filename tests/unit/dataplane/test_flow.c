@@ -269,3 +269,112 @@ Test(flow, sequential_flows_fill_the_table)
 	cr_assert_eq(t->workers[0].n_full, 0);
 	free(t);
 }
+
+/* ---- references: what the NAT builds on ---- */
+
+static unsigned released;
+static uint16_t released_port;
+
+static void on_release(void *arg, unsigned w, const struct dp_flow *f)
+{
+	(void)arg;
+	(void)w;
+	released++;
+	released_port = f->xport[0];
+}
+
+static struct dp_flow *put(struct dp_flow_table *t, uint8_t fam, uint32_t a, uint16_t pa,
+			   const struct dp_flow_init *init, uint32_t now)
+{
+	struct dp_flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.a, &a, 4);
+	k.pa = pa;
+	k.proto = 17;
+	k.family = fam;
+	return dp_flow_insert(t, 0, &k, dp_flow_hash(&k), now, init);
+}
+
+static void sweep(struct dp_flow_table *t, uint32_t now)
+{
+	dp_flow_quiescent(t, 0);
+	dp_flow_expire(t, 0, now, t->capacity);
+	dp_flow_quiescent(t, 0);
+	dp_flow_expire(t, 0, now, t->capacity);
+}
+
+/* A connection holds its mapping, the mapping its host: nothing held goes
+ * while its holder lives; the holder gone, the held one waits its hold time,
+ * then goes with its alias and gives its port back, once. */
+Test(flow, held_entries_outlive_their_holders)
+{
+	struct dp_flow_table *t = table(64, 1);
+	struct dp_flow_init hi = { .kind = DP_FLOW_K_HOST }, mi, ai, ci = init_opener_a;
+	struct dp_flow *host, *map, *alias, *conn;
+	struct dp_flow_key ck;
+	bool fa;
+
+	t->release = on_release;
+	released = 0;
+	host = put(t, DP_FLOW_FAM_HOST, 0x0201a8c0, 0, &hi, 100);
+	cr_assert(dp_flow_ref(host));
+	mi = (struct dp_flow_init){ .kind = DP_FLOW_K_MAP, .hold = dp_flow_id(t, host),
+				    .xport = { 5000 } };
+	map = put(t, DP_FLOW_FAM_MAP, 0x0201a8c0, 40000, &mi, 100);
+	ai = (struct dp_flow_init){ .kind = DP_FLOW_K_ALIAS, .peer = dp_flow_id(t, map) };
+	alias = put(t, DP_FLOW_FAM_ALIAS, 0x010113c6, 5000, &ai, 100);
+	map->peer = dp_flow_id(t, alias);
+	cr_assert(dp_flow_ref(map));
+	ci.hold = dp_flow_id(t, map);
+	key4(&ck, htonl(0xc0a80102), htonl(0xc6130102), 40000, 53, 17, &fa);
+	conn = dp_flow_insert(t, 0, &ck, dp_flow_hash(&ck), 100, &ci);
+	cr_assert_not_null(conn);
+	cr_assert_eq(dp_flow_in_use(t), 4);
+
+	/* long idle: only the connection (UDP, 120 s) expires */
+	sweep(t, 100 + 121);
+	cr_assert_eq(dp_flow_in_use(t), 3);
+	cr_assert_eq(released, 0);
+	cr_assert_eq(atomic_load(&map->refs), 0);
+	/* the mapping's hold time counts from its last holder's end */
+	sweep(t, 100 + 121 + t->timeouts[DP_FLOW_CL_HOLD]);
+	cr_assert_eq(dp_flow_in_use(t), 3, "mapping held past its hold time");
+	sweep(t, 100 + 121 + t->timeouts[DP_FLOW_CL_HOLD] + 1);
+	cr_assert_eq(released, 1);
+	cr_assert_eq(released_port, 5000);
+	cr_assert_eq(dp_flow_in_use(t), 1, "the alias goes with its mapping");
+	sweep(t, 100 + 121 + 2 * t->timeouts[DP_FLOW_CL_HOLD] + 2);
+	cr_assert_eq(dp_flow_in_use(t), 0);
+	cr_assert_eq(released, 2, "the host entry is released too");
+}
+
+/* A flush revokes everything; what something holds stays until it is let go. */
+Test(flow, flush_waits_for_holders)
+{
+	struct dp_flow_table *t = table(64, 2);
+	struct dp_flow_init mi = { .kind = DP_FLOW_K_MAP }, ci = init_opener_a;
+	struct dp_flow *map, *conn;
+	struct dp_flow_key k, ck;
+	bool fa;
+
+	t->release = on_release;
+	released = 0;
+	memset(&k, 0, sizeof(k));
+	k.family = DP_FLOW_FAM_MAP;
+	map = dp_flow_insert(t, 0, &k, dp_flow_hash(&k), 10, &mi); /* worker 0's */
+	cr_assert(dp_flow_ref(map));
+	ci.hold = dp_flow_id(t, map);
+	key4(&ck, htonl(0xc0a80102), htonl(0xc6130102), 1, 2, 17, &fa);
+	conn = dp_flow_insert(t, 1, &ck, dp_flow_hash(&ck), 10, &ci); /* worker 1's */
+	cr_assert_not_null(conn);
+	cr_assert_eq(dp_flow_flush(t, 0), 1);
+	cr_assert_null(dp_flow_lookup(t, &k, dp_flow_hash(&k)), "revoked");
+	cr_assert_eq(released, 0, "held: not unlinked");
+	cr_assert_eq(dp_flow_flush(t, 1), 1);
+	cr_assert_eq(atomic_load(&map->refs), 0);
+	dp_flow_expire(t, 0, 11, t->capacity);
+	cr_assert_eq(released, 1);
+	/* a reference cannot be taken on an entry being unlinked */
+	cr_assert_not(dp_flow_ref(map));
+}

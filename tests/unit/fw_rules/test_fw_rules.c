@@ -34,12 +34,16 @@ static int resolve(void *arg, const char *host, const struct dp_addr **a, unsign
 	return -1;
 }
 
+/* lan 198.18.1.1, wan 198.19.1.1, dmz none (network order) */
+static const uint32_t port_ip4[3] = { 0x010112c6, 0x010113c6, 0 };
+
 static struct fw_env env = {
 	.n_ports = 3,
 	.ports = ports,
 	.n_dns = 2,
 	.dns = dns,
 	.resolve = resolve,
+	.port_ip4 = port_ip4,
 };
 
 static void init_env(void)
@@ -308,6 +312,103 @@ Test(fw_compile, wire_round_trip_and_validation)
 	cr_assert_eq(fw_wire_decode(buf, len, &v, err, sizeof(err)), 0, "%s", err);
 	free(buf);
 	unbuild(&b);
+}
+
+/* ---- nat and rdr ---- */
+
+Test(fw_nat, rules_compile_to_their_own_classifier)
+{
+	struct built b;
+	struct fw_compiled v, nv;
+	struct fw_class *ncl;
+	struct fw_key k;
+	char err[256];
+	void *buf;
+	size_t len;
+
+	build("set nat filtering endpoint-independent\n"
+	      "set nat host-limit 100\n"
+	      "nat on wan from 198.18.1.0/24 -> wan\n"
+	      "nat on wan proto { tcp, udp } from 198.18.2.0/24 -> { 198.19.1.1, 198.19.1.3 }\n"
+	      "rdr on wan proto tcp to port 8000:8009 -> 198.18.1.2 port 9000\n"
+	      "pass all\n",
+	      &b);
+	cr_assert_eq(b.f.n_rules, 1, "nat rules are not filter rules");
+	cr_assert_eq(b.c.hdr.n_nat, 3);
+	cr_assert_eq(b.c.hdr.n_nat_entries, 1 + 2 + 1);
+	cr_assert_eq(b.c.nat_meta[0].addrs[0], port_ip4[1], "-> wan: its address");
+	cr_assert_eq(b.c.nat_meta[1].n_addrs, 2);
+	cr_assert_eq(b.c.nat_meta[2].kind, FW_RDR);
+	cr_assert_eq(b.c.nat_meta[2].to_port, 9000);
+	cr_assert_eq(b.c.nat_meta[2].from_lo, 8000);
+	cr_assert(b.c.hdr.flags & FW_WIRE_F_NAT_EIF);
+	cr_assert_eq(b.c.hdr.nat_host_limit, 100);
+	cr_assert_eq(fw_wire_encode(&b.c, &buf, &len), 0);
+	cr_assert_eq(fw_wire_decode(buf, len, &v, err, sizeof(err)), 0, "%s", err);
+	nv = fw_nat_view(&v);
+	cr_assert_eq(fw_class_build(&nv, &ncl), 0);
+	/* out on wan from lan: rule 0; the rdr matches on any input port, and
+	 * its destination is wan's address */
+	k = key4("198.18.1.5", "203.0.113.1", 17, 4000, 53, 0, 1);
+	cr_assert_eq(fw_class_lookup(ncl, &k), 0);
+	k = key4("198.18.1.5", "203.0.113.1", 17, 4000, 53, 0, 2);
+	cr_assert_eq(fw_class_lookup(ncl, &k), 3, "out on dmz: no nat rule");
+	k = key4("203.0.113.9", "198.19.1.1", 6, 5555, 8005, 1, 0xfe);
+	cr_assert_eq(fw_class_lookup(ncl, &k), 2);
+	k = key4("198.18.1.9", "198.19.1.1", 6, 5555, 8009, 0, 0xfe);
+	cr_assert_eq(fw_class_lookup(ncl, &k), 2, "hairpin: from inside too");
+	k = key4("203.0.113.9", "198.19.1.1", 6, 5555, 8010, 1, 0xfe);
+	cr_assert_eq(fw_class_lookup(ncl, &k), 3);
+	fw_class_free(ncl);
+	/* the receiving side checks the NAT part too */
+	((struct fw_nat_meta *)((uint8_t *)buf + sizeof(struct fw_wire_hdr) +
+				sizeof(struct fw_rule_meta) +
+				b.c.hdr.n_entries * sizeof(struct fw_entry)))
+		->n_addrs = 0;
+	cr_assert_eq(fw_wire_decode(buf, len, &v, err, sizeof(err)), -22);
+	cr_assert(strstr(err, "nat rule 0"), "%s", err);
+	free(buf);
+	unbuild(&b);
+}
+
+Test(fw_nat, errors)
+{
+	init_env();
+	expect_error("nat from 198.18.1.0/24 -> wan\n", "1:1: nat wants \"on PORT\"");
+	expect_error("nat on wan from 198.18.1.0/24\n", "nat wants \"-> PORT or ADDRESS\"");
+	expect_error("nat on wan inet6 -> wan\n", "NAT44 translates IPv4 only");
+	expect_error("nat on wan from 2001:db8::/32 -> wan\n", "1:17: NAT44 translates IPv4 only");
+	expect_error("nat on wan -> 198.19.1.0/24\n", "1:15: a NAT address is one IPv4 address");
+	expect_error("nat on wan proto gre -> wan\n", "translates tcp, udp and icmp only");
+	expect_error("nat in on wan -> wan\n", "\"in\" is not allowed in a nat rule");
+	expect_error("rdr on wan to port 80 -> 198.18.1.2\n", "rdr wants \"proto tcp\"");
+	expect_error("rdr on wan proto tcp -> 198.18.1.2\n", "rdr wants \"to [ADDRESS] port N\"");
+	expect_error("rdr on wan proto tcp to port 80 -> { 198.18.1.2, 198.18.1.3 }\n",
+		     "rdr forwards to one inside address");
+	expect_error("rdr on wan proto tcp to port { 80, 443 } -> 198.18.1.2 port 8080\n",
+		     "a target port wants one forwarded port or range");
+	expect_error("rdr on wan proto tcp to 198.19.1.0/24 port 80 -> 198.18.1.2\n",
+		     "one IPv4 address each");
+	expect_error("rdr on wan proto tcp to port 80 -> 198.18.1.2 port 80:81\n",
+		     "the target port is one port");
+	expect_error("set nat host-limit 0\n", "set nat host-limit wants");
+	expect_error("set nat filtering open\n", "set nat filtering wants");
+	expect_error("nat on wan -> wan -> wan\n", "\"->\" given twice");
+	expect_error("nat on nowhere -> wan\n", "unknown port \"nowhere\"");
+}
+
+Test(fw_nat, port_without_address_is_refused_at_compile)
+{
+	struct fw_file f;
+	struct fw_diag d;
+	struct fw_compiled c;
+
+	init_env();
+	cr_assert_eq(parse("nat on dmz -> dmz\n", &f, &d), 0);
+	cr_assert_eq(fw_compile(&f, &env, &c, &d), -22);
+	cr_assert(strstr(d.errors, "1: port dmz has no IPv4 address"), "%s", d.errors);
+	fw_file_free(&f);
+	fw_diag_free(&d);
 }
 
 /* ---- differential test ---- */

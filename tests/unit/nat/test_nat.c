@@ -182,7 +182,7 @@ Test(nat, what_cannot_be_rewritten_is_refused)
 /* An ICMP error from outside about a translated packet: build the packet as
  * it left (public source), quote it in an error to the public address, and
  * translate the error for the inside host. */
-static void icmp_error_case(uint8_t proto, size_t quote_l4)
+static void icmp_error_case_side(uint8_t proto, size_t quote_l4, enum nat_side side)
 {
 	uint8_t out[1600], err[1600];
 	size_t olen = make_packet(out, proto, 40), elen;
@@ -209,23 +209,34 @@ static void icmp_error_case(uint8_t proto, size_t quote_l4)
 		elen = cut;
 	}
 	cr_assert_eq(dp_pkt_parse(err, elen, &epi), 0);
-	cr_assert_eq(nat_rewrite_icmp_error(err, elen, &epi, inside, inside_port), 0);
+	cr_assert_eq(nat_rewrite_icmp_error(err, elen, &epi, side, inside, inside_port), 0);
 	ip = err + 14;
 	icmp = ip + 20;
 	q = icmp + 8;
 	cr_assert_eq(csum(ip, 20, 0), 0, "outer IP checksum");
 	cr_assert_eq(csum(icmp, elen - 34, 0), 0, "ICMP checksum over the changed quote");
 	cr_assert_eq(csum(q, 20, 0), 0, "quoted IP checksum");
-	cr_assert_eq((uint32_t)get16(ip + 16) << 16 | get16(ip + 18), inside);
-	cr_assert_eq((uint32_t)get16(q + 12) << 16 | get16(q + 14), inside);
+	if (side == NAT_DST) {
+		cr_assert_eq((uint32_t)get16(ip + 16) << 16 | get16(ip + 18), inside);
+		cr_assert_eq((uint32_t)get16(q + 12) << 16 | get16(q + 14), inside);
+	} else {
+		cr_assert_eq((uint32_t)get16(ip + 12) << 16 | get16(ip + 14), inside);
+		cr_assert_eq((uint32_t)get16(q + 16) << 16 | get16(q + 18), inside);
+	}
 	if (proto == DP_IPPROTO_ICMP) {
 		cr_assert_eq(get16(q + 20 + 4), inside_port);
 	} else {
-		cr_assert_eq(get16(q + 20), inside_port);
+		cr_assert_eq(get16(q + 20 + (side == NAT_SRC ? 2 : 0)), inside_port);
 		if (!quote_l4) /* the whole packet is quoted: its L4 checksum verifies */
 			cr_assert_eq(l4_csum(q, q + 20, elen - 34 - 8 - 20, proto), 0,
 				     "quoted L4 checksum");
 	}
+}
+
+static void icmp_error_case(uint8_t proto, size_t quote_l4)
+{
+	icmp_error_case_side(proto, quote_l4, NAT_DST);
+	icmp_error_case_side(proto, quote_l4, NAT_SRC);
 }
 
 Test(nat, icmp_errors_translated_with_their_quote)
