@@ -189,7 +189,8 @@ struct dp_port_info {
 	X(drop_fw_not_syn, "dropped: TCP segment of no tracked flow, not a SYN")       \
 	X(drop_fw_revoked, "dropped: flow closed because newer rules deny it")         \
 	X(drop_fw_table_full, "dropped: flow table full, new flow refused")            \
-	X(drop_fw_fragment, "dropped: IP fragment without ports, firewall on")         \
+	X(drop_fw_fragment, "dropped: IP fragment whose first fragment did not pass")  \
+	X(fw_fragments, "firewall: later IPv4 fragments passed after their first")     \
 	X(nat_out, "NAT: packets whose source was translated on the way out")          \
 	X(nat_in, "NAT: packets whose destination was translated on the way in")       \
 	X(nat_icmp_errors, "NAT: ICMP errors translated with the packet they quote")   \

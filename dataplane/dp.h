@@ -101,7 +101,23 @@ struct dp_fw {
 	uint32_t pub[DP_NAT_POOLS_MAX * 2];
 };
 
-/* A firewall log record, queued by a worker, written out by the agent. */
+/* A log record, queued by a worker, written out by the agent: a firewall
+ * decision (action FW_PASS..FW_REJECT), or a NAT event (DP_LOG_NAT_*: src and
+ * sport the inside endpoint, dst and dport the public one, rule the nat
+ * rule). */
+enum {
+	DP_LOG_NAT_CREATE = 0x10,
+	DP_LOG_NAT_DELETE,
+	DP_LOG_NAT_PORTS_EXHAUSTED,
+	DP_LOG_NAT_HOST_LIMIT,
+};
+static inline const char *dp_log_nat_event(uint8_t a)
+{
+	return a == DP_LOG_NAT_CREATE	   ? "create"
+	       : a == DP_LOG_NAT_DELETE	   ? "delete"
+	       : a == DP_LOG_NAT_HOST_LIMIT ? "host-limit"
+					    : "ports-exhausted";
+}
 struct dp_fw_log {
 	uint64_t tsc;
 	uint64_t generation;
@@ -197,6 +213,8 @@ void dp_nat_flush_request(uint32_t addr);
 void dp_nat_flush_worker(unsigned w);
 /* Write out the workers' queued log records. */
 void dp_fw_log_drain(void);
+/* Queue a record on lc's ring, at most rate a second (rec->tsc is now). */
+void dp_log_push(struct dp_lcore *lc, double rate, const struct dp_fw_log *rec);
 
 /* worker.c */
 int dp_worker_main(void *arg);

@@ -84,6 +84,7 @@ struct dp_flow_table *dp_flow_table_init(void *mem, uint32_t capacity, unsigned 
 	t->timeouts[DP_FLOW_CL_ICMP] = 60;
 	t->timeouts[DP_FLOW_CL_OTHER] = 60;
 	t->timeouts[DP_FLOW_CL_HOLD] = 30;
+	t->timeouts[DP_FLOW_CL_FRAG] = 10;
 	return t;
 }
 
@@ -329,6 +330,8 @@ enum dp_flow_class dp_flow_class_of(const struct dp_flow *f)
 {
 	uint8_t st = atomic_load_explicit(&f->state, memory_order_relaxed);
 
+	if (f->kind == DP_FLOW_K_FRAG)
+		return DP_FLOW_CL_FRAG;
 	if (f->kind != DP_FLOW_K_CONN)
 		return DP_FLOW_CL_HOLD;
 	switch (f->key.proto) {
@@ -416,7 +419,7 @@ static void unlink_entry(struct dp_flow_table *t, struct dp_flow_worker *fw, uns
 
 	if (f->peer && f->kind != DP_FLOW_K_ALIAS)
 		unlink_one(t, fw, f->peer - 1);
-	if (f->kind != DP_FLOW_K_CONN && t->release)
+	if (f->kind != DP_FLOW_K_CONN && f->kind != DP_FLOW_K_FRAG && t->release)
 		t->release(t->release_arg, w, f);
 	if (f->hold)
 		dp_flow_unref(t, f->hold, now);

@@ -59,6 +59,7 @@ enum dp_flow_kind {
 	DP_FLOW_K_MAP,
 	DP_FLOW_K_ALIAS,
 	DP_FLOW_K_HOST,
+	DP_FLOW_K_FRAG, /* a fragmented datagram whose first fragment passed */
 };
 
 /* The key's family byte of the NAT's entries: never 4 or 6, so they never
@@ -66,11 +67,17 @@ enum dp_flow_kind {
 #define DP_FLOW_FAM_MAP	  0x84 /* a: inside address, pa: inside port */
 #define DP_FLOW_FAM_ALIAS 0x85 /* a: public address, pa: public port */
 #define DP_FLOW_FAM_HOST  0x86 /* a: inside address */
+/* A fragmented IPv4 datagram (a: source, b: destination, pa: IP
+ * identification): as the firewall sees it, and as it arrived at a public
+ * address (xaddr[0]: what the way in writes). */
+#define DP_FLOW_FAM_FRAG    0x87
+#define DP_FLOW_FAM_FRAG_IN 0x88
 
 /* A connection's translations (dp_flow.nat). */
 #define DP_FLOW_NAT_SRC 0x1 /* the opener's endpoint is seen outside as xaddr[0]:xport[0] */
 #define DP_FLOW_NAT_DST 0x2 /* the responder is reached at xaddr[1]:xport[1] */
 #define DP_FLOW_NAT_EIF 0x4 /* opened from outside through a mapping (no rule) */
+#define DP_FLOW_NAT_LOG 0x8 /* a mapping whose creation and end are logged */
 
 #define DP_FLOW_REFS_DYING 0x80000000u /* being unlinked: takes no more references */
 
@@ -139,6 +146,7 @@ enum dp_flow_class {
 	DP_FLOW_CL_ICMP,
 	DP_FLOW_CL_OTHER,
 	DP_FLOW_CL_HOLD, /* NAT mappings and hosts once nothing holds them */
+	DP_FLOW_CL_FRAG, /* fragments after the first */
 	DP_FLOW_CL_MAX,
 };
 

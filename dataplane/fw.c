@@ -150,6 +150,25 @@ void dp_fw_flush_flows(void)
 			dp_flow_kill(&dp.flows->flows[i]);
 }
 
+void dp_log_push(struct dp_lcore *lc, double rate, const struct dp_fw_log *rec)
+{
+	uint32_t head = atomic_load_explicit(&lc->fw_log_head, memory_order_relaxed);
+
+	lc->fw_log_tokens += (double)(rec->tsc - lc->fw_log_last_tsc) * rate / (double)dp.tsc_hz;
+	lc->fw_log_last_tsc = rec->tsc;
+	if (lc->fw_log_tokens > rate)
+		lc->fw_log_tokens = rate;
+	if (lc->fw_log_tokens < 1.0 ||
+	    head - atomic_load_explicit(&lc->fw_log_tail, memory_order_acquire) >= DP_FW_LOG_RING) {
+		lc->cnt[DP_CNT_fw_log_suppressed]++;
+		return;
+	}
+	lc->fw_log_tokens -= 1.0;
+	lc->fw_log[head % DP_FW_LOG_RING] = *rec;
+	atomic_store_explicit(&lc->fw_log_head, head + 1, memory_order_release);
+	lc->cnt[DP_CNT_fw_log_records]++;
+}
+
 static const char *port_name(uint8_t idx)
 {
 	return idx < dp.conf.n_ports ? dp.conf.ports[idx].name : "-";
@@ -169,6 +188,15 @@ void dp_fw_log_drain(void)
 
 			inet_ntop(af, r->src, s, sizeof(s));
 			inet_ntop(af, r->dst, d, sizeof(d));
+			if (r->action >= DP_LOG_NAT_CREATE) {
+				RTE_LOG(NOTICE, USER1,
+					"{\"nat\":\"%s\",\"rule\":%d,\"proto\":%u,\"inside\":\"%s\","
+					"\"inside_port\":%u,\"public\":\"%s\",\"public_port\":%u,"
+					"\"port\":\"%s\",\"worker\":%u}\n",
+					dp_log_nat_event(r->action), (int)r->rule + 1, r->proto, s,
+					r->sport, d, r->dport, port_name(r->out_port), w);
+				continue;
+			}
 			RTE_LOG(NOTICE, USER1,
 				"{\"fw\":\"%s\",\"rule\":%d,\"generation\":\"%016llx\",\"proto\":%"
 				"u,"

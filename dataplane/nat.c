@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "dataplane/dp.h"
@@ -124,6 +125,25 @@ void dp_nat_release(void *arg, unsigned w, const struct dp_flow *f)
 	if (f->kind != DP_FLOW_K_MAP || f->pool >= atomic_load(&dp.n_nat_pools))
 		return;
 	nat_port_free(&dp.nat_pools[f->pool]->ports[proto_index(f->key.proto)], w, f->xport[0]);
+	if (f->nat & DP_FLOW_NAT_LOG) {
+		/* the owner's sweep: between its bursts, still an RCU reader */
+		const struct dp_fw *fw = atomic_load_explicit(&dp.fw, memory_order_acquire);
+		struct dp_fw_log rec = {
+			.tsc = rte_rdtsc(),
+			.rule = f->rule,
+			.action = DP_LOG_NAT_DELETE,
+			.family = 4,
+			.proto = f->key.proto,
+			.out_port = f->out_port,
+			.sport = f->key.pa,
+			.dport = f->xport[0],
+		};
+
+		memcpy(rec.src, f->key.a, 4);
+		memcpy(rec.dst, &f->xaddr[0], 4);
+		if (fw)
+			dp_log_push(&dp.lcores[dp.worker_lcores[w]], fw->view.hdr.log_rate, &rec);
+	}
 }
 
 static bool live(const struct dp_flow *f)

@@ -36,7 +36,7 @@ enum { PKT_LIVE = 0, PKT_DONE };
 enum { NAT_IN_NONE = 0, NAT_IN_RDR, NAT_IN_MAP, NAT_IN_ERROR };
 /* What the way out does to it, after the forwarding checks (so that an ICMP
  * error about it still goes to the inside host). */
-enum { NAT_OUT_NONE = 0, NAT_OUT_PKT, NAT_OUT_ERROR };
+enum { NAT_OUT_NONE = 0, NAT_OUT_PKT, NAT_OUT_ERROR, NAT_OUT_ADDR };
 
 struct pkt_ctx {
 	struct rte_mbuf *m;
@@ -407,26 +407,10 @@ static uint8_t fw_action(const struct dp_fw *fw, uint32_t rule)
 	return rule < fw->n_rules ? fw->view.meta[rule].action : fw->view.hdr.default_action;
 }
 
-/* Queue a log record for the agent, at most log_rate a second per worker. */
+/* Queue a firewall log record for the agent. */
 static void fw_log(struct burst *b, const struct fw_key *k, uint32_t rule, uint8_t action)
 {
-	struct dp_lcore *lc = b->lc;
-	double rate = b->fw->view.hdr.log_rate;
-	uint32_t head = atomic_load_explicit(&lc->fw_log_head, memory_order_relaxed);
-	struct dp_fw_log *r;
-
-	lc->fw_log_tokens += (double)(b->now - lc->fw_log_last_tsc) * rate / (double)dp.tsc_hz;
-	lc->fw_log_last_tsc = b->now;
-	if (lc->fw_log_tokens > rate)
-		lc->fw_log_tokens = rate;
-	if (lc->fw_log_tokens < 1.0 ||
-	    head - atomic_load_explicit(&lc->fw_log_tail, memory_order_acquire) >= DP_FW_LOG_RING) {
-		CNT(lc, fw_log_suppressed);
-		return;
-	}
-	lc->fw_log_tokens -= 1.0;
-	r = &lc->fw_log[head % DP_FW_LOG_RING];
-	*r = (struct dp_fw_log){
+	struct dp_fw_log r = {
 		.tsc = b->now,
 		.generation = b->fw->generation,
 		.rule = rule,
@@ -438,10 +422,10 @@ static void fw_log(struct burst *b, const struct fw_key *k, uint32_t rule, uint8
 		.sport = k->sport,
 		.dport = k->dport,
 	};
-	memcpy(r->src, k->src, 16);
-	memcpy(r->dst, k->dst, 16);
-	atomic_store_explicit(&lc->fw_log_head, head + 1, memory_order_release);
-	CNT(lc, fw_log_records);
+
+	memcpy(r.src, k->src, 16);
+	memcpy(r.dst, k->dst, 16);
+	dp_log_push(b->lc, b->fw->view.hdr.log_rate, &r);
 }
 
 static void fw_reject(struct burst *b, struct pkt_ctx *c)
@@ -510,6 +494,43 @@ static struct dp_flow *nat_find(uint8_t fam, uint32_t addr, uint16_t port, uint8
 	struct dp_flow_key k;
 
 	nat_key(&k, fam, addr, port, proto);
+	return dp_flow_lookup(dp.flows, &k, dp_flow_hash(&k));
+}
+
+/* ---- fragments: the first one's verdict and translation for the rest ----
+ * A first fragment that passes leaves an entry keyed by (source,
+ * destination, identification, protocol); later fragments of the datagram
+ * find it and follow. A later fragment that comes before its first is
+ * dropped: nothing is held back or reassembled. */
+static void frag_key(struct dp_flow_key *k, uint8_t fam, const uint8_t *ip)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->a, ip + 12, 4);
+	memcpy(k->b, ip + 16, 4);
+	k->pa = rd16(ip + 4);
+	k->proto = ip[9];
+	k->family = fam;
+}
+
+/* Note a first fragment (ip as it is now) with what the way in or out
+ * writes into the later ones (0: nothing). */
+static void frag_note(struct burst *b, uint8_t fam, const uint8_t *ip, uint32_t xaddr)
+{
+	struct dp_flow_key k;
+	uint64_t h;
+	struct dp_flow_init init = { .kind = DP_FLOW_K_FRAG, .xaddr = { xaddr } };
+
+	frag_key(&k, fam, ip);
+	h = dp_flow_hash(&k);
+	if (!dp_flow_lookup(dp.flows, &k, h))
+		dp_flow_insert(dp.flows, b->lc->worker_index, &k, h, b->now_s, &init);
+}
+
+static struct dp_flow *frag_find(uint8_t fam, const uint8_t *ip)
+{
+	struct dp_flow_key k;
+
+	frag_key(&k, fam, ip);
 	return dp_flow_lookup(dp.flows, &k, dp_flow_hash(&k));
 }
 
@@ -589,13 +610,22 @@ static void stage_nat_in(struct burst *b)
 		uint32_t dst, to_addr;
 		uint16_t to_port;
 
-		if (c->state != PKT_LIVE || c->pi.l3 != DP_L3_IPV4 || !c->pi.l4_off)
+		if (c->state != PKT_LIVE || c->pi.l3 != DP_L3_IPV4)
 			continue;
 		d = pkt_data(c->m);
 		ip = d + c->pi.l3_off;
 		dst = rd32n(ip + 16);
 		if (!nat_is_pub(fw, dst))
 			continue;
+		if (!c->pi.l4_off) {
+			/* a later fragment: where its first one went */
+			struct dp_flow *fr = frag_find(DP_FLOW_FAM_FRAG_IN, ip);
+
+			if (fr && nat_rewrite_addr(d, c->m->data_len, &c->pi, NAT_DST,
+						   rte_be_to_cpu_32(fr->xaddr[0])) == 0)
+				CNT(b->lc, nat_in);
+			continue;
+		}
 		proto = c->pi.l4_proto;
 		c->nat_odst = dst;
 		if (proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP ||
@@ -614,6 +644,14 @@ static void stage_nat_in(struct burst *b)
 			}
 			if (proto != DP_IPPROTO_ICMP)
 				c->pi.dport = to_port;
+			if (c->pi.flags & DP_PKT_F_FRAG) {
+				/* the first fragment: the rest follow it in */
+				uint8_t orig[20];
+
+				memcpy(orig, ip, 20);
+				memcpy(orig + 16, &dst, 4);
+				frag_note(b, DP_FLOW_FAM_FRAG_IN, orig, to_addr);
+			}
 			CNT(b->lc, nat_in);
 		} else if (proto == DP_IPPROTO_ICMP && dp_icmp_is_error(4, c->pi.icmp_type)) {
 			struct dp_pkt_inner in;
@@ -657,6 +695,26 @@ static uint16_t nat_port_get(const struct dp_fw *fw, struct dp_nat_pool *pool, i
 	return 0;
 }
 
+static void nat_log(struct burst *b, uint8_t event, uint32_t r, uint8_t proto, uint32_t in_addr,
+		    uint16_t in_port, uint32_t pub, uint16_t pub_port)
+{
+	struct dp_fw_log rec = {
+		.tsc = b->now,
+		.generation = b->fw->generation,
+		.rule = r,
+		.action = event,
+		.family = 4,
+		.proto = proto,
+		.out_port = b->fw->view.nat_meta[r].port,
+		.sport = in_port,
+		.dport = pub_port,
+	};
+
+	memcpy(rec.src, &in_addr, 4);
+	memcpy(rec.dst, &pub, 4);
+	dp_log_push(b->lc, b->fw->view.hdr.log_rate, &rec);
+}
+
 /* The mapping of the inside endpoint addr:port under nat rule r, found or
  * made, with a reference taken for the caller's connection. NULL with
  * *reason set when none can be had. */
@@ -690,6 +748,7 @@ static struct dp_flow *nat_mapping(struct burst *b, uint32_t r, uint32_t addr, u
 	    fw->view.hdr.nat_host_limit) {
 		dp_flow_unref(t, dp_flow_id(t, host), b->now_s);
 		*reason = DP_CNT_drop_nat_host_limit;
+		nat_log(b, DP_LOG_NAT_HOST_LIMIT, r, proto, addr, port, 0, 0);
 		return NULL;
 	}
 	/* paired pooling (RFC 4787 REQ-2): a host always gets the same address */
@@ -699,10 +758,13 @@ static struct dp_flow *nat_mapping(struct burst *b, uint32_t r, uint32_t addr, u
 	if (!pport) {
 		dp_flow_unref(t, dp_flow_id(t, host), b->now_s);
 		*reason = DP_CNT_drop_nat_ports_exhausted;
+		nat_log(b, DP_LOG_NAT_PORTS_EXHAUSTED, r, proto, addr, port, pool->addr, 0);
 		return NULL;
 	}
 	init = (struct dp_flow_init){
 		.kind = DP_FLOW_K_MAP,
+		.rule = r,
+		.nat = (meta->flags & FW_RULE_F_LOG) ? DP_FLOW_NAT_LOG : 0,
 		.out_port = meta->port,
 		.pool = fw->nat_pool[r][(h >> 16) % meta->n_addrs],
 		.hold = dp_flow_id(t, host),
@@ -732,6 +794,8 @@ static struct dp_flow *nat_mapping(struct burst *b, uint32_t r, uint32_t addr, u
 	m->peer = dp_flow_id(t, alias); /* read only by this worker, at unlink */
 	dp_flow_ref(m);
 	CNT(b->lc, nat_mappings_created);
+	if (meta->flags & FW_RULE_F_LOG)
+		nat_log(b, DP_LOG_NAT_CREATE, r, proto, addr, port, pool->addr, pport);
 	return m;
 }
 
@@ -833,6 +897,10 @@ static void stage_nat_out(struct burst *b)
 			rc = nat_rewrite(pkt_data(c->m), c->m->data_len, &c->pi, NAT_SRC,
 					 rte_be_to_cpu_32(c->nat_addr), c->nat_port);
 			CNT(b->lc, nat_out);
+		} else if (c->nat_out == NAT_OUT_ADDR) {
+			rc = nat_rewrite_addr(pkt_data(c->m), c->m->data_len, &c->pi, NAT_SRC,
+					      rte_be_to_cpu_32(c->nat_addr));
+			CNT(b->lc, nat_out);
 		} else {
 			rc = nat_rewrite_icmp_error(pkt_data(c->m), c->m->data_len, &c->pi, NAT_SRC,
 						    rte_be_to_cpu_32(c->nat_addr), c->nat_port);
@@ -882,7 +950,7 @@ struct fw_pre {
 	struct dp_flow_key fk;
 	uint64_t h;
 	uint8_t tflags;
-	bool from_a, track, creates, icmp, echo_req;
+	bool from_a, track, creates, icmp, echo_req, frag_later;
 };
 
 /* The first pass: the classifier's key, the flow key and its hash. Returns
@@ -905,11 +973,18 @@ static bool fw_prepare(struct burst *b, struct pkt_ctx *c, uint16_t out_port, st
 
 	memcpy(k.src, src, v4 ? 4 : 16);
 	memcpy(k.dst, dst, v4 ? 4 : 16);
+	p->frag_later = false;
 	if (proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP || icmp) {
 		if (!c->pi.l4_off) {
-			/* a later fragment: no ports to match or track */
-			drop(b, c, DP_CNT_drop_fw_fragment);
-			return false;
+			/* a later fragment: no ports; it follows its first fragment */
+			if (!v4) {
+				drop(b, c, DP_CNT_drop_fw_fragment);
+				return false;
+			}
+			frag_key(&p->fk, DP_FLOW_FAM_FRAG, src - 12);
+			p->h = dp_flow_hash(&p->fk);
+			p->frag_later = true;
+			return true;
 		}
 	}
 	if (proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP) {
@@ -989,9 +1064,24 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, struct fw_pre *p)
 	uint8_t proto = k->proto, family = k->family, tflags = p->tflags;
 	bool from_a = p->from_a, track = p->track, creates = p->creates, icmp = p->icmp,
 	     echo_req = p->echo_req;
-	struct dp_flow *f = track ? dp_flow_lookup(dp.flows, &p->fk, p->h) : NULL;
+	struct dp_flow *f;
 	uint32_t rule;
 	uint8_t act;
+
+	if (p->frag_later) {
+		f = dp_flow_lookup(dp.flows, &p->fk, p->h);
+		if (!f) {
+			drop(b, c, DP_CNT_drop_fw_fragment);
+			return;
+		}
+		if (f->xaddr[0]) {
+			c->nat_out = NAT_OUT_ADDR;
+			c->nat_addr = f->xaddr[0];
+		}
+		CNT(b->lc, fw_fragments);
+		return;
+	}
+	f = track ? dp_flow_lookup(dp.flows, &p->fk, p->h) : NULL;
 
 	if (f) {
 		bool opener = from_a == (bool)f->opener_a;
@@ -1085,6 +1175,11 @@ static void fw_packet(struct burst *b, struct pkt_ctx *c, struct fw_pre *p)
 			int why = nat_connect(b, c, k, &init);
 
 			if (why) {
+				/* out of ports or over its limit: tell the host at once
+				 * (reset or unreachable), as a reject rule would */
+				if (why == DP_CNT_drop_nat_ports_exhausted ||
+				    why == DP_CNT_drop_nat_host_limit)
+					fw_reject(b, c);
 				drop(b, c, (enum dp_counter)why);
 				return;
 			}
@@ -1128,9 +1223,17 @@ static void stage_firewall(struct burst *b)
 		if (nh->type == DP_NH_FORWARD)
 			todo[i] = fw_prepare(b, c, nh->port_id, &pre[i]);
 	}
-	for (unsigned i = 0; i < b->n; i++)
-		if (todo[i])
-			fw_packet(b, &b->p[i], &pre[i]);
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+
+		if (!todo[i])
+			continue;
+		fw_packet(b, c, &pre[i]);
+		if (unlikely(c->pi.flags & DP_PKT_F_FRAG) && c->state == PKT_LIVE &&
+		    c->pi.l3 == DP_L3_IPV4 && c->pi.l4_off)
+			frag_note(b, DP_FLOW_FAM_FRAG, pkt_data(c->m) + c->pi.l3_off,
+				  c->nat_out == NAT_OUT_PKT ? c->nat_addr : 0);
+	}
 }
 
 static void stage_forward(struct burst *b)

@@ -48,7 +48,8 @@ enum fw_dir { FW_DIR_ANY = 0, FW_DIR_IN, FW_DIR_OUT };
 	X(udp_stream, "udp.stream", 180, "UDP, both directions seen")    \
 	X(icmp, "icmp", 60, "ICMP and ICMPv6 echo")                      \
 	X(other, "other", 60, "other protocols")                          \
-	X(nat_mapping, "nat.mapping", 30, "NAT mapping no connection uses any more")
+	X(nat_mapping, "nat.mapping", 30, "NAT mapping no connection uses any more") \
+	X(fragment, "fragment", 10, "IPv4 fragments after the first")
 
 enum fw_timeout {
 #define FW_TO_ENUM(id, name, def, help) FW_TO_##id,

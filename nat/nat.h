@@ -49,6 +49,12 @@ enum nat_side { NAT_SRC = 0, NAT_DST };
 int nat_rewrite(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, enum nat_side side,
 		uint32_t addr, uint16_t port);
 
+/* The address alone, for a later fragment (no L4 header: the first
+ * fragment's L4 checksum covered the change already): only the IP header
+ * checksum follows. Returns 0 or -EINVAL (not IPv4, short). */
+int nat_rewrite_addr(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, enum nat_side side,
+		     uint32_t addr);
+
 /* Translate an ICMP error and the packet it quotes (RFC 5508 §4.2).
  * NAT_DST: an error about a packet that went out translated comes back to
  * the public address: the outer destination becomes addr, the quoted

@@ -106,6 +106,15 @@ int nat_rewrite(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, enum n
 	}
 }
 
+int nat_rewrite_addr(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, enum nat_side side,
+		     uint32_t addr)
+{
+	if (pi->l3 != DP_L3_IPV4 || (size_t)pi->l3_off + 20 > len)
+		return -EINVAL;
+	set_addr(frame + pi->l3_off, side == NAT_SRC ? 12 : 16, addr, NULL, false);
+	return 0;
+}
+
 int nat_rewrite_icmp_error(uint8_t *frame, size_t len, const struct dp_pkt_info *pi,
 			   enum nat_side side, uint32_t addr, uint16_t port)
 {

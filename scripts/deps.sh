@@ -13,6 +13,8 @@ PKGS=(
 	iproute2 iputils-ping iperf3 curl ethtool procps psmisc python3 gnuplot-nox
 	# firewall tests and benchmark: a real DNS server for host names, nftables
 	dnsmasq-base nftables jq
+	# NAT test: kdig, a DNS client for queries through the NAT
+	knot-dnsutils
 )
 
 missing=()

@@ -9,7 +9,7 @@ import os
 import struct
 
 MAGIC = 0x46575232
-TIMEOUTS = (30, 7440, 240, 10, 120, 180, 60, 60, 30)
+TIMEOUTS = (30, 7440, 240, 10, 120, 180, 60, 60, 30, 10)
 
 
 def entries_of(entries):
@@ -17,7 +17,7 @@ def entries_of(entries):
 
 
 def wire(meta, entries, default=1, n_ports=2, nat=(), nat_entries=()):
-    h = struct.pack("<IIIBBHI9IIII", MAGIC, len(meta), len(entries), default, 0, n_ports, 10,
+    h = struct.pack("<IIIBBHI10IIII", MAGIC, len(meta), len(entries), default, 0, n_ports, 10,
                     *TIMEOUTS, len(nat), len(nat_entries), 4096)
     m = b"".join(struct.pack("<BBHI", a, f, 0, line) for a, f, line in meta)
     n = b"".join(struct.pack("<BBBBHHI8I", kind, port, len(addrs), 0, to_port, from_lo, line,

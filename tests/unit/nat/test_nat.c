@@ -239,6 +239,27 @@ static void icmp_error_case(uint8_t proto, size_t quote_l4)
 	icmp_error_case_side(proto, quote_l4, NAT_SRC);
 }
 
+/* A later fragment: the address alone, the IP checksum follows; the first
+ * fragment's L4 checksum (not here) covered the change. */
+Test(nat, later_fragment_address_only)
+{
+	uint8_t f[200];
+	size_t len = make_packet(f, DP_IPPROTO_UDP, 20);
+	struct dp_pkt_info pi;
+
+	put16(f + 14 + 6, 0x2000 | 100); /* MF, offset 800 */
+	put16(f + 14 + 10, 0);
+	put16(f + 14 + 10, csum(f + 14, 20, 0));
+	cr_assert_eq(dp_pkt_parse(f, len, &pi), 0);
+	cr_assert(pi.flags & DP_PKT_F_FRAG_LATER);
+	cr_assert_eq(nat_rewrite_addr(f, len, &pi, NAT_SRC, 0xc6130101), 0);
+	cr_assert_eq((uint32_t)get16(f + 14 + 12) << 16 | get16(f + 14 + 14), 0xc6130101);
+	cr_assert_eq(csum(f + 14, 20, 0), 0, "IP header checksum");
+	cr_assert_eq(nat_rewrite_addr(f, len, &pi, NAT_DST, 0xc6120102), 0);
+	cr_assert_eq((uint32_t)get16(f + 14 + 16) << 16 | get16(f + 14 + 18), 0xc6120102);
+	cr_assert_eq(csum(f + 14, 20, 0), 0, "IP header checksum");
+}
+
 Test(nat, icmp_errors_translated_with_their_quote)
 {
 	for (int i = 0; i < 200; i++) {
