@@ -24,12 +24,16 @@ static int resolve(void *arg, const char *name, const struct dp_addr **a, unsign
 	return 0;
 }
 
+/* lan 198.18.1.1, wan 198.19.1.1 (network order): "-> wan" in nat rules */
+static const uint32_t port_ip4[2] = { 0x010112c6, 0x010113c6 };
+
 static const struct fw_env env = {
 	.n_ports = 2,
 	.ports = ports,
 	.n_dns = 1,
 	.dns = &dns,
 	.resolve = resolve,
+	.port_ip4 = port_ip4,
 };
 
 static void check(const struct fw_file *f, const struct fw_class *cl, const struct fw_entry *e,
@@ -67,6 +71,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fw_parse("fuzz.rules", (const char *)data, size, &env, &f, &d) < 0) {
 		fw_diag_free(&d);
 		return 0;
+	}
+	/* the canonical form (show, diff) of every rule, nat and rdr included */
+	for (unsigned i = 0; i < f.n_rules + f.n_nat; i++) {
+		char text[512];
+
+		fw_rule_format(&f, i < f.n_rules ? &f.rules[i] : &f.nat[i - f.n_rules], &env, text,
+			       sizeof(text));
 	}
 	if (fw_compile(&f, &env, &c, &d) == 0) {
 		if (fw_wire_encode(&c, &buf, &len) == 0) {
