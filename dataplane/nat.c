@@ -47,7 +47,8 @@ static int pool_get(uint32_t addr, char *err, size_t errlen)
 	}
 	p->addr = addr;
 	for (int k = 0; k < DP_NAT_PROTOS; k++)
-		if (nat_ports_init(&p->ports[k], NAT_PORT_MIN, NAT_PORT_MAX, dp.n_workers) < 0) {
+		if (nat_ports_init(&p->ports[k], (uint16_t)dp.conf.nat_port_min,
+				   (uint16_t)dp.conf.nat_port_max, dp.n_workers) < 0) {
 			rte_free(p);
 			snprintf(err, errlen, "cannot split NAT ports between %u workers",
 				 dp.n_workers);

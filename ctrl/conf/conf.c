@@ -175,7 +175,7 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 					     "hugepages", "file_prefix", "socket",
 					     "punt",	  "mbufs",	 "rx_desc",
 					     "tx_desc",	  "neigh_max",	 "icmp_rate_pps",
-					     "flows_max", NULL };
+					     "flows_max", "nat_port_min", "nat_port_max", NULL };
 	char huge[32] = "auto";
 	uint64_t lcores[16];
 	bool workers = false;
@@ -197,8 +197,14 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 	    (rc = get_uint(x, g, "tx_desc", &c->tx_desc, 64, 16384)) < 0 ||
 	    (rc = get_uint(x, g, "neigh_max", &c->neigh_max, 16, 1u << 20)) < 0 ||
 	    (rc = get_uint(x, g, "icmp_rate_pps", &c->icmp_rate_pps, 0, 1000000)) < 0 ||
-	    (rc = get_uint(x, g, "flows_max", &c->flows_max, 1024, 1u << 24)) < 0)
+	    (rc = get_uint(x, g, "flows_max", &c->flows_max, 1024, 1u << 24)) < 0 ||
+	    (rc = get_uint(x, g, "nat_port_min", &c->nat_port_min, 1024, 65535)) < 0 ||
+	    (rc = get_uint(x, g, "nat_port_max", &c->nat_port_max, 1024, 65535)) < 0)
 		return rc;
+	if (c->nat_port_max < c->nat_port_min + 63)
+		return conf_error(x, member_or(g, "nat_port_max"),
+				  "nat_port_min %u, nat_port_max %u: want a range of 64 ports or more",
+				  c->nat_port_min, c->nat_port_max);
 	if (strcmp(huge, "auto") == 0)
 		c->hugepages = CTRL_CONF_HUGEPAGES_AUTO;
 	else if (strcmp(huge, "on") == 0)
@@ -607,6 +613,8 @@ static void defaults(struct ctrl_conf *c)
 	c->neigh_max = 4096;
 	c->icmp_rate_pps = 100;
 	c->flows_max = 262144;
+	c->nat_port_min = 1024;
+	c->nat_port_max = 32767; /* below Linux's ephemeral ports (32768-60999) */
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/rampart");
 	snprintf(c->ctrl_socket, sizeof(c->ctrl_socket), "/run/rampart/ctrl.sock");
 	c->resync_interval_ms = 1000;

@@ -49,6 +49,7 @@ struct ctrl_conf {
 	unsigned neigh_max;
 	unsigned icmp_rate_pps;
 	unsigned flows_max; /* flow table entries (connection tracking) */
+	unsigned nat_port_min, nat_port_max; /* the NAT's public ports */
 
 	/* ctrl { } */
 	char ctrl_socket[CTRL_CONF_PATH_MAX];

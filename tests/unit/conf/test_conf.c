@@ -158,6 +158,8 @@ Test(conf, a_minimal_file_takes_every_default)
 	cr_assert_eq(c.tx_desc, 1024);
 	cr_assert_eq(c.neigh_max, 4096);
 	cr_assert_eq(c.icmp_rate_pps, 100);
+	cr_assert_eq(c.nat_port_min, 1024);
+	cr_assert_eq(c.nat_port_max, 32767);
 	cr_assert_str_eq(c.ctrl_socket, "/run/rampart/ctrl.sock");
 	cr_assert_eq(c.resync_interval_ms, 1000);
 	cr_assert_eq(c.n_ports, 1);
@@ -404,4 +406,6 @@ Test(conf, firewall_errors_have_their_line)
 		     "dns_servers: \"not-an-address\" is not an IPv4 or IPv6 address");
 	assert_error("bad_fw_state_dir.conf", 5, "state_dir: expected an absolute path");
 	assert_error("bad_flows_max.conf", 5, "flows_max: 100 is out of range 1024..16777216");
+	assert_error("bad_nat_ports.conf", 3,
+		     "nat_port_min 30000, nat_port_max 30010: want a range of 64 ports or more");
 }
