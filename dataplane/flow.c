@@ -11,6 +11,8 @@
 #include "dataplane/flow.h"
 
 _Static_assert(sizeof(struct dp_flow_key) == 40, "dp_flow_hash reads five words");
+_Static_assert(offsetof(struct dp_flow, rule) + 4 <= 64,
+	       "what every packet of a connection reads fits one cache line");
 _Static_assert(offsetof(struct dp_flow_key, pa) == 32 && offsetof(struct dp_flow_key, pb) == 34 &&
 		       offsetof(struct dp_flow_key, proto) == 36 &&
 		       offsetof(struct dp_flow_key, family) == 37,

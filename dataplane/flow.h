@@ -82,8 +82,8 @@ enum dp_flow_kind {
 #define DP_FLOW_REFS_DYING 0x80000000u /* being unlinked: takes no more references */
 
 struct dp_flow {
+	/* first cache line: what every packet of a connection reads */
 	struct dp_flow_key key;
-	uint64_t hash;
 	_Atomic uint64_t generation; /* of the rules that admitted it */
 	_Atomic uint32_t last_seen;  /* seconds, the caller's clock */
 	_Atomic uint8_t state;	     /* DP_FLOW_TCP_*, DP_FLOW_REPLY */
@@ -93,18 +93,20 @@ struct dp_flow {
 	uint8_t owner;		     /* worker that allocated it */
 	uint8_t kind;		     /* enum dp_flow_kind */
 	uint8_t nat;		     /* connection: DP_FLOW_NAT_* */
-	uint8_t pool;		     /* mapping: the NAT pool its port is from */
 	uint32_t rule;		     /* the rule that admitted it */
-	uint32_t next;		     /* free list / limbo link */
-	_Atomic uint32_t refs;	     /* entries holding this one (+ DP_FLOW_REFS_DYING) */
-	uint32_t hold;		     /* index + 1 of the entry this one holds; 0: none */
-	uint32_t peer;		     /* index + 1 of the entry unlinked with this one */
+	/* second: the translation, and what its owner and the sweep use */
+	uint64_t hash;
+	uint8_t pool;		/* mapping: the NAT pool its port is from */
+	uint32_t next;		/* free list / limbo link */
+	_Atomic uint32_t refs;	/* entries holding this one (+ DP_FLOW_REFS_DYING) */
+	uint32_t hold;		/* index + 1 of the entry this one holds; 0: none */
+	uint32_t peer;		/* index + 1 of the entry unlinked with this one */
 	/* NAT addresses (network order) and ports: a connection's (DP_FLOW_NAT_*);
 	 * a mapping's public endpoint in [0]; an alias's inside endpoint in [0]. */
 	uint32_t xaddr[2];
 	uint16_t xport[2];
 	uint64_t retire_epoch;
-};
+} __attribute__((aligned(64))); /* two cache lines, the first the hot one */
 
 struct dp_flow_bucket {
 	_Atomic uint32_t slot[DP_FLOW_SLOTS]; /* entry index + 1, 0: free */
