@@ -973,17 +973,26 @@ static json_t *cmd_history(struct ctrl *c)
 			 (json_int_t)(c->fw.have ? c->fw.cur.seq : 0));
 }
 
-static json_t *cmd_flush(struct ctrl *c)
+/* Ask the dataplane for something that answers with a result: NULL when
+ * done, else the error reply. */
+static json_t *dp_request(struct ctrl *c, uint16_t type, const void *payload, size_t len)
 {
 	struct dp_msg m;
-	int rc = ctrl_dp_call(c, DP_MSG_FLUSH_FLOWS, 0, NULL, 0, DP_MSG_RESULT, &m);
+	int rc = ctrl_dp_call(c, type, 0, payload, len, DP_MSG_RESULT, &m);
 
 	if (rc < 0)
 		return err_json("dataplane not reachable");
 	rc = ((const struct dp_result *)m.payload)->rc;
 	dp_msg_free(&m);
-	if (rc < 0)
-		return err_json("dataplane refused the flush");
+	return rc < 0 ? err_json("dataplane refused the request") : NULL;
+}
+
+static json_t *cmd_flush(struct ctrl *c)
+{
+	json_t *err = dp_request(c, DP_MSG_FLUSH_FLOWS, NULL, 0);
+
+	if (err)
+		return err;
 	ctrl_log("info", "firewall: every tracked flow flushed");
 	return json_pack("{s:b}", "ok", 1);
 }
@@ -1075,19 +1084,13 @@ static json_t *cmd_nat_flush(struct ctrl *c, json_t *req)
 {
 	struct dp_nat_flush q = { 0 };
 	json_t *err = NULL;
-	struct dp_msg m;
 	char a[INET_ADDRSTRLEN];
-	int rc;
 
 	if (host_arg(req, &q.addr, &err) < 0)
 		return err;
-	rc = ctrl_dp_call(c, DP_MSG_NAT_FLUSH, 0, &q, sizeof(q), DP_MSG_RESULT, &m);
-	if (rc < 0)
-		return err_json("dataplane not reachable");
-	rc = ((const struct dp_result *)m.payload)->rc;
-	dp_msg_free(&m);
-	if (rc < 0)
-		return err_json("dataplane refused the flush");
+	err = dp_request(c, DP_MSG_NAT_FLUSH, &q, sizeof(q));
+	if (err)
+		return err;
 	inet_ntop(AF_INET, &q.addr, a, sizeof(a));
 	ctrl_log("info", "nat: mappings flushed (%s)", q.addr ? a : "all hosts");
 	return json_pack("{s:b}", "ok", 1);

@@ -1150,11 +1150,16 @@ int fw_parse(const char *name, const char *text, size_t len, const struct fw_env
 			skip_statement(&p);
 			continue;
 		}
-		if (word_eq(&p, t, "pass") || word_eq(&p, t, "block") || word_eq(&p, t, "reject")) {
-			struct fw_rule r;
+		if (word_eq(&p, t, "pass") || word_eq(&p, t, "block") || word_eq(&p, t, "reject") ||
+		    word_eq(&p, t, "nat") || word_eq(&p, t, "rdr")) {
+			/* nat and rdr rules go to a list of their own */
+			bool nat = word_eq(&p, t, "nat") || word_eq(&p, t, "rdr");
+			struct fw_rule r, **list = nat ? &f->nat : &f->rules;
+			unsigned *n = nat ? &f->n_nat : &f->n_rules;
+			unsigned max = nat ? FW_MAX_NAT_RULES : FW_MAX_RULES;
 
-			if (f->n_rules >= FW_MAX_RULES) {
-				err_at(&p, t, "more than %d rules", FW_MAX_RULES);
+			if (*n >= max) {
+				err_at(&p, t, "more than %u %s", max, nat ? "nat and rdr rules" : "rules");
 				skip_statement(&p);
 				continue;
 			}
@@ -1164,23 +1169,7 @@ int fw_parse(const char *name, const char *text, size_t len, const struct fw_env
 					skip_statement(&p);
 				continue;
 			}
-			if (APPEND(&p, f->rules, f->n_rules, r) < 0)
-				rule_free(&r);
-		} else if (word_eq(&p, t, "nat") || word_eq(&p, t, "rdr")) {
-			struct fw_rule r;
-
-			if (f->n_nat >= FW_MAX_NAT_RULES) {
-				err_at(&p, t, "more than %d nat and rdr rules", FW_MAX_NAT_RULES);
-				skip_statement(&p);
-				continue;
-			}
-			if (parse_rule(&p, t, &r) < 0) {
-				rule_free(&r);
-				if (p.toks[p.pos - 1].type != T_NL)
-					skip_statement(&p);
-				continue;
-			}
-			if (APPEND(&p, f->nat, f->n_nat, r) < 0)
+			if (APPEND(&p, *list, *n, r) < 0)
 				rule_free(&r);
 		} else if (word_eq(&p, t, "table")) {
 			if (parse_table(&p, t) < 0)

@@ -102,7 +102,7 @@ http_logged() {
 		fail "http server on $2:$3 did not start"
 }
 
-# nat_echo_server NS ADDR PORT: answers every datagram with
+# nat_echo_server NS ADDR PORT: answers every datagram (up to 64 KiB) with
 # "PEER_ADDR:PEER_PORT PAYLOAD", the source it saw and what it got
 nat_echo_server() {
 	ip netns exec "$1" python3 -c '
@@ -111,7 +111,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
 s.bind((sys.argv[1], int(sys.argv[2])))
 while True:
-    d, a = s.recvfrom(2048)
+    d, a = s.recvfrom(65535)
     s.sendto(("%s:%d " % a).encode() + d, a)' "$2" "$3" &
 	CLEANUP_EXTRA="${CLEANUP_EXTRA:-true}; kill $! || true"
 	wait_until 5 ip netns exec "$1" sh -c "ss -lunH 'sport = :$3' | grep -qF '$2'" ||

@@ -9,6 +9,7 @@
 # lan, so every answer proves a translation.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fw_lib.sh"
+. "$(dirname "$0")/nat_lib.sh"
 
 cat >"$TMP/nat.rules" <<'EOF'
 set default block
@@ -55,21 +56,6 @@ frag1=$(counter fw_fragments)
 [ $((frag1 - frag0)) -ge 8 ] || fail "fw_fragments +$((frag1 - frag0)), want 8 (2 pings x 2 later fragments x 2 ways)"
 ok "ping -s 4000 through the NAT: answered; fw_fragments +$((frag1 - frag0))"
 
-# big_echo NS ADDR PORT: an echo server for datagrams up to 64 KiB,
-# answering "PEER_ADDR:PEER_PORT PAYLOAD"
-big_echo() {
-	ip netns exec "$1" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
-while True:
-    d, a = s.recvfrom(65535)
-    s.sendto(("%s:%d " % a).encode() + d, a)' "$2" "$3" &
-	CLEANUP_EXTRA="${CLEANUP_EXTRA:-true}; kill $! || true"
-	wait_until 5 ip netns exec "$1" sh -c "ss -lunH 'sport = :$3' | grep -qF '$2'" ||
-		fail "echo server on $2:$3 did not start"
-}
-
 # big_ask NS ADDR PORT: send 5891 bytes (four fragments at MTU 1500),
 # print "PEER LENGTH SAME" of the answer, or "timeout"
 big_ask() {
@@ -94,7 +80,7 @@ else:
 }
 
 # --- 2. UDP out through the masquerade: the server sees the public address
-big_echo wan 198.19.1.2 9400
+nat_echo_server wan 198.19.1.2 9400
 out=$(big_ask lan 198.19.1.2 9400)
 case "$out" in
 "198.19.1.1:"*" 5891 True") ;;
@@ -103,7 +89,7 @@ esac
 ok "5891-byte UDP datagram lan -> wan in fragments: answered whole, the server saw ${out%% *}"
 
 # --- 3. UDP in through a port forward: later fragments follow the first in
-big_echo lan 198.18.1.2 5300
+nat_echo_server lan 198.18.1.2 5300
 out=$(big_ask wan 198.19.1.1 5300)
 case "$out" in
 "198.19.1.2:"*" 5891 True") ;;
