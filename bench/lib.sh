@@ -33,3 +33,38 @@ stop() {
 	kill -KILL -- "-$p" 2>/dev/null || true
 	wait "$p" 2>/dev/null || STOP_RC=$?
 }
+
+# ---- added for bench/nat.sh ----
+
+# stop_spawned: the cleanup of a bench script: TERM every process in pids
+# (each is `timeout CMD`, which passes it on), wait up to 3 s for all of them,
+# then KILL what is left, whole process groups.
+stop_spawned() {
+	local p alive
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for _ in $(seq 30); do
+		alive=0
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
+}
+
+# json_str TEXT: TEXT as a JSON string
+json_str() {
+	jq -n --arg s "$1" '$s'
+}
+
+# stats_delta BEFORE AFTER: two replies of `rampart stats --json`; prints the
+# counters that changed between them (AFTER - BEFORE) as one JSON object, and
+# cycles_per_packet (busy_cycles / rx_pkts of the difference) when packets
+# came in. Fails when either file is not a stats reply.
+stats_delta() {
+	jq -ce -n --slurpfile a "$1" --slurpfile b "$2" '
+		($a[0].totals // error("no totals")) as $x
+		| ($b[0].totals // error("no totals"))
+		| with_entries(.value -= ($x[.key] // 0)) | with_entries(select(.value != 0))
+		| if (.rx_pkts // 0) > 0 and .busy_cycles then
+			. + {cycles_per_packet: (.busy_cycles / .rx_pkts)} else . end' 2>/dev/null
+}

@@ -5,15 +5,22 @@ report.md (a summary, then a table per scenario with ratios to dpdk-testpmd io
 forwarding of the same run) and report.png (gnuplot: Mpps per scenario for each
 device under test). Python standard library only.
 
-Usage: report.py RAW_DIR OUT_DIR"""
+Usage: report.py RAW_DIR OUT_DIR
+       report.py --nat RAW_DIR OUT_DIR   (bench/nat.sh: nat.json and nat.md from
+                                          RAW_DIR/nat.figures.tsv)"""
 import datetime
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
 DUTS = ("testpmd", "rampart")
+# report.py --nat RAW_DIR OUT_DIR: bench/nat.sh's nat.json and nat.md instead
+NAT_MODE = len(sys.argv) > 1 and sys.argv[1] == "--nat"
+if NAT_MODE:
+    sys.argv.pop(1)
 raw, out = sys.argv[1], sys.argv[2]
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -94,6 +101,289 @@ def one_run(name):
         pass
     return d
 
+
+# ---- NAT: bench/nat.sh (report.py --nat RAW_DIR OUT_DIR) ----
+
+NAT_ROWS = (
+    ("kernel", "Linux forwarding, no nft"),
+    ("nft_masq", "Linux + nft masquerade"),
+    ("rampart_fw", "rampart, firewall only"),
+    ("rampart_nat", "rampart, firewall + NAT"),
+)
+
+
+def nat_figures():
+    """raw/nat.figures.tsv: KEY<TAB>JSON per line, as nat.sh recorded them."""
+    fig = {}
+    with open(os.path.join(raw, "nat.figures.tsv")) as f:
+        for line in f:
+            if "\t" not in line:
+                continue
+            k, v = line.rstrip("\n").split("\t", 1)
+            try:
+                fig[k] = json.loads(v)
+            except ValueError:
+                fig[k] = None
+    return fig
+
+
+def nat_median(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def nat_round(fig, rid, r):
+    """Round r of new connections of one DUT (0: the warm-up, not counted)."""
+    pg = fig.get(f"{rid}.conn.{r}.pktgen") or {}
+    d = fig.get(f"{rid}.conn.{r}.dut") or {}
+    el = num(pg.get("elapsed_s"))
+    # what the DUT says it made: masquerade rule hits (a nat chain sees only
+    # a connection's first packet), NAT bindings, firewall flows
+    made = {"nft_masq": d.get("bindings_created"),
+            "rampart_nat": d.get("nat_mappings_created"),
+            "rampart_fw": d.get("fw_new_flows")}.get(rid)
+    rd = {"round": r, "available": f"{rid}.conn.{r}.na" not in fig,
+          "rx_pkts": pg.get("rx_pkts"), "tx_pkts": pg.get("tx_pkts"), "elapsed_s": el,
+          "new_per_s": (pg["rx_pkts"] / el) if el and num(pg.get("rx_pkts")) is not None
+          else None,
+          "tx_per_s": (pg["tx_pkts"] / el) if el and num(pg.get("tx_pkts")) is not None
+          else None,
+          "created_by_dut": num(made),
+          "created_by_dut_per_s": (made / el) if el and num(made) is not None else None,
+          "cycles_per_packet": num(d.get("cycles_per_packet")), "dut": d or None}
+    if not rd["available"]:
+        rd["reason"] = fig[f"{rid}.conn.{r}.na"]
+    for k in ("dst", "flows_flush_failed", "nat_flush_failed", "flows_in_use_at_start",
+              "flush_wait_ms", "nat_at_start"):
+        if f"{rid}.conn.{r}.{k}" in fig:
+            rd[k] = fig[f"{rid}.conn.{r}.{k}"]
+    return rd
+
+
+def nat_row(fig, rid, label):
+    """One DUT: the steady run (Mpps for the 1000 flows) and the rounds of new
+    connections (each flow sent once: rate of new connections and bindings)."""
+    row = {"id": rid, "dut": label, "available": rid + ".na" not in fig
+           and rid + ".steady.na" not in fig}
+    if rid + ".na" in fig:
+        row["reason"] = fig[rid + ".na"]
+        return row
+    if rid + ".rules" in fig:
+        row["rules"] = fig[rid + ".rules"]
+    st = fig.get(rid + ".steady.pktgen") or {}
+    dut = fig.get(rid + ".steady.dut") or {}
+    if rid + ".steady.na" in fig:
+        row["reason"] = fig[rid + ".steady.na"]
+    row["steady"] = {"mpps": num(st.get("rx_mpps")), "tx_mpps": num(st.get("tx_mpps")),
+                     "loss": num(st.get("loss")), "dut": dut or None,
+                     "cycles_per_packet": num(dut.get("cycles_per_packet"))}
+    rounds = []
+    r = 1
+    while any(k.startswith(f"{rid}.conn.{r}.") for k in fig):
+        rounds.append(nat_round(fig, rid, r))
+        r += 1
+    if any(k.startswith(f"{rid}.conn.0.") for k in fig):
+        row["conn_warmup"] = nat_round(fig, rid, 0)
+    row["conn_rounds"] = rounds
+    ok = [x for x in rounds if x["available"]]
+    row["conn_per_s"] = nat_median([x["new_per_s"] for x in ok])
+    row["conn_per_s_min"] = min((x["new_per_s"] for x in ok if x["new_per_s"] is not None),
+                                default=None)
+    row["conn_per_s_max"] = max((x["new_per_s"] for x in ok if x["new_per_s"] is not None),
+                                default=None)
+    # all rounds as one run: packets forwarded / time spent sending
+    el = sum(x["elapsed_s"] or 0 for x in ok)
+    row["conn_per_s_all_rounds"] = (sum(x["rx_pkts"] or 0 for x in ok) / el) if el else None
+    row["conn_tx_per_s"] = nat_median([x["tx_per_s"] for x in ok])
+    row["conn_created_by_dut_per_s"] = nat_median([x["created_by_dut_per_s"] for x in ok])
+    row["conn_cycles_per_packet"] = nat_median([x["cycles_per_packet"] for x in ok])
+    if rid == "rampart_nat" and row["available"]:
+        # numbers only count as NAT when the dataplane says it translated
+        seen = [(x.get("dut") or {}).get("nat_out") for x in ok] + [dut.get("nat_out")]
+        row["nat_observed"] = any(isinstance(v, int) and v > 0 for v in seen)
+    return row
+
+
+def nat_fmt(v, spec="%.3f"):
+    return "n/a" if v is None else spec % v
+
+
+def nat_ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def nat_report():
+    fig = nat_figures()
+    rows = {rid: nat_row(fig, rid, label) for rid, label in NAT_ROWS}
+    nat = rows["rampart_nat"]
+    nat_ok = nat["available"] and nat.get("nat_observed")
+
+    def ratio(a, b, key):
+        ra, rb = rows[a], rows[b]
+        if not ra["available"] or not rb["available"] or (a == "rampart_nat" and not nat_ok):
+            return None
+        va = ra["steady"]["mpps"] if key == "mpps" else ra["conn_per_s"]
+        vb = rb["steady"]["mpps"] if key == "mpps" else rb["conn_per_s"]
+        return nat_ratio(va, vb)
+
+    ratios = {}
+    for name, a, b in (("rampart_nat_to_nft_masq", "rampart_nat", "nft_masq"),
+                       ("rampart_nat_to_rampart_fw", "rampart_nat", "rampart_fw"),
+                       ("nft_masq_to_kernel", "nft_masq", "kernel")):
+        ratios[name] = {"mpps": ratio(a, b, "mpps"), "conn_per_s": ratio(a, b, "conn")}
+    show = fig.get("nat_show")
+    if isinstance(show, dict) and isinstance(show.get("list"), list):
+        # the mappings themselves stay in raw/nat.rampart_nat.show.json
+        show = dict(show)
+        show["list_entries"] = len(show.pop("list"))
+    memory = None
+    if isinstance(show, dict):
+        bb = num(show.get("binding_bytes"))
+        nb = num(show.get("bindings", show.get("bindings_count")))
+        memory = {"binding_bytes": bb, "bindings": nb,
+                  "bytes_in_use": bb * nb if bb is not None and nb is not None else None,
+                  "pools": show.get("pools")}
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": sh("git", "-C", top, "describe", "--always", "--dirty", "--abbrev=12"),
+        "quick": fig.get("quick"), "duration_s": fig.get("duration_s"),
+        "warmup_s": fig.get("warmup_s"), "flows": fig.get("flows"),
+        "conn_flows": fig.get("conn_flows"), "conn_rounds": fig.get("conn_rounds"),
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "kernel": platform.release(),
+                    "nft": fig.get("nft_version"),
+                    "nf_conntrack_max": fig.get("nft_conntrack_max")},
+        "other_busy_cores_before": fig.get("other_busy_cores_before"),
+        "other_busy_cores_after": fig.get("other_busy_cores_after"),
+        "commands": {k[4:]: v for k, v in fig.items() if k.startswith("cmd.")},
+        "nft_ruleset": fig.get("nft_ruleset"),
+        "rows": [rows[rid] for rid, _ in NAT_ROWS],
+        "ratios": ratios,
+        "nat_observed": nat.get("nat_observed"),
+        "nat_show": show if isinstance(show, dict) else None,
+        "nat_show_error": fig.get("nat_show.na"),
+        "memory_per_binding": memory,
+    }
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "nat.json"), "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+
+    def mpps(v):
+        return "n/a" if v is None else ("%.3f" % v if v >= 0.01 else "%.5f" % v)
+
+    def rate(v):
+        return "n/a" if v is None else "%.0f" % v
+
+    busy = [report["other_busy_cores_before"], report["other_busy_cores_after"]]
+    md = ["# NAT44 benchmark", "",
+          f"{report['date']}, commit {report['commit']}, {report['machine']['cpu']}, "
+          f"{report['machine']['cores']} cores, kernel {report['machine']['kernel']}, "
+          f"{report['machine']['nft']}; {report['duration_s']} s runs of {report['flows']} "
+          f"flows, 64 B UDP; {report['conn_rounds']} round(s) of {report['conn_flows']} new "
+          f"flows" + (" (--quick)" if report["quick"] else "") + ".", "",
+          f"Other load: {nat_fmt(busy[0], '%.2f')} cores busy before, {nat_fmt(busy[1], '%.2f')} after"
+          + (" - figures are disturbed." if max(b or 0 for b in busy) > 0.2 else
+             " (above about 0.2, distrust the run)."), "",
+          "The generator (1 lcore) and the DUT (1 core: rampart's worker, or the kernel's "
+          "forwarding by RPS) share a small machine over veth and AF_PACKET: absolute rates are "
+          "noisy; compare the rows of one run. Mpps: the 1000 flows sent in turn, all known "
+          "after the warm-up (translation of known flows). New conn/s: every flow sent once "
+          "(median of the rounds), i.e. the rate of packets forwarded when each one opens a "
+          "connection and, with NAT, a binding; \"made by DUT\" is what the DUT counted per "
+          "round (nft: hits of the masquerade rule, which sees only a connection's first "
+          "packet; rampart: nat_mappings_created, or fw_new_flows without NAT). cycles/pkt: "
+          "rampart's busy_cycles / rx_pkts over the run. (<1% lost): the DUT took nearly all "
+          "that was sent - for rampart the generator was the limit; the generator's "
+          "transmit also slows down with the Linux DUT's work, so compare the tx columns. "
+          "See docs/bench.md, NAT.", "",
+          "| DUT | Mpps | generator tx Mpps | cycles/pkt | new conn/s: median (min-max) | "
+          "generator tx/s | made by DUT per round | cycles/pkt (new) |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    notes = []
+    for rid, label in NAT_ROWS:
+        r = rows[rid]
+        if "reason" in r and not r.get("steady"):
+            md.append(f"| {label} | not available: {r['reason']} | | | | | | |")
+            continue
+        st = r["steady"]
+        made = [x["created_by_dut"] for x in r["conn_rounds"] if x["available"]]
+        made_txt = " / ".join("n/a" if m is None else "%d" % m for m in made) or "n/a"
+        if rid == "kernel":
+            made_txt = "-"
+        cell = mpps(st["mpps"]) if "reason" not in r else "n/a"
+        if st["loss"] is not None and st["loss"] < 0.01:
+            cell += " (<1% lost)"  # the DUT took nearly all that was sent
+        shown = label
+        if rid == "rampart_nat" and r["available"] and not r.get("nat_observed"):
+            shown += " (NAT not observed)"
+            notes.append("rampart + NAT: the dataplane counted no translated packet "
+                         "(nat_out absent or 0), so its row is not a NAT figure and no "
+                         "ratio is computed from it.")
+        md.append(f"| {shown} | {cell} | {mpps(st['tx_mpps'])} | "
+                  f"{nat_fmt(st['cycles_per_packet'], '%.0f')} | {rate(r['conn_per_s'])} "
+                  f"({rate(r['conn_per_s_min'])}-{rate(r['conn_per_s_max'])}) | "
+                  f"{rate(r['conn_tx_per_s'])} | {made_txt} | "
+                  f"{nat_fmt(r['conn_cycles_per_packet'], '%.0f')} |")
+        if "reason" in r:
+            notes.append(f"{label}: steady run not available: {r['reason']}")
+        # rampart's drop counters during the runs (the NAT's among them)
+        runs = [("steady run", st.get("dut"))] + [
+            (f"round {x['round']}", x.get("dut")) for x in r["conn_rounds"]]
+        for what, d in runs:
+            drops = {k: v for k, v in (d or {}).items() if k.startswith("drop_") and v}
+            if drops and rid.startswith("rampart"):
+                notes.append(f"{label}, {what}: " + ", ".join(
+                    f"{k} {v}" for k, v in sorted(drops.items())))
+        for x in r["conn_rounds"]:
+            if not x["available"]:
+                notes.append(f"{label}: new-connection round {x['round']} not available: "
+                             f"{x.get('reason')}")
+            if x.get("nat_flush_failed") is not None:
+                notes.append(f"{label}: round {x['round']}: rampart nat flush failed "
+                             f"({x['nat_flush_failed']}); bindings of earlier runs may have "
+                             "been reused")
+            if x.get("flows_flush_failed"):
+                notes.append(f"{label}: round {x['round']}: rampart flows flush failed")
+            left = x.get("flows_in_use_at_start")
+            ports = (x.get("nat_at_start") or {}).get("ports_in_use")
+            if "flows_in_use_at_start" in x and left != 0:
+                notes.append(f"{label}: round {x['round']} started with "
+                             f"{'an unknown number of' if left is None else left} flow table "
+                             f"entries still in use ({x.get('flush_wait_ms')} ms after the flush)")
+            if ports:
+                notes.append(f"{label}: round {x['round']} started with {ports} public ports "
+                             "still in use")
+            at_start = (x.get("dut") or {}).get("conntrack_at_start")
+            cmax = report["machine"]["nf_conntrack_max"]
+            if rid == "nft_masq" and at_start is not None and cmax and \
+                    at_start + (report["conn_flows"] or 0) > cmax:
+                notes.append(f"{label}: round {x['round']}: conntrack may have been full "
+                             f"({at_start} entries at the start, nf_conntrack_max {cmax})")
+    md += ["", "| ratio | Mpps | new conn/s |", "|---|---:|---:|"]
+    for name, text in (("rampart_nat_to_nft_masq", "rampart NAT / nft masquerade"),
+                       ("rampart_nat_to_rampart_fw", "rampart NAT / rampart without NAT"),
+                       ("nft_masq_to_kernel", "nft masquerade / Linux without nft")):
+        md.append(f"| {text} | {nat_fmt(ratios[name]['mpps'], '%.2f')} | "
+                  f"{nat_fmt(ratios[name]['conn_per_s'], '%.2f')} |")
+    md.append("")
+    if memory:
+        md.append(f"Memory per binding (rampart nat show): {nat_fmt(memory['binding_bytes'], '%d')} "
+                  f"bytes; {nat_fmt(memory['bindings'], '%d')} bindings after the last round, "
+                  f"{nat_fmt(memory['bytes_in_use'], '%d')} bytes.")
+    else:
+        md.append("Memory per binding: not available ("
+                  + (report["nat_show_error"] or "rampart NAT row did not run") + ").")
+    md.append("")
+    if notes:
+        md += ["Notes:", ""] + [f"- {n}" for n in notes] + [""]
+    with open(os.path.join(out, "nat.md"), "w") as f:
+        f.write("\n".join(md))
+    print("\n".join(md))
+
+
+if NAT_MODE:
+    nat_report()
+    sys.exit(0)
 
 scenarios = []
 with open(os.path.join(raw, "scenarios.tsv")) as f:

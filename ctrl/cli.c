@@ -102,7 +102,8 @@ static const struct cmd {
 	  "    rampart nat flush [HOST]\n"
 	  "        Drop the mappings of HOST (or of every host) and the connections\n"
 	  "        using them, e.g. to end a host's sessions at once or to give its\n"
-	  "        ports back. They go within about a second.\n"
+	  "        ports back. Translation stops at once; the entries and ports are\n"
+	  "        free again within a few seconds.\n"
 	  "    The nat and rdr rules are part of the rule file: docs/nat.md. Exit\n"
 	  "    status 1 when the dataplane is not reachable or no rules are in force.\n" },
 	{ "reload", "read the configuration file again and apply it",
