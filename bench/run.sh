@@ -8,14 +8,16 @@
 #
 # The firewall: rampart with 1, 100, 10 000 (and 100 000) rules against the same
 # testpmd baseline (memif), then bench/fw.sh (nftables on veth) into the same
-# report directory.
+# report directory. NAT44: rampart masquerading the same traffic (memif,
+# scenario nat64_1k), then bench/nat.sh (nftables masquerade on veth).
 #
 # Usage: bench/run.sh [--quick] [--dut testpmd|rampart|both] [--out DIR]
 #   --quick   short runs, one repetition (a smoke test, under a minute per DUT)
 #   --dut     which device(s) under test (default both)
 #   --out     report directory (default bench/report)
 # Environment: BUILD (build directory, default build/), BENCH_TIMEOUT (seconds
-# for the whole run, default 1200).
+# for the whole run, default 1200), BENCH_ONLY (scenario ids to run, e.g.
+# "fw64_1k nat64_1k"; fw.sh and nat.sh run only without it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
@@ -161,8 +163,9 @@ start_dut() { # dut name; on failure writes NAME.na with the reason
 	testpmd)
 		spawn DUT "$RAW/$name.dut.log" "${TESTPMD_CMD[@]}"
 		;;
-	rampart | rampart-fw*)
-		# rampart-fwN: the same with the firewall and N rules (below)
+	rampart | rampart-fw* | rampart-nat)
+		# rampart-fwN: the same with the firewall and N rules (below);
+		# rampart-nat: with the firewall passing all and NAT44 (below)
 		[ "$dut" = rampart ] || conf=$RUN/bench.${dut#rampart-}.conf
 		rm -f "$RUN/dataplane.sock" "$RUN/ctrl.sock"
 		spawn DUT "$RAW/$name.dut.log" "$DATAPLANE" -c "$conf"
@@ -251,6 +254,10 @@ run_one() { # id dut rep pktgen-args...
 scenario() { # id description pktgen-args...
 	local id=$1 desc=$2
 	shift 2
+	case " ${BENCH_ONLY:-$id} " in
+	*" $id "*) ;;
+	*) return 0 ;;
+	esac
 	printf '%s\t%s\t%s\n' "$id" "$desc" "$DUTS" >>"$RAW/scenarios.tsv"
 	for rep in $(seq $REPEAT); do
 		for dut in $DUTS; do
@@ -302,6 +309,25 @@ case " $DUTS " in
 	fi
 	;;
 esac
+
+# NAT44: the same 1000-flow traffic, every flow's source masqueraded to the
+# "out" port's address (a mapping per flow, made by its first packet), the
+# firewall passing everything (bench.nat.conf)
+printf 'set default pass\nnat on out from 198.18.0.0/15 -> out\n' >"$RUN/rules.nat"
+{
+	cat "$RUN/bench.conf"
+	printf 'firewall = {\n\trules = "%s";\n\tstate_dir = "%s";\n};\n' \
+		"$RUN/rules.nat" "$RUN/state.nat"
+} >"$RUN/bench.nat.conf"
+case " $DUTS " in
+*" rampart "*)
+	SAVED_DUTS=$DUTS
+	DUTS="$([ "$DUTS" = rampart ] || echo testpmd) rampart rampart-nat"
+	scenario nat64_1k "NAT44: IPv4, 64 B, 1000 flows, max rate, masqueraded to one address" \
+		--size 64 --flows 1000 --duration $DUR
+	DUTS=$SAVED_DUTS
+	;;
+esac
 BUSY_AFTER=$(busy_cores)
 
 # what ran, for the report
@@ -320,8 +346,8 @@ echo "bench: report in $OUT/report.md"
 
 # the firewall against Linux nftables (veth, AF_PACKET): bench/fw.sh, same lock;
 # then NAT44 against nftables masquerade the same way: bench/nat.sh
-case " $DUTS " in
-*" rampart "*)
+case "${BENCH_ONLY:+only} $DUTS " in
+" "*" rampart "*)
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/fw.sh" \
 		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: fw.sh failed" >&2
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/nat.sh" \

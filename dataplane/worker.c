@@ -1010,6 +1010,8 @@ static bool fw_prepare(struct burst *b, struct pkt_ctx *c, uint16_t out_port, st
 	if (track) {
 		dp_flow_key_make(&p->fk, family, proto, src, dst, fsp, fdp, &from_a);
 		p->h = dp_flow_hash(&p->fk);
+		/* the second pass reads the buckets: start fetching them now */
+		dp_flow_prefetch(dp.flows, p->h);
 	}
 	p->k = k;
 	p->tflags = tflags;
