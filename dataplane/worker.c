@@ -64,6 +64,15 @@ struct burst {
 	struct pkt_ctx p[DP_BURST];
 };
 
+/* 32 bits as they are in the packet (network order), at any alignment */
+static inline uint32_t rd32n(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
 static inline uint8_t *pkt_data(struct rte_mbuf *m)
 {
 	return rte_pktmbuf_mtod(m, uint8_t *);
@@ -348,7 +357,7 @@ static void stage_route(struct burst *b)
 		ip = pkt_data(c->m) + c->pi.l3_off;
 		if (c->pi.l3 == DP_L3_IPV4) {
 			idx4[n4] = i;
-			ip4[n4++] = rte_be_to_cpu_32(*(const rte_be32_t *)(ip + 16));
+			ip4[n4++] = rte_be_to_cpu_32(rd32n(ip + 16)); /* frames need not be aligned */
 		} else {
 			idx6[n6] = i;
 			memcpy(ip6[n6++], ip + 24, 16);
@@ -471,14 +480,6 @@ static void fw_reject(struct burst *b, struct pkt_ctx *c)
  * Mappings are flow table entries keyed by the inside endpoint, each with an
  * alias keyed by the public one; connections hold their mapping, mappings
  * their host's count; ports come from the worker's own slice of the pool. */
-
-static inline uint32_t rd32n(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
 
 static void nat_key(struct dp_flow_key *k, uint8_t fam, uint32_t addr, uint16_t port, uint8_t proto)
 {
@@ -981,9 +982,10 @@ static bool fw_prepare(struct burst *b, struct pkt_ctx *c, uint16_t out_port, st
 				drop(b, c, DP_CNT_drop_fw_fragment);
 				return false;
 			}
+			*p = (struct fw_pre){ .k = k, .frag_later = true };
 			frag_key(&p->fk, DP_FLOW_FAM_FRAG, src - 12);
 			p->h = dp_flow_hash(&p->fk);
-			p->frag_later = true;
+			dp_flow_prefetch(dp.flows, p->h);
 			return true;
 		}
 	}
