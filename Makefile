@@ -7,7 +7,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 MESON_FLAGS ?=
 
-.PHONY: all deps build test test-unit test-integration test-asan fuzz fuzz-build lab lab-down lab-status \
+.PHONY: all deps build test test-unit test-integration test-asan test-asan-lab fuzz fuzz-build lab lab-down lab-status \
 	bench install format lint clean help
 
 all: build
@@ -19,6 +19,7 @@ help:
 	@echo "make lab-down   remove everything the lab created"
 	@echo "make test       unit and integration tests (integration needs root)"
 	@echo "make test-asan  unit tests under ASan+UBSan"
+	@echo "make test-asan-lab  the lab's integration tests on the ASan+UBSan build (root)"
 	@echo "make fuzz       build the libFuzzer targets and run each FUZZ_SECONDS"
 	@echo "make bench      benchmarks against dpdk-testpmd, report in bench/report/"
 	@echo "make install    binaries and systemd units under PREFIX, rampart.conf in SYSCONFDIR/rampart"
@@ -57,6 +58,14 @@ test-asan: deps
 	@ninja -C $(ASAN_BUILD) --quiet
 	@UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		TESTS_ONLY=unit tests/run.sh $(ASAN_BUILD)
+
+# the integration tests with the dataplane and ctrl built with ASan+UBSan: a
+# sanitizer report in the lab's logs fails the test (tests/run.sh)
+test-asan-lab: deps
+	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	@ninja -C $(ASAN_BUILD) --quiet
+	@UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=0 \
+		TESTS_ONLY=integration tests/run.sh $(ASAN_BUILD)
 
 fuzz-build: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=disabled -Dbuildtype=debug >/dev/null

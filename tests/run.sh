@@ -65,8 +65,16 @@ if [ "$only" != unit ]; then
 		fi
 		log=$(mktemp)
 		start=$(date +%s)
+		rm -f /run/rampart-lab/dataplane.log /run/rampart-lab/ctrl.log
 		BUILD="$build" timeout 300 bash "$t" >"$log" 2>&1
 		rc=$?
+		# a sanitizer build reports in the lab's logs and goes on: count it
+		if [ $rc -eq 0 ] && grep -qsE "runtime error|AddressSanitizer|LeakSanitizer" \
+			/run/rampart-lab/dataplane.log /run/rampart-lab/ctrl.log; then
+			grep -hsE -A6 "runtime error|AddressSanitizer|LeakSanitizer" \
+				/run/rampart-lab/dataplane.log /run/rampart-lab/ctrl.log >>"$log"
+			rc=1
+		fi
 		if [ $rc -eq 0 ]; then
 			echo "PASS $name ($(( $(date +%s) - start ))s)"
 			passed=$((passed + 1))
