@@ -160,23 +160,6 @@ uint64_t dp_flow_hash(const struct dp_flow_key *k)
 	return h ^ (h >> 29) ^ (h >> 47);
 }
 
-static inline void buckets_of(const struct dp_flow_table *t, uint64_t hash, uint32_t b[2])
-{
-	b[0] = (uint32_t)hash & t->bucket_mask;
-	b[1] = (uint32_t)(hash >> 24) & t->bucket_mask;
-	if (b[1] == b[0])
-		b[1] = (b[0] + 1) & t->bucket_mask;
-}
-
-void dp_flow_prefetch(const struct dp_flow_table *t, uint64_t hash)
-{
-	uint32_t b[2];
-
-	buckets_of(t, hash, b);
-	__builtin_prefetch(&t->buckets[b[0]]);
-	__builtin_prefetch(&t->buckets[b[1]]);
-}
-
 /* Five word compares, inline: no call on the per-packet path. */
 static inline bool key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
 {
@@ -191,7 +174,7 @@ struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key
 {
 	uint32_t sig = (uint32_t)(hash >> 32), b[2];
 
-	buckets_of(t, hash, b);
+	dp_flow_buckets_of(t, hash, b);
 	for (int i = 0; i < 2; i++) {
 		struct dp_flow_bucket *bk = &t->buckets[b[i]];
 
@@ -272,7 +255,7 @@ struct dp_flow *dp_flow_insert(struct dp_flow_table *t, unsigned w, const struct
 	atomic_store_explicit(&f->last_seen, now, memory_order_relaxed);
 	atomic_store_explicit(&f->state, init->state, memory_order_relaxed);
 	atomic_store_explicit(&f->flags, DP_FLOW_F_USED, memory_order_relaxed);
-	buckets_of(t, hash, b);
+	dp_flow_buckets_of(t, hash, b);
 	for (int i = 0; i < 2; i++) {
 		struct dp_flow_bucket *bk = &t->buckets[b[i]];
 
@@ -395,7 +378,7 @@ static void unlink_one(struct dp_flow_table *t, struct dp_flow_worker *fw, uint3
 	struct dp_flow *f = &t->flows[idx];
 	uint32_t b[2];
 
-	buckets_of(t, f->hash, b);
+	dp_flow_buckets_of(t, f->hash, b);
 	for (int i = 0; i < 2; i++)
 		for (int s = 0; s < DP_FLOW_SLOTS; s++) {
 			uint32_t expect = idx + 1;

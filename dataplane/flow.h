@@ -164,8 +164,25 @@ void dp_flow_key_make(struct dp_flow_key *k, uint8_t family, uint8_t proto, cons
 		      const uint8_t *dst, uint16_t sport, uint16_t dport, bool *from_a);
 uint64_t dp_flow_hash(const struct dp_flow_key *k);
 
-/* Fetch the two buckets of hash into the cache, ahead of a lookup. */
-void dp_flow_prefetch(const struct dp_flow_table *t, uint64_t hash);
+/* The two buckets a key of this hash may be in. */
+static inline void dp_flow_buckets_of(const struct dp_flow_table *t, uint64_t hash, uint32_t b[2])
+{
+	b[0] = (uint32_t)hash & t->bucket_mask;
+	b[1] = (uint32_t)(hash >> 24) & t->bucket_mask;
+	if (b[1] == b[0])
+		b[1] = (b[0] + 1) & t->bucket_mask;
+}
+
+/* Fetch the two buckets of hash into the cache, ahead of a lookup (inline:
+ * a call would cost as much as the prefetch saves). */
+static inline void dp_flow_prefetch(const struct dp_flow_table *t, uint64_t hash)
+{
+	uint32_t b[2];
+
+	dp_flow_buckets_of(t, hash, b);
+	__builtin_prefetch(&t->buckets[b[0]]);
+	__builtin_prefetch(&t->buckets[b[1]]);
+}
 /* Find a live entry; NULL when none. */
 struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint64_t hash);
 /* What a new entry starts with, besides its key. */

@@ -8,6 +8,7 @@
  * parser checked or, inside an ICMP error, past the quote.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "nat/nat.h"
 
@@ -62,11 +63,56 @@ static void set_port(uint8_t *at, uint16_t port, uint8_t *csum, bool udp)
 	}
 }
 
+/* Load and store 16-bit words as they are in the packet: a one's complement
+ * sum is the same in either byte order (RFC 1071 §2(B)), so the updates
+ * below need no swapping. */
+static inline uint16_t ld16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline void st16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static inline uint16_t fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The TCP/UDP case, the one on the per-packet path: the address at
+ * ip+aoff and the port at pp change; the IP header checksum and the L4
+ * checksum at ck (RFC 1624 eqn. 3, every changed word in one sum each). */
+static void rewrite_l4(uint8_t *ip, unsigned aoff, uint8_t *pp, uint8_t *ck, uint32_t addr,
+		       uint16_t port, bool udp)
+{
+	uint8_t na[4] = { (uint8_t)(addr >> 24), (uint8_t)(addr >> 16), (uint8_t)(addr >> 8),
+			  (uint8_t)addr };
+	uint8_t np[2] = { (uint8_t)(port >> 8), (uint8_t)port };
+	uint16_t o0 = ld16(ip + aoff), o1 = ld16(ip + aoff + 2), n0 = ld16(na), n1 = ld16(na + 2);
+	uint16_t op = ld16(pp), npw = ld16(np), c;
+	uint32_t delta = (uint16_t)~o0 + (uint32_t)(uint16_t)~o1 + n0 + n1;
+
+	memcpy(ip + aoff, na, 4);
+	memcpy(pp, np, 2);
+	st16(ip + 10, (uint16_t)~fold((uint16_t)~ld16(ip + 10) + delta));
+	c = ld16(ck);
+	if (udp && c == 0)
+		return; /* RFC 768: no checksum stays none */
+	c = (uint16_t)~fold((uint16_t)~c + delta + (uint16_t)~op + npw);
+	st16(ck, udp && c == 0 ? 0xffff : c);
+}
+
 int nat_rewrite(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, enum nat_side side,
 		uint32_t addr, uint16_t port)
 {
-	uint8_t *ip = frame + pi->l3_off, *l4 = frame + pi->l4_off, *csum;
-	bool udp = pi->l4_proto == DP_IPPROTO_UDP;
+	uint8_t *ip = frame + pi->l3_off, *l4 = frame + pi->l4_off;
 	size_t end = (size_t)pi->l3_off + pi->l3_len;
 
 	if (pi->l3 != DP_L3_IPV4 || !pi->l4_off || end > len)
@@ -75,16 +121,14 @@ int nat_rewrite(uint8_t *frame, size_t len, const struct dp_pkt_info *pi, enum n
 	case DP_IPPROTO_TCP:
 		if (pi->l4_off + 18u > end)
 			return -EINVAL;
-		csum = l4 + 16;
-		set_addr(ip, side == NAT_SRC ? 12 : 16, addr, csum, false);
-		set_port(l4 + (side == NAT_SRC ? 0 : 2), port, csum, false);
+		rewrite_l4(ip, side == NAT_SRC ? 12 : 16, l4 + (side == NAT_SRC ? 0 : 2), l4 + 16,
+			   addr, port, false);
 		return 0;
 	case DP_IPPROTO_UDP:
 		if (pi->l4_off + 8u > end)
 			return -EINVAL;
-		csum = l4 + 6;
-		set_addr(ip, side == NAT_SRC ? 12 : 16, addr, csum, udp);
-		set_port(l4 + (side == NAT_SRC ? 0 : 2), port, csum, udp);
+		rewrite_l4(ip, side == NAT_SRC ? 12 : 16, l4 + (side == NAT_SRC ? 0 : 2), l4 + 6,
+			   addr, port, true);
 		return 0;
 	case DP_IPPROTO_ICMP:
 		/* echo request and reply: the identifier is the "port"; the ICMP
