@@ -93,18 +93,11 @@ RUN=$(mktemp -d /run/rampart-fwbench.XXXXXX)
 PREFIX=rpfb-$$ # EAL file prefixes: $PREFIX-pg, $PREFIX-dp
 pids=()
 cleanup() {
-	local rc=$? p
+	local rc=$?
 	trap '' INT TERM
 	trap - EXIT
 	# each child is `timeout CMD` in its own process group: TERM is passed on
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for _ in $(seq 30); do
-		local alive=0
-		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.1
-	done
-	for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
+	stop_spawned
 	# deleting the namespaces deletes the veths and the nft table in them
 	ip netns del $NS_GEN 2>/dev/null || true
 	ip netns del $NS_DUT 2>/dev/null || true

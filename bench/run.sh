@@ -92,20 +92,13 @@ RUN=$(mktemp -d /run/rampart-bench.XXXXXX)
 PREFIX=rampart-bench-$$  # EAL file prefixes: $PREFIX-pg, -tp, -dp
 pids=()
 cleanup() {
-	local rc=$? p
+	local rc=$?
 	# a second INT (Ctrl-C reaches us and the outer timeout passes it on too)
 	# must not cut the cleanup short; the outer timeout's KILL still bounds it
 	trap '' INT TERM
 	trap - EXIT
 	# each child is `timeout CMD` in its own process group: TERM is passed on
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for _ in $(seq 30); do
-		local alive=0
-		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.1
-	done
-	for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
+	stop_spawned
 	rm -rf "$RUN" /var/run/dpdk/"$PREFIX"-pg /var/run/dpdk/"$PREFIX"-tp /var/run/dpdk/"$PREFIX"-dp
 	# hugepage files a DUT on hugepages leaves when it is killed
 	rm -f /dev/hugepages/"$PREFIX"-*map_* 2>/dev/null || true
