@@ -284,16 +284,29 @@ dut_delta() { # name row key
 	DELTA=$d
 }
 
-# steady ROW: Mpps for FLOWS flows; prints the row's line
+# cpu_busy: jiffies the DUT's core spent working (user, nice, system, irq,
+# softirq; not idle, iowait or steal), from /proc/stat
+cpu_busy() {
+	awk -v c="cpu$DUT_CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
+}
+
+# steady ROW: Mpps for FLOWS flows; prints the row's line. For Linux, the
+# DUT core's busy time over the run too: the kernel has no cycle counter of
+# its own per packet, rampart does (busy_cycles)
 steady() {
-	local row=$1 name="$1.steady"
+	local row=$1 name="$1.steady" busy0 busy1
 	snapshot "$RAW/nat.$name.before.json"
+	busy0=$(cpu_busy)
 	if ! pktgen "$name" "${STEADY_ARGS[@]}"; then
 		record "$row.steady.na" "$(json_str "$(cat "$RAW/nat.$name.na")")"
 		STEADY_TXT="not available: $(cat "$RAW/nat.$name.na")"
 		return 0
 	fi
+	busy1=$(cpu_busy)
 	snapshot "$RAW/nat.$name.after.json"
+	if [ "$DUT_KIND" != rampart ]; then
+		record "$row.steady.cpu" "{\"busy_s\": $(((busy1 - busy0) * 1000 / $(getconf CLK_TCK)))e-3, \"seconds\": $(awk -v a="$DUR" -v b="$WARM" "BEGIN { print a + b }")}"
+	fi
 	record "$row.steady.pktgen" "$(jq -c '{rx_mpps, tx_mpps, rx_pkts, tx_pkts, loss}' \
 		"$RAW/nat.$name.pktgen.json")"
 	dut_delta "$name" "$row" steady
