@@ -234,8 +234,9 @@ static bool rdata_ok(uint16_t type, const uint8_t *r, uint16_t len)
 	} while (0)
 
 int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
-		   struct dns_zone **out, char *err, size_t errlen)
+		   struct dns_zone **out, char *err, size_t errlen, uint32_t *err_line)
 {
+	uint32_t line_dummy;
 	struct dns_zone *z = calloc(1, sizeof(*z));
 	struct sorted *s = calloc(n ? n : 1, sizeof(*s));
 	size_t blob = 0, n_real;
@@ -243,6 +244,9 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 	char t[1024];
 	int rc = -ENOMEM;
 
+	if (!err_line)
+		err_line = &line_dummy;
+	*err_line = 0;
 	*out = NULL;
 	if (!z || !s)
 		goto fail;
@@ -257,6 +261,7 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 		unsigned l;
 		size_t len = name_check(rrs[i].owner, DNS_NAME_MAX, &l);
 
+		*err_line = rrs[i].line;
 		if (!len)
 			FAIL("record %zu: bad owner name", i + 1);
 		for (size_t k = 0; k < len; k++)
@@ -278,6 +283,7 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 			     rrs[i].type);
 		blob += 2u + rrs[i].rdlen;
 	}
+	*err_line = 0;
 	qsort(s, n, sizeof(*s), cmp_sorted);
 	z->rrsets = calloc(n ? n : 1, sizeof(*z->rrsets));
 	z->blob = malloc(blob ? blob : 1);
@@ -303,6 +309,7 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 			z->nodes[z->n_nodes - 1].n++;
 		}
 		rs = &z->rrsets[z->n_rrsets - 1];
+		*err_line = r->line;
 		if (rs->ttl != r->ttl)
 			FAIL("%s type %u: records with TTL %u and %u in one RRset",
 			     dns_name_to_text(s[i].name, t, sizeof(t)), r->type, rs->ttl, r->ttl);
@@ -312,6 +319,7 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 		rs->len = (uint32_t)(z->blob_len - rs->off);
 		rs->count++;
 	}
+	*err_line = 0;
 	z->n_records = n;
 	n_real = z->n_nodes;
 	rc = index_nodes(z);

@@ -28,6 +28,7 @@ struct dns_zone_rr {
 	uint32_t ttl;
 	const uint8_t *rdata;
 	uint16_t rdlen;
+	uint32_t line; /* where it was read (for messages), 0: unknown */
 };
 
 struct dns_zone;
@@ -37,9 +38,10 @@ struct dns_zone;
  * outside the zone, a CNAME beside other data at its name (RFC 2181 §10.1),
  * RDATA that is not what its type needs (A, AAAA, NS, CNAME, SOA, MX, PTR
  * are checked), records of one RRset with different TTLs (the smallest is
- * not picked silently). Returns 0, -EINVAL or -ENOMEM. */
+ * not picked silently). *err_line (when not NULL) gets the line of the record
+ * the error is about, 0 when none. Returns 0, -EINVAL or -ENOMEM. */
 int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
-		   struct dns_zone **out, char *err, size_t errlen);
+		   struct dns_zone **out, char *err, size_t errlen, uint32_t *err_line);
 void dns_zone_free(struct dns_zone *z);
 
 /* The zone's apex (wire form, lower case) and SOA serial. */

@@ -107,8 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned n = 2;
 	char err[256];
 
-	rrs[0] = (struct dns_zone_rr){ apex, DNS_T_SOA, 300, soa, sizeof(soa) - 1 };
-	rrs[1] = (struct dns_zone_rr){ apex, DNS_T_NS, 300, ns, sizeof(ns) };
+	rrs[0] = (struct dns_zone_rr){ apex, DNS_T_SOA, 300, soa, sizeof(soa) - 1, 0 };
+	rrs[1] = (struct dns_zone_rr){ apex, DNS_T_NS, 300, ns, sizeof(ns), 0 };
 	for (unsigned i = take(&in) % 38; i > 0 && n < 40; i--, n++) {
 		uint16_t type = types[take(&in) % (sizeof(types) / sizeof(types[0]))];
 		uint16_t rdlen;
@@ -129,9 +129,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (unsigned k = 0; k < rdlen; k++)
 				rdata[n][k] = take(&in);
 		}
-		rrs[n] = (struct dns_zone_rr){ owners[n], type, 300, rdata[n], rdlen };
+		rrs[n] = (struct dns_zone_rr){ owners[n], type, 300, rdata[n], rdlen, 0 };
 	}
-	if (dns_zone_build(apex, rrs, n, &z, err, sizeof(err)) != 0)
+	if (dns_zone_build(apex, rrs, n, &z, err, sizeof(err), NULL) != 0)
 		return 0;
 	while (in.o < in.n) {
 		const struct dns_zone *zs[1] = { z };

@@ -104,7 +104,7 @@ static struct dns_zone *build(struct rrbuf *b, const char *apex)
 	char err[256] = "";
 
 	dns_name_from_text(apex, a, sizeof(a), false);
-	cr_assert_eq(dns_zone_build(a, b->rr, b->n, &z, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(dns_zone_build(a, b->rr, b->n, &z, err, sizeof(err), NULL), 0, "%s", err);
 	return z;
 }
 
@@ -401,7 +401,7 @@ static void expect_refused(struct rrbuf *b, const char *want)
 	char err[256] = "";
 
 	dns_name_from_text("example.org", a, sizeof(a), false);
-	cr_assert_eq(dns_zone_build(a, b->rr, b->n, &z, err, sizeof(err)), -22, "built; want %s",
+	cr_assert_eq(dns_zone_build(a, b->rr, b->n, &z, err, sizeof(err), NULL), -22, "built; want %s",
 		     want);
 	cr_assert(strstr(err, want), "want \"%s\", got \"%s\"", want, err);
 	cr_assert_null(z);
