@@ -639,3 +639,175 @@ size_t dns_answer(const struct dns_zone *const *zones, unsigned n, const struct 
 	*rcode = rc;
 	return finish(&w, q, base, rc, aa, edns_size, limit);
 }
+
+/* ---- the zone set on the wire ----
+ * "DZS1", zone count (4), then per zone: apex (length, name), record count
+ * (4), records: owner (length, name), type (2), TTL (4), RDLENGTH (2),
+ * RDATA. Numbers big-endian. */
+
+#define ZS_MAGIC "DZS1"
+
+static size_t zone_wire_len(const struct dns_zone *z)
+{
+	size_t n = 1 + z->apex_len + 4;
+
+	for (size_t i = 0; i < z->n_nodes; i++) {
+		const struct node *nd = &z->nodes[i];
+
+		for (uint32_t k = 0; k < nd->n; k++) {
+			const struct rrset *rs = &z->rrsets[nd->first + k];
+
+			n += (size_t)rs->count * (1u + nd->name_len + 8) + rs->len;
+		}
+	}
+	return n;
+}
+
+int dns_zones_encode(const struct dns_zone *const *zones, unsigned n, void **buf, size_t *len)
+{
+	size_t total = 8;
+	uint8_t *b, *p;
+
+	for (unsigned i = 0; i < n; i++)
+		total += zone_wire_len(zones[i]);
+	b = malloc(total);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b, ZS_MAGIC, 4);
+	wr16(b + 4, (uint16_t)(n >> 16));
+	wr16(b + 6, (uint16_t)n);
+	p = b + 8;
+	for (unsigned i = 0; i < n; i++) {
+		const struct dns_zone *z = zones[i];
+		uint8_t *count;
+
+		*p++ = z->apex_len;
+		memcpy(p, z->apex, z->apex_len);
+		p += z->apex_len;
+		count = p;
+		p += 4;
+		wr16(count, (uint16_t)(z->n_records >> 16));
+		wr16(count + 2, (uint16_t)z->n_records);
+		for (size_t k = 0; k < z->n_nodes; k++) {
+			const struct node *nd = &z->nodes[k];
+
+			for (uint32_t j = 0; j < nd->n; j++) {
+				const struct rrset *rs = &z->rrsets[nd->first + j];
+				const uint8_t *r = z->blob + rs->off;
+
+				for (unsigned c = 0; c < rs->count; c++) {
+					uint16_t rdlen = rd16(r);
+
+					*p++ = nd->name_len;
+					memcpy(p, nd->name, nd->name_len);
+					p += nd->name_len;
+					wr16(p, rs->type);
+					wr16(p + 2, (uint16_t)(rs->ttl >> 16));
+					wr16(p + 4, (uint16_t)rs->ttl);
+					memcpy(p + 6, r, 2u + rdlen);
+					p += 8u + rdlen;
+					r += 2u + rdlen;
+				}
+			}
+		}
+	}
+	*buf = b;
+	*len = (size_t)(p - b);
+	return 0;
+}
+
+static bool name_exact(const uint8_t *name, size_t len)
+{
+	unsigned l;
+
+	return len && name_check(name, len, &l) == len;
+}
+
+int dns_zones_decode(const void *buf, size_t len, struct dns_zone **zones, unsigned max,
+		     unsigned *n, char *err, size_t errlen)
+{
+	const uint8_t *b = buf, *p = b + 8, *end = b + len;
+	struct dns_zone_rr *rrs = NULL;
+	unsigned count, built = 0;
+	int rc = -EINVAL;
+
+	*n = 0;
+	if (len < 8 || memcmp(b, ZS_MAGIC, 4) != 0) {
+		snprintf(err, errlen, "zones: bad magic or short");
+		return -EINVAL;
+	}
+	count = (unsigned)rd16(b + 4) << 16 | rd16(b + 6);
+	if (count > max || count > DNS_ZONES_MAX) {
+		snprintf(err, errlen, "zones: %u zones, at most %u", count, max);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < count; i++) {
+		const uint8_t *apex;
+		uint32_t nrec;
+		char why[256];
+
+		if (end - p < 1 || end - p < 1 + p[0] + 4) {
+			snprintf(err, errlen, "zones: zone %u: truncated", i + 1);
+			goto fail;
+		}
+		apex = p + 1;
+		p += 1 + p[0];
+		nrec = (uint32_t)rd16(p) << 16 | rd16(p + 2);
+		p += 4;
+		if (nrec > (size_t)(end - p) / 9) {
+			snprintf(err, errlen, "zones: zone %u: %u records cannot fit", i + 1, nrec);
+			goto fail;
+		}
+		free(rrs);
+		rrs = calloc(nrec ? nrec : 1, sizeof(*rrs));
+		if (!rrs) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		for (uint32_t k = 0; k < nrec; k++) {
+			if (end - p < 1 || end - p < 1 + p[0] + 8 ||
+			    end - p < 1 + p[0] + 8 + rd16(p + 1 + p[0] + 6)) {
+				snprintf(err, errlen, "zones: zone %u: record %u truncated", i + 1,
+					 k + 1);
+				goto fail;
+			}
+			rrs[k].owner = p + 1;
+			p += 1 + p[0];
+			rrs[k].type = rd16(p);
+			rrs[k].ttl = (uint32_t)rd16(p + 2) << 16 | rd16(p + 4);
+			rrs[k].rdlen = rd16(p + 6);
+			rrs[k].rdata = p + 8;
+			p += 8u + rrs[k].rdlen;
+			/* a name is exactly as long as its length byte says */
+			if (!name_exact(rrs[k].owner, rrs[k].owner[-1])) {
+				snprintf(err, errlen, "zones: zone %u: record %u: bad owner", i + 1,
+					 k + 1);
+				goto fail;
+			}
+		}
+		if (!name_exact(apex, apex[-1])) {
+			snprintf(err, errlen, "zones: zone %u: bad name", i + 1);
+			goto fail;
+		}
+		rc = dns_zone_build(apex, rrs, nrec, &zones[built], why, sizeof(why), NULL);
+		if (rc < 0) {
+			snprintf(err, errlen, "zones: zone %u: %s", i + 1, why);
+			goto fail;
+		}
+		built++;
+	}
+	if (p != end) {
+		snprintf(err, errlen, "zones: %zu bytes after the last zone", (size_t)(end - p));
+		rc = -EINVAL;
+		goto fail;
+	}
+	free(rrs);
+	*n = built;
+	return 0;
+fail:
+	free(rrs);
+	while (built)
+		dns_zone_free(zones[--built]);
+	return rc;
+}

@@ -51,6 +51,20 @@ uint32_t dns_zone_serial(const struct dns_zone *z);
 size_t dns_zone_names(const struct dns_zone *z);
 size_t dns_zone_records(const struct dns_zone *z);
 
+/* ---- a zone set between ctrl and the dataplane ----
+ * ctrl sends the records of its zones (DP_MSG_ZONES); the dataplane checks
+ * every length and builds each zone again with dns_zone_build, so what it
+ * serves has passed the same checks whoever sent it. */
+#define DNS_ZONES_MAX 256
+
+/* Encode n zones (their records as built) into one malloc'd buffer. Returns
+ * 0 or -ENOMEM. */
+int dns_zones_encode(const struct dns_zone *const *zones, unsigned n, void **buf, size_t *len);
+/* Decode and build a zone set: *n zones into zones (at most max). On any
+ * error builds nothing and says why in err. Returns 0, -EINVAL or -ENOMEM. */
+int dns_zones_decode(const void *buf, size_t len, struct dns_zone **zones, unsigned max,
+		     unsigned *n, char *err, size_t errlen);
+
 /* Answer q (dns_query_parse said DNS_ANSWER) from the zone whose apex is the
  * longest suffix of its name among zones[0..n): the whole response into out
  * (cap bytes), at most limit bytes (dns_udp_limit) before it sets TC and

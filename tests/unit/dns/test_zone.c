@@ -438,3 +438,45 @@ Test(dns_zone, refused_zones)
 	expect_refused(b, "z.example.org. type 1: records with TTL 60 and 300 in one RRset");
 	free(b);
 }
+
+/* ---- the zone set between ctrl and the dataplane ---- */
+
+Test(dns_zone, zone_set_round_trip_and_validation)
+{
+	struct rrbuf *b = malloc(sizeof(*b));
+	struct dns_zone *z = NULL, *out[4];
+	const struct dns_zone *zs[1];
+	char err[256];
+	unsigned n;
+	void *buf;
+	size_t len;
+	struct res r;
+
+	base_zone(b);
+	z = build(b, "example.org");
+	zs[0] = z;
+	cr_assert_eq(dns_zones_encode(zs, 1, &buf, &len), 0);
+	cr_assert_eq(dns_zones_decode(buf, len, out, 4, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(dns_zone_records(out[0]), dns_zone_records(z));
+	cr_assert_eq(dns_zone_names(out[0]), dns_zone_names(z));
+	zs[0] = out[0];
+	ask(zs, 1, "chain.example.org", DNS_T_A, 1, 0, 512, &r);
+	cr_assert_eq(r.an, 4, "the decoded zone answers as the original");
+	dns_zone_free(out[0]);
+	/* every cut short is refused, never read past */
+	for (size_t cut = 0; cut < len; cut += 7) {
+		void *c = malloc(cut ? cut : 1);
+
+		memcpy(c, buf, cut);
+		cr_assert_neq(dns_zones_decode(c, cut, out, 4, &n, err, sizeof(err)), 0, "cut %zu",
+			      cut);
+		free(c);
+	}
+	/* a length byte that lies */
+	((uint8_t *)buf)[8] = 5;
+	cr_assert_eq(dns_zones_decode(buf, len, out, 4, &n, err, sizeof(err)), -22);
+	free(buf);
+	dns_zone_free(z);
+	free(b);
+}
