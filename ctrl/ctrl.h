@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "ctrl/conf/conf.h"
+#include "ctrl/dns.h"
 #include "ctrl/fw.h"
 #include "dataplane/dataplane.h"
 
@@ -50,6 +51,8 @@ struct ctrl {
 
 	/* the firewall: rules in force, history, host names (fw.c) */
 	struct ctrl_fw fw;
+	/* authoritative DNS: the zones (dns.c) */
+	struct ctrl_dns dns;
 	bool check_only;    /* --check: change nothing, contact nothing */
 	int watched_fds[2]; /* the resolver's sockets, once in the event loop */
 

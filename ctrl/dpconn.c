@@ -219,6 +219,7 @@ int ctrl_dp_sync(struct ctrl *c)
 		/* a new connection (perhaps a new dataplane) gets any generation */
 		c->refused_generation = 0;
 		c->fw.refused = 0;
+		c->dns.refused = 0;
 		ctrl_log("info",
 			 "dataplane pid %u connected: %u ports, %u workers, generation "
 			 "%016llx, up %llus",
@@ -228,7 +229,9 @@ int ctrl_dp_sync(struct ctrl *c)
 	}
 	if (c->hello.netcfg_generation == c->generation) {
 		c->in_sync = true;
-		return ctrl_fw_sync(c);
+		rc = ctrl_fw_sync(c);
+		ctrl_dns_sync(c);
+		return rc;
 	}
 	c->in_sync = false;
 	if (c->refused_generation == c->generation)
@@ -241,5 +244,7 @@ int ctrl_dp_sync(struct ctrl *c)
 	c->in_sync = rc == 0;
 	if (rc == 0)
 		rc = ctrl_fw_sync(c);
+	if (c->in_sync)
+		ctrl_dns_sync(c);
 	return rc;
 }

@@ -57,7 +57,12 @@ static int init(struct ctrl *c, const char *path, bool check_only, char *err, si
 	c->started = time(NULL);
 	c->watched_fds[0] = c->watched_fds[1] = -1;
 	rc = ctrl_fw_init(c, err, errlen);
+	if (rc == 0 && ctrl_dns_load(c, err, errlen) > 0 && check_only)
+		rc = -EINVAL; /* --check: a broken zone file is an error */
+	else if (rc == 0)
+		err[0] = '\0';
 	if (rc < 0) {
+		ctrl_dns_fini(c);
 		ctrl_fw_fini(c);
 		ctrl_conf_free(&c->conf);
 		free(c->netcfg);
@@ -88,6 +93,7 @@ void ctrl_fini(struct ctrl *c)
 	if (c->epoll_fd >= 0)
 		close(c->epoll_fd);
 	c->api_fd = c->timer_fd = c->epoll_fd = -1;
+	ctrl_dns_fini(c);
 	ctrl_fw_fini(c);
 	ctrl_conf_free(&c->conf);
 	free(c->netcfg);
@@ -150,6 +156,9 @@ int ctrl_reload(struct ctrl *c, char *err, size_t errlen)
 	}
 	ctrl_conf_free(&old);
 	free(old_netcfg);
+	/* zone files are read again; a broken one keeps its zone in service */
+	ctrl_dns_load(c, NULL, 0);
+	ctrl_dns_sync(c);
 	ctrl_loop_rearm(c);
 	ctrl_punt_sync(c);
 	ctrl_log("info", "configuration %s loaded, generation %016llx%s", c->conf_path,

@@ -120,6 +120,31 @@ static int on_rules(int fd, const struct dp_msg *m)
 	return reply_result_gen(fd, m->hdr.seq, 0, ok, fw->generation);
 }
 
+static uint64_t zones_generation(void)
+{
+	struct dp_dns *d = atomic_load(&dp.dns); /* the agent is its only writer */
+
+	return d ? d->generation : 0;
+}
+
+static int on_zones(int fd, const struct dp_msg *m)
+{
+	struct dp_dns *d;
+	char err[300], ok[64];
+	int rc;
+
+	rc = dp_dns_build(m->payload, m->len, m->hdr.generation, &d, err, sizeof(err));
+	if (rc < 0) {
+		RTE_LOG(ERR, USER1, "DNS zones refused: %s\n", err);
+		return reply_result_gen(fd, m->hdr.seq, rc, err, zones_generation());
+	}
+	dp_dns_publish(d);
+	RTE_LOG(INFO, USER1, "DNS zones %016llx in service: %u zones\n",
+		(unsigned long long)d->generation, d->n);
+	snprintf(ok, sizeof(ok), "%u zones in service", d->n);
+	return reply_result_gen(fd, m->hdr.seq, 0, ok, d->generation);
+}
+
 static int on_rule_stats(int fd, const struct dp_msg *m)
 {
 	void *p;
@@ -155,6 +180,7 @@ static int on_hello(int fd, const struct dp_msg *m)
 		.pid = (uint32_t)getpid(),
 		.netcfg_generation = current_generation(),
 		.rules_generation = rules_generation(),
+		.zones_generation = zones_generation(),
 		.uptime_s = (rte_rdtsc() - dp.start_tsc) / dp.tsc_hz,
 	};
 
@@ -260,6 +286,9 @@ static int serve(int fd)
 		break;
 	case DP_MSG_GET_NAT:
 		rc = on_get_nat(fd, &m);
+		break;
+	case DP_MSG_ZONES:
+		rc = on_zones(fd, &m);
 		break;
 	case DP_MSG_NAT_FLUSH:
 		dp_nat_flush_request(((const struct dp_nat_flush *)m.payload)->addr);

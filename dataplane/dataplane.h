@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define DP_PROTO_MAGIC	   0x52504450u /* "RPDP" */
-#define DP_PROTO_VERSION   3
+#define DP_PROTO_VERSION   4
 #define DP_MSG_INLINE_MAX  16384u      /* larger payloads go in a memfd */
 #define DP_MSG_PAYLOAD_MAX (64u << 20) /* hard cap on any payload */
 
@@ -49,6 +49,7 @@ enum dp_msg_type {
 	DP_MSG_GET_NAT,	       /* ctrl -> dp, struct dp_nat_query */
 	DP_MSG_NAT,	       /* dp -> ctrl, struct dp_nat_hdr + pools + mappings */
 	DP_MSG_NAT_FLUSH,      /* ctrl -> dp, struct dp_nat_flush */
+	DP_MSG_ZONES,	       /* ctrl -> dp, DNS zone set (dns/zone.h), generation in the header */
 	DP_MSG_TYPE_MAX,
 };
 
@@ -114,6 +115,7 @@ struct dp_hello {
 	uint32_t pid;
 	uint64_t netcfg_generation; /* 0: no configuration received yet */
 	uint64_t rules_generation;  /* 0: no firewall rules (everything is routed) */
+	uint64_t zones_generation;  /* 0: no DNS zones (port 53 goes to the kernel) */
 	uint64_t uptime_s;
 	char ports[DP_MAX_PORTS][DP_PORT_NAME_MAX];
 };
@@ -200,6 +202,14 @@ struct dp_port_info {
 	X(drop_nat_ports_exhausted, "dropped: no free NAT port in this worker's share") \
 	X(drop_nat_host_limit, "dropped: inside host at its limit of NAT mappings")    \
 	X(drop_nat_unsupported, "dropped: matches a nat rule, cannot be translated")   \
+	X(dns_queries, "DNS: UDP queries to the appliance's port 53 seen by the fast path") \
+	X(dns_noerror, "DNS: answered NOERROR (answers, NODATA and referrals)")        \
+	X(dns_nxdomain, "DNS: answered NXDOMAIN")                                      \
+	X(dns_refused, "DNS: answered REFUSED (not in a zone served here)")            \
+	X(dns_formerr, "DNS: answered FORMERR, NOTIMP or BADVERS")                     \
+	X(dns_truncated, "DNS: answered with TC set (too big for the requester's size)") \
+	X(dns_punted, "DNS: handed to ctrl (NOTIFY, UPDATE, TSIG, transfers)")         \
+	X(drop_dns, "dropped: DNS message too short or a response")                    \
 	X(busy_cycles, "TSC cycles spent on non-empty bursts")                         \
 	X(busy_polls, "polls that returned packets")                                   \
 	X(idle_polls, "polls that returned nothing")

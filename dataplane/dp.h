@@ -20,6 +20,7 @@
 #include "dataplane/flow.h"
 #include "dataplane/neigh.h"
 #include "fw_rules/fw_rules.h"
+#include "dns/zone.h"
 #include "nat/nat.h"
 
 #define DP_BURST	     32
@@ -70,6 +71,13 @@ struct dp_runtime {
 	size_t netcfg_len;
 	uint32_t n_nh;
 	struct dp_nexthop nh[]; /* nh[0] unused: FIB default "no route" */
+};
+
+/* The DNS zones the fast path answers from: immutable once published. */
+struct dp_dns {
+	uint64_t generation;
+	unsigned n;
+	struct dns_zone *zones[DNS_ZONES_MAX];
 };
 
 /* A public address of the NAT and its ports, one allocator per protocol.
@@ -172,6 +180,7 @@ struct dp_main {
 	struct rte_rcu_qsbr *rcu;
 	_Atomic(struct dp_runtime *) runtime;
 	_Atomic(struct dp_fw *) fw; /* NULL: no rules, plain routing */
+	_Atomic(struct dp_dns *) dns; /* NULL: no zones, port 53 goes to the kernel */
 	struct dp_flow_table *flows;
 	struct dp_nat_pool *nat_pools[DP_NAT_POOLS_MAX];
 	_Atomic unsigned n_nat_pools;
@@ -205,6 +214,10 @@ int dp_fw_build(const void *payload, size_t len, uint64_t generation, struct dp_
 void dp_fw_publish(struct dp_fw *fw);
 int dp_fw_stats(void **payload, size_t *len);
 void dp_fw_flush_flows(void);
+/* dns.c: zone sets, built by the agent, swapped by RCU */
+int dp_dns_build(const void *payload, size_t len, uint64_t generation, struct dp_dns **out,
+		 char *err, size_t errlen);
+void dp_dns_publish(struct dp_dns *d);
 /* nat.c: pools, the flow table's release hook, show and flush */
 int dp_nat_build(struct dp_fw *fw, char *err, size_t errlen);
 void dp_nat_release(void *arg, unsigned w, const struct dp_flow *f);

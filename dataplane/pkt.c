@@ -634,3 +634,53 @@ size_t dp_tcp_rst_build(uint8_t *buf, const uint8_t *orig, size_t len, const str
 	wr16(tcp + 16, dp_csum_fold(dp_csum_add(sum, tcp, 20)));
 	return DP_ETH_HLEN + hlen + 20;
 }
+
+size_t dp_udp_reply(uint8_t *frame, const struct dp_pkt_info *pi, size_t payload_len)
+{
+	uint8_t tmp[16], *ip = frame + pi->l3_off, *udp = frame + pi->l4_off, pseudo[40];
+	size_t ulen = 8 + payload_len, plen;
+	uint32_t sum;
+	uint16_t c;
+
+	memcpy(tmp, frame, 6);
+	memcpy(frame, frame + 6, 6);
+	memcpy(frame + 6, tmp, 6);
+	memcpy(tmp, udp, 2);
+	memcpy(udp, udp + 2, 2);
+	memcpy(udp + 2, tmp, 2);
+	wr16(udp + 4, (uint16_t)ulen);
+	wr16(udp + 6, 0);
+	if (pi->l3 == DP_L3_IPV4) {
+		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+
+		memcpy(tmp, ip + 12, 4);
+		memcpy(ip + 12, ip + 16, 4);
+		memcpy(ip + 16, tmp, 4);
+		wr16(ip + 2, (uint16_t)(pi->l4_off - pi->l3_off + ulen));
+		wr16(ip + 6, 0); /* DF off, no fragment: a fresh datagram */
+		ip[8] = 64;
+		wr16(ip + 10, 0);
+		wr16(ip + 10, dp_csum_fold(dp_csum_add(0, ip, ihl)));
+		memcpy(pseudo, ip + 12, 8);
+		pseudo[8] = 0;
+		pseudo[9] = DP_IPPROTO_UDP;
+		wr16(pseudo + 10, (uint16_t)ulen);
+		plen = 12;
+	} else {
+		memcpy(tmp, ip + 8, 16);
+		memcpy(ip + 8, ip + 24, 16);
+		memcpy(ip + 24, tmp, 16);
+		wr16(ip + 4, (uint16_t)(pi->l4_off - pi->l3_off - 40 + ulen));
+		ip[7] = 64;
+		memcpy(pseudo, ip + 8, 32);
+		memset(pseudo + 32, 0, 8);
+		wr16(pseudo + 34, (uint16_t)ulen);
+		pseudo[39] = DP_IPPROTO_UDP;
+		plen = 40;
+	}
+	sum = dp_csum_add(0, pseudo, plen);
+	sum = dp_csum_add(sum, udp, ulen);
+	c = dp_csum_fold(sum);
+	wr16(udp + 6, c ? c : 0xffff); /* RFC 768: 0 would mean none */
+	return pi->l4_off + ulen;
+}

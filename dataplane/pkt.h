@@ -101,6 +101,12 @@ size_t dp_nd_na_build(uint8_t *buf, const uint8_t smac[6], const uint8_t dmac[6]
  * or -EINVAL when the packet is not a well-formed echo request. */
 int dp_icmp_echo_reply(uint8_t *frame, size_t len, const struct dp_pkt_info *pi);
 
+/* Turn a UDP datagram whose payload has been replaced by payload_len bytes
+ * into the reply to its sender: MACs, addresses and ports swapped, lengths
+ * set, TTL or hop limit 64, IP header and UDP checksums computed. The frame
+ * must hold l4_off + 8 + payload_len bytes. Returns the frame's length. */
+size_t dp_udp_reply(uint8_t *frame, const struct dp_pkt_info *pi, size_t payload_len);
+
 /* ICMP errors (RFC 792, RFC 1812 §4.3.2, RFC 4443 §2.4). */
 #define DP_ICMP_UNREACH		 3
 #define DP_ICMP_UNREACH_NET	 0

@@ -56,6 +56,7 @@ struct burst {
 	struct dp_lcore *lc;
 	const struct dp_runtime *rt;
 	const struct dp_fw *fw;
+	const struct dp_dns *dns;
 	uint32_t now_s; /* seconds since start: the flow table's clock */
 	uint16_t in_port;
 	bool from_punt;
@@ -63,6 +64,11 @@ struct burst {
 	unsigned n;
 	struct pkt_ctx p[DP_BURST];
 };
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
 
 /* 32 bits as they are in the packet (network order), at any alignment */
 static inline uint32_t rd32n(const uint8_t *p)
@@ -374,6 +380,78 @@ static void stage_route(struct burst *b)
 		b->p[idx6[k]].nh = (uint32_t)nh6[k]; // cppcheck-suppress uninitvar
 }
 
+/* The authoritative DNS fast path (docs/dns.md): a UDP query to port 53 of
+ * the appliance is answered in place from the compiled zones, the reply
+ * built over the query in the same mbuf. Returns false to let the packet go
+ * on to the kernel (ctrl): NOTIFY, UPDATE, TSIG, transfers. */
+static bool dns_fast(struct burst *b, struct pkt_ctx *c)
+{
+	uint8_t *d = pkt_data(c->m), *msg;
+	size_t l4 = c->pi.l4_off, end = (size_t)c->pi.l3_off + c->pi.l3_len, room, limit, n = 0;
+	uint16_t ulen = rd16(d + l4 + 4), mtu = dp.ports[dp.port_index[b->in_port]].mtu;
+	struct dns_query q;
+	enum dns_verdict v;
+	uint8_t rcode = DNS_RC_NOERROR;
+
+	if (ulen < 8 || l4 + ulen > end) {
+		drop(b, c, DP_CNT_drop_malformed);
+		return true;
+	}
+	CNT(b->lc, dns_queries);
+	msg = d + l4 + 8;
+	v = dns_query_parse(msg, ulen - 8u, &q);
+	if (v == DNS_DROP) {
+		drop(b, c, DP_CNT_drop_dns);
+		return true;
+	}
+	if (v == DNS_PUNT) {
+		CNT(b->lc, dns_punted);
+		return false;
+	}
+	/* what the mbuf holds, what the port carries, what the asker takes */
+	room = (size_t)rte_pktmbuf_tailroom(c->m) + c->m->data_len - (l4 + 8);
+	limit = dns_udp_limit(&q, room);
+	if (mtu > l4 - c->pi.l3_off + 8 && limit > mtu - (l4 - c->pi.l3_off) - 8u)
+		limit = mtu - (l4 - c->pi.l3_off) - 8u;
+	if (v == DNS_ANSWER) {
+		n = dns_answer((const struct dns_zone *const *)b->dns->zones, b->dns->n, &q, msg,
+			       room, limit, 1232, &rcode);
+	} else {
+		rcode = v == DNS_FORMERR ? DNS_RC_FORMERR
+			: v == DNS_NOTIMP ? DNS_RC_NOTIMP
+					  : DNS_RC_BADVERS;
+		n = dns_resp_begin(msg, limit, &q, rcode, false);
+		if (n && q.edns) {
+			size_t o = dns_resp_opt(msg, n, limit, &q, 1232, rcode);
+
+			n = o ? o : n;
+		}
+	}
+	if (!n) {
+		drop(b, c, DP_CNT_drop_dns);
+		return true;
+	}
+	switch (rcode) {
+	case DNS_RC_NOERROR:
+		CNT(b->lc, dns_noerror);
+		break;
+	case DNS_RC_NXDOMAIN:
+		CNT(b->lc, dns_nxdomain);
+		break;
+	case DNS_RC_REFUSED:
+		CNT(b->lc, dns_refused);
+		break;
+	default:
+		CNT(b->lc, dns_formerr);
+	}
+	if (msg[2] & (DNS_F_TC >> 8))
+		CNT(b->lc, dns_truncated);
+	c->m->data_len = (uint16_t)dp_udp_reply(d, &c->pi, n);
+	c->m->pkt_len = c->m->data_len;
+	send_out(b, c, b->in_port);
+	return true;
+}
+
 static void stage_local(struct burst *b)
 {
 	for (unsigned i = 0; i < b->n; i++) {
@@ -385,6 +463,9 @@ static void stage_local(struct burst *b)
 			drop(b, c, DP_CNT_drop_unsupported);
 			continue;
 		}
+		if (b->dns && c->pi.l4_proto == DP_IPPROTO_UDP && c->pi.l4_off &&
+		    c->pi.dport == 53 && !(c->pi.flags & DP_PKT_F_FRAG) && dns_fast(b, c))
+			continue;
 		if (((c->pi.l3 == DP_L3_IPV4 && c->pi.l4_proto == DP_IPPROTO_ICMP &&
 		      c->pi.icmp_type == 8) ||
 		     (c->pi.l3 == DP_L3_IPV6 && c->pi.l4_proto == DP_IPPROTO_ICMPV6 &&
@@ -404,11 +485,6 @@ static void stage_local(struct burst *b)
 		tx_enqueue(b->lc, (uint16_t)dp.punt_port_id, c->m);
 		c->state = PKT_DONE;
 	}
-}
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static uint8_t fw_action(const struct dp_fw *fw, uint32_t rule)
@@ -1472,6 +1548,7 @@ int dp_worker_main(void *arg)
 
 		b.rt = rt;
 		b.fw = atomic_load_explicit(&dp.fw, memory_order_acquire);
+		b.dns = atomic_load_explicit(&dp.dns, memory_order_acquire);
 		b.now_s = (uint32_t)((t0 - dp.start_tsc) / dp.tsc_hz);
 		for (unsigned q = 0; q < lc->n_rx; q++) {
 			uint16_t n = rte_eth_rx_burst(lc->rx[q].port_id, lc->rx[q].queue, pkts,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctrl/conf/conf.h"
 
@@ -238,6 +239,56 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 				  "punt \"%s\": use 1-15 of a-z 0-9 _ -, or \"\" for none",
 				  c->punt_iface);
 	return check_socket_path(x, g, c->dp_socket);
+}
+
+/* dns = { zones = ( { name = "example.org"; file = "example.org.zone"; } ); } */
+static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c,
+		     const char *conf_path)
+{
+	static const char *const known[] = { "zones", NULL };
+	static const char *const zknown[] = { "name", "file", NULL };
+	const config_setting_t *zl;
+	int rc;
+
+	if (!config_setting_is_group(g))
+		return conf_error(x, g, "dns: expected a group { ... }");
+	if ((rc = only_known(x, g, known)) < 0)
+		return rc;
+	zl = config_setting_get_member(g, "zones");
+	if (!zl)
+		return 0;
+	if (!config_setting_is_list(zl))
+		return conf_error(x, zl, "dns.zones: expected a list ( { name = ...; file = ...; } )");
+	if (config_setting_length(zl) > CTRL_CONF_ZONES_MAX)
+		return conf_error(x, zl, "dns.zones: at most %d", CTRL_CONF_ZONES_MAX);
+	for (int i = 0; i < config_setting_length(zl); i++) {
+		const config_setting_t *e = config_setting_get_elem(zl, (unsigned)i);
+		struct ctrl_conf_zone *z = &c->zones[c->n_zones];
+		char file[512] = "";
+
+		if (!config_setting_is_group(e))
+			return conf_error(x, e, "dns.zones: expected { name = ...; file = ...; }");
+		if ((rc = only_known(x, e, zknown)) < 0 ||
+		    (rc = get_string(x, e, "name", z->name, sizeof(z->name), true)) < 0 ||
+		    (rc = get_string(x, e, "file", file, sizeof(file), true)) < 0)
+			return rc;
+		for (unsigned k = 0; k < c->n_zones; k++)
+			if (strcasecmp(c->zones[k].name, z->name) == 0)
+				return conf_error(x, e, "dns.zones: zone %s given twice", z->name);
+		if (file[0] == '/') {
+			snprintf(z->file, sizeof(z->file), "%s", file);
+		} else {
+			const char *slash = strrchr(conf_path, '/');
+			int dl = slash ? (int)(slash - conf_path) : 1;
+
+			if (snprintf(z->file, sizeof(z->file), "%.*s/%s", dl, slash ? conf_path : ".",
+				     file) >= (int)sizeof(z->file))
+				return conf_error(x, e, "file: path too long");
+		}
+		z->line = (unsigned)config_setting_source_line(e);
+		c->n_zones++;
+	}
+	return 0;
 }
 
 static int parse_firewall(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c,
@@ -623,7 +674,7 @@ static void defaults(struct ctrl_conf *c)
 int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t errlen)
 {
 	static const char *const known[] = { "dataplane", "ctrl",     "ports", "routes",
-					     "neighbors", "firewall", NULL };
+					     "neighbors", "firewall", "dns", NULL };
 	struct ctx x = { .path = path };
 	config_t cfg;
 	const config_setting_t *root, *s;
@@ -686,6 +737,8 @@ int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t e
 		goto out;
 	if ((s = config_setting_get_member(root, "neighbors")) &&
 	    (rc = parse_neighbors(&x, s, conf)) < 0)
+		goto out;
+	if ((s = config_setting_get_member(root, "dns")) && (rc = parse_dns(&x, s, conf, path)) < 0)
 		goto out;
 	if ((s = config_setting_get_member(root, "firewall")) &&
 	    (rc = parse_firewall(&x, s, conf, path)) < 0)

@@ -17,6 +17,14 @@
 #include "dataplane/dataplane.h"
 
 #define CTRL_CONF_DNS_MAX  4
+#define CTRL_CONF_ZONES_MAX 64
+
+/* An authoritative zone (dns { zones = ( ... ) }). */
+struct ctrl_conf_zone {
+	char name[256]; /* "example.org" */
+	char file[512]; /* its zone file; relative paths from the config's folder */
+	unsigned line;
+};
 #define CTRL_CONF_PATH_MAX 108			       /* sun_path */
 #define CTRL_DEFAULT_CONF  "/etc/rampart/rampart.conf" /* both programs' default */
 
@@ -62,6 +70,8 @@ struct ctrl_conf {
 	 * the appliance routes without filtering */
 	bool fw_enabled;     /* the section is there: rules may be pushed */
 	char fw_rules[256];  /* the rule file; relative paths from this file's folder */
+	unsigned n_zones;    /* authoritative DNS (docs/dns.md) */
+	struct ctrl_conf_zone zones[CTRL_CONF_ZONES_MAX];
 	char state_dir[256]; /* where ctrl keeps pushed rule sets (history) */
 	unsigned n_dns;
 	struct dp_addr dns[CTRL_CONF_DNS_MAX]; /* "dns-servers"; also the resolver */

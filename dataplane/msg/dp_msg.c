@@ -263,7 +263,8 @@ int dp_msg_check_size(const struct dp_msg *msg)
 	case DP_MSG_FLUSH_FLOWS:
 		return len == 0 ? 0 : -EBADMSG;
 	case DP_MSG_RULES:
-		return len > 0 ? 0 : -EBADMSG; /* fw_wire_decode checks the rest */
+	case DP_MSG_ZONES:
+		return len > 0 ? 0 : -EBADMSG; /* fw_wire_decode, dns_zones_decode check the rest */
 	case DP_MSG_GET_NAT:
 		return len == sizeof(struct dp_nat_query) ? 0 : -EBADMSG;
 	case DP_MSG_NAT_FLUSH:

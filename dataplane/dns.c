@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dns.c - the DNS zones on the agent's side: a DP_MSG_ZONES payload is
+ * decoded and every zone built again (dns_zones_decode) off the packet path,
+ * then published with one pointer store; the old set is freed after an RCU
+ * grace period, so no query goes unanswered during a reload. The answering
+ * is in worker.c (stage_local).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dataplane/dp.h"
+
+static void dns_free(struct dp_dns *d)
+{
+	if (!d)
+		return;
+	for (unsigned i = 0; i < d->n; i++)
+		dns_zone_free(d->zones[i]);
+	free(d);
+}
+
+int dp_dns_build(const void *payload, size_t len, uint64_t generation, struct dp_dns **out,
+		 char *err, size_t errlen)
+{
+	struct dp_dns *d;
+	int rc;
+
+	if (generation == 0) {
+		snprintf(err, errlen, "generation 0 is reserved");
+		return -EINVAL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	d->generation = generation;
+	rc = dns_zones_decode(payload, len, d->zones, DNS_ZONES_MAX, &d->n, err, errlen);
+	if (rc < 0) {
+		free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+void dp_dns_publish(struct dp_dns *d)
+{
+	struct dp_dns *old = atomic_exchange_explicit(&dp.dns, d, memory_order_acq_rel);
+
+	rte_rcu_qsbr_synchronize(dp.rcu, RTE_QSBR_THRID_INVALID);
+	dns_free(old);
+}

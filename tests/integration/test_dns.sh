@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The authoritative DNS fast path in the lab, asked with kdig from the lan
+# host: answers with the query's case echoed, NXDOMAIN with the SOA,
+# referrals, wildcards, IPv6, EDNS and truncation, REFUSED outside the zones,
+# the counters; then a zone file broken on reload (the zone stays in
+# service) and one changed on reload (the change is served).
+. "$(dirname "$0")/lib.sh"
+command -v kdig >/dev/null || { echo "SKIP: kdig not installed (make deps)"; exit 77; }
+
+zone=$TMP/example.org.zone
+write_zone() { # SERIAL EXTRA-LINES
+	cat >"$zone" <<EOF
+\$ORIGIN example.org.
+\$TTL 300
+@      IN SOA ns1 hostmaster ( $1 3600 600 86400 300 )
+       IN NS  ns1
+ns1    IN A   198.18.1.1
+www    IN A   192.0.2.80
+       IN A   192.0.2.81
+       IN AAAA 2001:db8::80
+alias  IN CNAME www
+*.wild IN TXT "wildcard"
+sub    IN NS  ns.sub
+ns.sub IN A   192.0.2.99
+big    IN TXT "$(printf 'a%.0s' $(seq 200))" "$(printf 'b%.0s' $(seq 200))"
+       IN TXT "$(printf 'c%.0s' $(seq 200))" "$(printf 'd%.0s' $(seq 200))"
+$2
+EOF
+}
+write_zone 2026112901 ""
+copy_conf "$TMP/rampart.conf"
+printf 'dns = {\n\tzones = ( { name = "example.org"; file = "%s"; } );\n};\n' "$zone" \
+	>>"$TMP/rampart.conf"
+lab_up "$TMP/rampart.conf"
+wait_until 10 grep -q "dns: 1 zones in service" "$RUN/ctrl.log" ||
+	fail "zones not in service: $(grep dns "$RUN/ctrl.log" | tail -3)"
+
+q() { ip netns exec lan kdig +timeout=2 +retry=0 +norec "$@" 2>&1; }
+
+# --- exact answer, authoritative (kdig sends names in lower case: the case
+# echo is checked with a query of our own)
+out=$(q @198.18.1.1 www.example.org A)
+grep -q "status: NOERROR" <<<"$out" || fail "www A: $out"
+grep -qiE "flags: qr aa;" <<<"$out" || fail "www A: not authoritative: $out"
+[ "$(grep -cE "IN\s+A\s+192\.0\.2\.8" <<<"$out")" = 2 ] || fail "www A: want 2 records: $out"
+out=$(ip netns exec lan python3 -c '
+import socket, struct
+q = struct.pack(">HHHHHH", 0x4242, 0, 1, 0, 0, 0)
+for l in ("WwW", "ExAmPle", "org"):
+    q += bytes([len(l)]) + l.encode()
+q += b"\0" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(q, ("198.18.1.1", 53))
+r = s.recv(4096)
+# the question as asked, then answers whose owners point at it (0xc00c)
+print(r[:2] == b"\x42\x42", r[12:12 + len(q) - 12] == q[12:], r[len(q):len(q) + 2] == b"\xc0\x0c",
+      struct.unpack(">H", r[6:8])[0])' 2>&1)
+[ "$out" = "True True True 2" ] || fail "case echo: id, question, owner pointer, answers: $out"
+ok "www A: 2 records, aa; a mixed-case query gets its own case back"
+
+# --- NXDOMAIN with the SOA; NODATA
+out=$(q @198.18.1.1 nope.example.org A)
+grep -q "status: NXDOMAIN" <<<"$out" || fail "nope: $out"
+grep -qE "example\.org\.\s+300\s+IN\s+SOA" <<<"$out" || fail "nope: no SOA in authority: $out"
+out=$(q @198.18.1.1 www.example.org MX)
+grep -q "status: NOERROR" <<<"$out" && grep -q "ANSWER: 0" <<<"$out" || fail "www MX (NODATA): $out"
+ok "NXDOMAIN and NODATA with the SOA"
+
+# --- CNAME, wildcard, referral
+out=$(q @198.18.1.1 alias.example.org A)
+grep -q "ANSWER: 3" <<<"$out" || fail "alias A: want the CNAME and 2 addresses: $out"
+out=$(q @198.18.1.1 anything.wild.example.org TXT)
+grep -qE "^anything\.wild\.example\.org\.\s+300\s+IN\s+TXT\s+\"wildcard\"" <<<"$out" ||
+	fail "wildcard: $out"
+out=$(q @198.18.1.1 host.sub.example.org A)
+grep -qiE "flags: qr;" <<<"$out" || fail "referral: authoritative? $out"
+grep -qE "sub\.example\.org\.\s+300\s+IN\s+NS\s+ns\.sub\.example\.org\." <<<"$out" &&
+	grep -qE "ns\.sub\.example\.org\.\s+300\s+IN\s+A\s+192\.0\.2\.99" <<<"$out" ||
+	fail "referral: want NS and glue: $out"
+ok "CNAME followed, wildcard synthesized, referral with glue"
+
+# --- IPv6 transport, EDNS, truncation, REFUSED
+out=$(q @2001:db8:1::1 www.example.org AAAA)
+grep -qE "IN\s+AAAA\s+2001:db8::80" <<<"$out" || fail "over IPv6: $out"
+out=$(q @198.18.1.1 +bufsize=1232 big.example.org TXT)
+grep -qi "Version: 0; flags: ; UDP size: 1232" <<<"$out" && grep -q "ANSWER: 2" <<<"$out" ||
+	fail "big TXT with EDNS 1232: $out"
+out=$(q @198.18.1.1 +noedns +notcp +ignore big.example.org TXT)
+grep -qiE "flags: qr aa tc" <<<"$out" || fail "big TXT without EDNS: no TC: $out"
+out=$(q @198.18.1.1 www.example.com A)
+grep -q "status: REFUSED" <<<"$out" || fail "outside the zones: $out"
+ok "IPv6, EDNS 1232, TC at 512, REFUSED outside"
+
+# --- counters
+for c in dns_queries dns_noerror dns_nxdomain dns_refused dns_truncated; do
+	[ "$(counter $c)" -gt 0 ] || fail "counter $c did not move"
+done
+ok "counters: $(counter dns_queries) queries, $(counter dns_noerror) NOERROR," \
+	"$(counter dns_nxdomain) NXDOMAIN, $(counter dns_refused) REFUSED"
+
+# --- a broken zone file on reload: the zone stays in service
+cp "$zone" "$TMP/good.zone"
+echo "broken IN A 300.1.2.3" >>"$zone"
+"$RAMPART" reload >/dev/null 2>&1 || true
+wait_until 5 grep -q "zone example.org refused, the version loaded before stays" "$RUN/ctrl.log" ||
+	fail "the broken zone was not reported: $(grep dns "$RUN/ctrl.log" | tail -3)"
+grep -qE "example.org.zone:[0-9]+: " "$RUN/ctrl.log" || fail "no file:line in the report"
+out=$(q @198.18.1.1 www.example.org A)
+grep -q "ANSWER: 2" <<<"$out" || fail "after a broken reload: $out"
+ok "broken zone file on reload: reported with its line, the zone still answers"
+
+# --- a changed zone on reload: served at once
+write_zone 2026112902 "new    IN A   192.0.2.77"
+"$RAMPART" reload >/dev/null 2>&1 || fail "reload"
+wait_until 5 sh -c "ip netns exec lan kdig +timeout=1 +retry=0 @198.18.1.1 new.example.org A |
+	grep -q 192.0.2.77" || fail "the new record is not served: $(q @198.18.1.1 new.example.org A)"
+out=$(q @198.18.1.1 example.org SOA)
+grep -q "2026112902" <<<"$out" || fail "serial not updated: $out"
+ok "changed zone on reload: new record and serial served"
+ok "DNS fast path: all cases passed"
