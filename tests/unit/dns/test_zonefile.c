@@ -164,3 +164,20 @@ Test(dns_zonefile, from_a_string)
 		     -22);
 	cr_assert(strstr(err, "bad zone name"), "%s", err);
 }
+
+Test(dns_zonefile, the_shipped_example_loads)
+{
+	struct dns_zone *z;
+	char err[1024];
+	uint8_t rc;
+	uint16_t an;
+
+	cr_assert_eq(dns_zonefile_load("example.org", SRC_ROOT "/conf/example.org.zone", NULL, 0, NULL,
+				       &z, err, sizeof(err)),
+		     0, "%s", err);
+	ask(z, "ftp.example.org", 1, &rc, &an);
+	cr_assert_eq(an, 2, "CNAME and its address");
+	ask(z, "alice.users.example.org", 16, &rc, &an);
+	cr_assert_eq(an, 1);
+	dns_zone_free(z);
+}
