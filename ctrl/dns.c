@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "ctrl/ctrl.h"
 #include "ctrl/dns.h"
@@ -111,6 +116,159 @@ void ctrl_dns_fini(struct ctrl *c)
 {
 	for (unsigned i = 0; i < c->dns.n; i++)
 		dns_zone_free(c->dns.zones[i]);
+	for (unsigned i = 0; i < CTRL_DNS_TCP_CONNS; i++)
+		if (c->dns.conns[i]) {
+			close(c->dns.conns[i]->fd);
+			free(c->dns.conns[i]);
+		}
+	if (c->dns.tcp_fd >= 0)
+		close(c->dns.tcp_fd);
 	free(c->dns.wire);
 	memset(&c->dns, 0, sizeof(c->dns));
+	c->dns.tcp_fd = -1;
+}
+
+/* ---- TCP (RFC 7766) ---- */
+
+int ctrl_dns_listen(struct ctrl *c)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
+	int fd, off = 0, on = 1;
+
+	c->dns.tcp_fd = -1;
+	if (!c->conf.n_zones)
+		return 0;
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+		ctrl_log("warning", "dns: not answering over TCP: port 53: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	c->dns.tcp_fd = fd;
+	ctrl_log("info", "dns: answering over TCP on port 53");
+	return 0;
+}
+
+void ctrl_dns_accept(struct ctrl *c, int (*watch)(struct ctrl *c, int fd))
+{
+	int fd = accept4(c->dns.tcp_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	unsigned i;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < CTRL_DNS_TCP_CONNS && c->dns.conns[i]; i++)
+		;
+	if (i == CTRL_DNS_TCP_CONNS || !(c->dns.conns[i] = malloc(sizeof(struct ctrl_dns_conn)))) {
+		close(fd); /* full: the client tries again */
+		return;
+	}
+	c->dns.conns[i]->fd = fd;
+	c->dns.conns[i]->have = 0;
+	c->dns.conns[i]->last = time(NULL);
+	if (watch(c, fd) < 0) {
+		close(fd);
+		free(c->dns.conns[i]);
+		c->dns.conns[i] = NULL;
+	}
+}
+
+static int conn_index(const struct ctrl *c, int fd)
+{
+	for (int i = 0; i < CTRL_DNS_TCP_CONNS; i++)
+		if (c->dns.conns[i] && c->dns.conns[i]->fd == fd)
+			return i;
+	return -1;
+}
+
+bool ctrl_dns_is_conn(const struct ctrl *c, int fd)
+{
+	return conn_index(c, fd) >= 0;
+}
+
+static void conn_close(struct ctrl *c, int i)
+{
+	close(c->dns.conns[i]->fd);
+	free(c->dns.conns[i]);
+	c->dns.conns[i] = NULL;
+}
+
+/* One message: the answer with its length in front; -1 to close. */
+static int answer_one(struct ctrl *c, int fd, const uint8_t *msg, size_t len)
+{
+	static uint8_t out[2 + 65535];
+	struct dns_query q;
+	enum dns_verdict v = dns_query_parse(msg, len, &q);
+	size_t n = 0;
+	uint8_t rcode;
+
+	c->dns.tcp_queries++;
+	switch (v) {
+	case DNS_DROP:
+		return -1;
+	case DNS_ANSWER:
+		n = dns_answer((const struct dns_zone *const *)c->dns.zones, c->dns.n, &q, out + 2,
+			       65535, 65535, 65535, &rcode);
+		break;
+	default:
+		/* transfers, NOTIFY and UPDATE are not served yet: refused */
+		rcode = v == DNS_FORMERR  ? DNS_RC_FORMERR
+			: v == DNS_NOTIMP ? DNS_RC_NOTIMP
+			: v == DNS_BADVERS ? DNS_RC_BADVERS
+					   : DNS_RC_REFUSED;
+		n = dns_resp_begin(out + 2, 65535, &q, rcode, false);
+		if (n && q.edns)
+			n = dns_resp_opt(out + 2, n, 65535, &q, 65535, rcode) ?: n;
+	}
+	if (!n)
+		return -1;
+	out[0] = (uint8_t)(n >> 8);
+	out[1] = (uint8_t)n;
+	/* a client that does not read its answers is dropped, not waited for */
+	return send(fd, out, n + 2, MSG_NOSIGNAL) == (ssize_t)(n + 2) ? 0 : -1;
+}
+
+int ctrl_dns_serve(struct ctrl *c, int fd)
+{
+	int i = conn_index(c, fd);
+	struct ctrl_dns_conn *k;
+	ssize_t r;
+
+	if (i < 0)
+		return -1;
+	k = c->dns.conns[i];
+	r = read(fd, k->buf + k->have, sizeof(k->buf) - k->have);
+	if (r <= 0) {
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		conn_close(c, i);
+		return -1;
+	}
+	k->have += (size_t)r;
+	k->last = time(NULL);
+	/* every whole message in the buffer, in order (pipelining) */
+	while (k->have >= 2) {
+		size_t len = (size_t)k->buf[0] << 8 | k->buf[1];
+
+		if (k->have < 2 + len)
+			break;
+		if (answer_one(c, fd, k->buf + 2, len) < 0) {
+			conn_close(c, i);
+			return -1;
+		}
+		memmove(k->buf, k->buf + 2 + len, k->have - 2 - len);
+		k->have -= 2 + len;
+	}
+	return 0;
+}
+
+void ctrl_dns_tick(struct ctrl *c)
+{
+	time_t now = time(NULL);
+
+	for (int i = 0; i < CTRL_DNS_TCP_CONNS; i++)
+		if (c->dns.conns[i] && now - c->dns.conns[i]->last > CTRL_DNS_TCP_IDLE_S)
+			conn_close(c, i);
 }

@@ -8,12 +8,24 @@
 #define RAMPART_CTRL_DNS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "ctrl/conf/conf.h"
 #include "dns/zone.h"
 
 struct ctrl;
+
+#define CTRL_DNS_TCP_CONNS  64 /* TCP clients at once; more wait in the backlog */
+#define CTRL_DNS_TCP_IDLE_S 10 /* an idle connection is closed after (RFC 7766 §6.2.3) */
+
+struct ctrl_dns_conn {
+	int fd;
+	time_t last; /* last activity */
+	size_t have; /* bytes in buf */
+	uint8_t buf[2 + 65535];
+};
 
 struct ctrl_dns {
 	unsigned n;
@@ -23,6 +35,9 @@ struct ctrl_dns {
 	size_t wire_len;
 	uint64_t generation; /* FNV-1a of wire, never 0; 0: no zones */
 	uint64_t refused;    /* generation the dataplane refused */
+	int tcp_fd;	     /* listening on port 53 over TCP; -1: not */
+	struct ctrl_dns_conn *conns[CTRL_DNS_TCP_CONNS];
+	uint64_t tcp_queries;
 };
 
 /* Read the configured zones. A zone whose file has errors keeps the version
@@ -33,5 +48,15 @@ int ctrl_dns_load(struct ctrl *c, char *errors, size_t errlen);
 /* Send the zones when the dataplane's differ. */
 int ctrl_dns_sync(struct ctrl *c);
 void ctrl_dns_fini(struct ctrl *c);
+
+/* DNS over TCP (RFC 7766): ctrl answers from the same zones what comes to
+ * port 53 over TCP (the dataplane hands TCP to the kernel): listen when zones
+ * are configured; accept; serve a readable connection (-1: close it); close
+ * the idle ones (from the tick). */
+int ctrl_dns_listen(struct ctrl *c);
+void ctrl_dns_accept(struct ctrl *c, int (*watch)(struct ctrl *c, int fd));
+bool ctrl_dns_is_conn(const struct ctrl *c, int fd);
+int ctrl_dns_serve(struct ctrl *c, int fd);
+void ctrl_dns_tick(struct ctrl *c);
 
 #endif /* RAMPART_CTRL_DNS_H */

@@ -24,6 +24,7 @@ void ctrl_tick(struct ctrl *c)
 		c->last_error[0] = '\0';
 	ctrl_punt_sync(c);
 	ctrl_fw_tick(c);
+	ctrl_dns_tick(c);
 }
 
 static int arm(struct ctrl *c, bool now)
@@ -117,7 +118,7 @@ int ctrl_loop_run(struct ctrl *c)
 	if (sfd < 0 || c->timer_fd < 0 || c->epoll_fd < 0)
 		goto fail;
 	if (arm(c, true) < 0 || watch(c, sfd) < 0 || watch(c, c->timer_fd) < 0 ||
-	    watch(c, c->api_fd) < 0)
+	    watch(c, c->api_fd) < 0 || (c->dns.tcp_fd >= 0 && watch(c, c->dns.tcp_fd) < 0))
 		goto fail;
 
 	for (;;) {
@@ -143,6 +144,11 @@ int ctrl_loop_run(struct ctrl *c)
 				on_accept(c);
 			} else if (fd == c->watched_fds[0] || fd == c->watched_fds[1]) {
 				ctrl_fw_names_readable(c);
+			} else if (c->dns.tcp_fd >= 0 && fd == c->dns.tcp_fd) {
+				ctrl_dns_accept(c, watch);
+			} else if (ctrl_dns_is_conn(c, fd)) {
+				if (ctrl_dns_serve(c, fd) < 0)
+					epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 			} else if ((evs[i].events & EPOLLIN) ? ctrl_api_serve(c, fd) < 0 : true) {
 				/* a client's hangup or error, after its last request */
 				epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, fd, NULL);

@@ -120,6 +120,7 @@ int main(int argc, char **argv)
 		ctrl_fini(&c);
 		return 0;
 	}
+	ctrl_dns_listen(&c); /* without it, UDP still works */
 	rc = ctrl_api_listen(&c);
 	if (rc < 0) {
 		fprintf(stderr, "rampart-ctrl: API socket %s: %s\n", c.conf.ctrl_socket,

@@ -92,6 +92,16 @@ out=$(q @198.18.1.1 www.example.com A)
 grep -q "status: REFUSED" <<<"$out" || fail "outside the zones: $out"
 ok "IPv6, EDNS 1232, TC at 512, REFUSED outside"
 
+# --- over TCP (ctrl, RFC 7766): the same answers, no truncation, pipelined
+out=$(q +tcp @198.18.1.1 big.example.org TXT)
+grep -q "ANSWER: 2" <<<"$out" && grep -q "(TCP)" <<<"$out" || fail "big TXT over TCP: $out"
+out=$(q +tcp +keepopen @198.18.1.1 www.example.org A nope.example.org A example.org SOA)
+[ "$(grep -c "status: " <<<"$out")" = 3 ] && grep -q "status: NXDOMAIN" <<<"$out" ||
+	fail "three queries on one TCP connection: $out"
+out=$(q +tcp @2001:db8:1::1 www.example.org AAAA)
+grep -qE "IN\s+AAAA\s+2001:db8::80" <<<"$out" || fail "TCP over IPv6: $out"
+ok "TCP: whole answers, three queries on one connection, IPv6"
+
 # --- counters
 for c in dns_queries dns_noerror dns_nxdomain dns_refused dns_truncated; do
 	[ "$(counter $c)" -gt 0 ] || fail "counter $c did not move"
