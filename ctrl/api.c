@@ -310,7 +310,11 @@ static json_t *handle(struct ctrl *c, const char *buf, size_t len)
 		reply = cmd_stats(c);
 	else if (strcmp(cmd, "reload") == 0)
 		reply = cmd_reload(c);
-	else if (strncmp(cmd, "rules.", 6) == 0 || strncmp(cmd, "flows.", 6) == 0 ||
+	else if (strncmp(cmd, "dns.", 4) == 0) {
+		reply = ctrl_dns_api(c, cmd, req);
+		if (!reply)
+			reply = error_reply("unknown command \"%s\"", cmd);
+	} else if (strncmp(cmd, "rules.", 6) == 0 || strncmp(cmd, "flows.", 6) == 0 ||
 		 strncmp(cmd, "nat.", 4) == 0) {
 		reply = ctrl_fw_api(c, cmd, req);
 		if (!reply)

@@ -106,6 +106,18 @@ static const struct cmd {
 	  "        free again within a few seconds.\n"
 	  "    The nat and rdr rules are part of the rule file: docs/nat.md. Exit\n"
 	  "    status 1 when the dataplane is not reachable or no rules are in force.\n" },
+	{ "dns", "authoritative DNS zones: zones, reload",
+	  "    rampart dns zones\n"
+	  "        The zones of the configuration (dns.zones in rampart.conf): name,\n"
+	  "        serial, records and names of the version served, when it was read,\n"
+	  "        and the error of the last read when the file was refused (the\n"
+	  "        version read before stays in service). Also whether the dataplane\n"
+	  "        runs this set, and the queries ctrl answered over TCP.\n"
+	  "    rampart dns reload [ZONE]\n"
+	  "        Read the zone files again (ZONE's alone when given) and put what\n"
+	  "        reads without error in service at once; a file with errors keeps\n"
+	  "        its zone as it was. Errors as \"file:line: message\", exit status 1.\n"
+	  "    The fast path's counters are in rampart stats (dns_*). docs/dns.md.\n" },
 	{ "reload", "read the configuration file again and apply it",
 	  "    Makes rampart-ctrl read its configuration file again, as SIGHUP does,\n"
 	  "    and push it to the dataplane. The file is validated whole first: on any\n"
@@ -178,6 +190,7 @@ static int cmd_help(const char *name)
 	       strcmp(name, "rules") == 0   ? "rules SUBCOMMAND [FILE] [--confirm S] [--keep-flows]"
 	       : strcmp(name, "flows") == 0 ? "flows flush"
 	       : strcmp(name, "nat") == 0   ? "nat show|flush [HOST]"
+	       : strcmp(name, "dns") == 0   ? "dns zones | dns reload [ZONE]"
 					    : c->name,
 	       c->help);
 	return 0;
@@ -547,6 +560,65 @@ static void print_nat_show(json_t *r)
 	table_print(&t);
 }
 
+/* rampart dns zones | dns reload [ZONE] */
+static int cmd_dns(const char *sock, int argc, char **argv, bool json)
+{
+	json_t *req, *reply, *v;
+	size_t i;
+	int rc = 0;
+
+	if (argc < 1 || (strcmp(argv[0], "zones") == 0 && argc != 1) ||
+	    (strcmp(argv[0], "reload") == 0 && argc > 2) ||
+	    (strcmp(argv[0], "zones") != 0 && strcmp(argv[0], "reload") != 0)) {
+		fprintf(stderr, "rampart: dns wants zones or reload [ZONE] (see rampart dns --help)\n");
+		return EXIT_USAGE;
+	}
+	req = json_pack("{s:s}", "cmd", strcmp(argv[0], "zones") == 0 ? "dns.zones" : "dns.reload");
+	if (argc == 2)
+		json_object_set_new(req, "zone", json_string(argv[1]));
+	reply = call(sock, req);
+	json_decref(req);
+	if (json) {
+		print_json(reply);
+		rc = json_is_true(json_object_get(reply, "ok")) ? 0 : EXIT_CTRL_ERROR;
+		json_decref(reply);
+		return rc;
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		fprintf(stderr, "rampart: dns %s: %s\n", argv[0], str(reply, "error"));
+		rc = EXIT_CTRL_ERROR;
+	}
+	if (json_object_get(reply, "zones")) {
+		struct table t = { .n_cols = 5, .right = { false, true, true, true, false } };
+
+		if (strcmp(argv[0], "zones") == 0)
+			printf("%s on the dataplane (generation %s); TCP %s, %lld queries\n",
+			       json_is_true(json_object_get(reply, "in_service")) ? "in service"
+										: "NOT in service",
+			       str(reply, "generation"),
+			       json_is_true(json_object_get(reply, "tcp")) ? "on" : "off",
+			       num(reply, "tcp_queries"));
+		table_add(&t, (const char *const[]){ "zone", "serial", "records", "names", "state" });
+		json_array_foreach (json_object_get(reply, "zones"), i, v) {
+			char a[24], b[24], c[24];
+			const char *e = json_string_value(json_object_get(v, "error"));
+
+			snprintf(a, sizeof(a), "%lld", num(v, "serial"));
+			snprintf(b, sizeof(b), "%lld", num(v, "records"));
+			snprintf(c, sizeof(c), "%lld", num(v, "names"));
+			table_add(&t, (const char *const[]){
+					      str(v, "name"), a, b, c,
+					      !json_is_true(json_object_get(v, "served"))
+						      ? "not served (errors)"
+					      : e && e[0] ? "served (last read refused)"
+						     : "served" });
+		}
+		table_print(&t);
+	}
+	json_decref(reply);
+	return rc;
+}
+
 /* rampart nat show|flush [HOST] */
 static int cmd_nat(const char *sock, int argc, char **argv, bool json)
 {
@@ -759,6 +831,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "rules") == 0 || strcmp(cmd, "flows") == 0)
 		return cmd_group(sock, cmd, argc - optind - 1, argv + optind + 1, json, confirm,
 				 keep_flows);
+	if (strcmp(cmd, "dns") == 0)
+		return cmd_dns(sock, argc - optind - 1, argv + optind + 1, json);
 	if (strcmp(cmd, "nat") == 0) {
 		if (confirm >= 0 || keep_flows) {
 			fprintf(stderr, "rampart: --confirm and --keep-flows go with rules push\n");

@@ -20,6 +20,8 @@
 #include "ctrl/dns.h"
 #include "dns/zonefile.h"
 
+#include <jansson.h>
+
 static uint64_t fnv64(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -30,58 +32,88 @@ static uint64_t fnv64(const void *buf, size_t len)
 	return h ? h : 1;
 }
 
-int ctrl_dns_load(struct ctrl *c, char *errors, size_t errlen)
+/* Read the configured zones (only the one named only, when not NULL; the
+ * others stay as they are). */
+static int load(struct ctrl *c, const char *only, char *errors, size_t errlen)
 {
-	struct ctrl_dns *d = &c->dns, next = { 0 };
+	struct ctrl_dns *d = &c->dns, next;
 	size_t used = 0;
 	int failed = 0;
 
+	memset(&next, 0, sizeof(next));
 	if (errors && errlen)
 		errors[0] = '\0';
 	for (unsigned i = 0; i < c->conf.n_zones; i++) {
 		const struct ctrl_conf_zone *cz = &c->conf.zones[i];
 		char err[4096];
-		struct dns_zone *z;
+		struct dns_zone *z = NULL, *old = NULL;
+		time_t old_loaded = 0;
+		unsigned slot = next.n;
 
-		snprintf(next.names[next.n], sizeof(next.names[0]), "%s", cz->name);
+		/* the version in service, if any */
+		for (unsigned k = 0; k < d->n; k++)
+			if (d->zones[k] && strcasecmp(d->names[k], cz->name) == 0) {
+				old = d->zones[k];
+				old_loaded = d->loaded[k];
+				snprintf(next.status[slot], sizeof(next.status[0]), "%s", d->status[k]);
+				d->zones[k] = NULL;
+			}
+		snprintf(next.names[slot], sizeof(next.names[0]), "%s", cz->name);
+		if (only && strcasecmp(only, cz->name) != 0 && old) {
+			next.zones[next.n] = old;
+			next.loaded[next.n++] = old_loaded;
+			continue;
+		}
 		if (dns_zonefile_load(cz->name, cz->file, NULL, 0, NULL, &z, err, sizeof(err)) == 0) {
-			next.zones[next.n++] = z;
+			dns_zone_free(old);
+			next.zones[next.n] = z;
+			next.status[slot][0] = '\0';
+			next.loaded[next.n++] = time(NULL);
 			ctrl_log("info", "dns: zone %s loaded from %s: %zu records, serial %u",
 				 cz->name, cz->file, dns_zone_records(z), dns_zone_serial(z));
 			continue;
 		}
 		failed++;
+		snprintf(next.status[slot], sizeof(next.status[0]), "%.500s", err);
 		if (errors && used < errlen)
 			used += (size_t)snprintf(errors + used, errlen - used, "%s%s", used ? "\n" : "",
 						 err);
-		/* the version in service, if any, stays */
-		z = NULL;
-		for (unsigned k = 0; k < d->n; k++)
-			if (d->zones[k] && strcasecmp(d->names[k], cz->name) == 0) {
-				z = d->zones[k];
-				d->zones[k] = NULL;
-			}
 		ctrl_log("error", "dns: zone %s refused%s: %s", cz->name,
-			 z ? ", the version loaded before stays in service" : ", not served", err);
-		if (z)
-			next.zones[next.n++] = z;
+			 old ? ", the version loaded before stays in service" : ", not served", err);
+		if (old) {
+			next.zones[next.n] = old;
+			next.loaded[next.n++] = old_loaded;
+		}
 	}
-	/* what the new set does not take over goes */
-	for (unsigned k = 0; k < d->n; k++) {
-		bool kept = false;
-
-		for (unsigned j = 0; j < next.n; j++)
-			kept |= next.zones[j] == d->zones[k];
-		if (!kept)
-			dns_zone_free(d->zones[k]);
-	}
+	/* what the configuration no longer names goes */
+	for (unsigned k = 0; k < d->n; k++)
+		dns_zone_free(d->zones[k]);
 	free(d->wire);
 	next.refused = d->refused;
+	next.tcp_fd = d->tcp_fd;
+	memcpy(next.conns, d->conns, sizeof(next.conns));
+	next.tcp_queries = d->tcp_queries;
 	*d = next;
 	if (d->n && dns_zones_encode((const struct dns_zone *const *)d->zones, d->n, &d->wire,
 				     &d->wire_len) == 0)
 		d->generation = fnv64(d->wire, d->wire_len);
 	return failed;
+}
+
+int ctrl_dns_load(struct ctrl *c, char *errors, size_t errlen)
+{
+	return load(c, NULL, errors, errlen);
+}
+
+int ctrl_dns_load_zone(struct ctrl *c, const char *name, char *errors, size_t errlen)
+{
+	bool known = false;
+
+	for (unsigned i = 0; i < c->conf.n_zones; i++)
+		known |= strcasecmp(c->conf.zones[i].name, name) == 0;
+	if (!known)
+		return -ENOENT;
+	return load(c, name, errors, errlen);
 }
 
 int ctrl_dns_sync(struct ctrl *c)
@@ -271,4 +303,72 @@ void ctrl_dns_tick(struct ctrl *c)
 	for (int i = 0; i < CTRL_DNS_TCP_CONNS; i++)
 		if (c->dns.conns[i] && now - c->dns.conns[i]->last > CTRL_DNS_TCP_IDLE_S)
 			conn_close(c, i);
+}
+
+/* ---- the API ---- */
+
+static json_t *err_reply(const char *msg)
+{
+	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+static json_t *zones_json(struct ctrl *c)
+{
+	json_t *zs = json_array();
+
+	for (unsigned i = 0; i < c->conf.n_zones; i++) {
+		const struct ctrl_conf_zone *cz = &c->conf.zones[i];
+		const struct dns_zone *z = NULL;
+		const char *status = "";
+		time_t loaded = 0;
+
+		for (unsigned k = 0; k < c->dns.n; k++)
+			if (strcasecmp(c->dns.names[k], cz->name) == 0) {
+				z = c->dns.zones[k];
+				loaded = c->dns.loaded[k];
+			}
+		for (unsigned k = 0; k < CTRL_CONF_ZONES_MAX && c->dns.names[k][0]; k++)
+			if (strcasecmp(c->dns.names[k], cz->name) == 0)
+				status = c->dns.status[k];
+		json_array_append_new(
+			zs, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:s}", "name", cz->name,
+				      "file", cz->file, "served", z != NULL, "serial",
+				      (json_int_t)(z ? dns_zone_serial(z) : 0), "records",
+				      (json_int_t)(z ? dns_zone_records(z) : 0), "names",
+				      (json_int_t)(z ? dns_zone_names(z) : 0), "loaded",
+				      (json_int_t)loaded, "error", status));
+	}
+	return zs;
+}
+
+json_t *ctrl_dns_api(struct ctrl *c, const char *cmd, json_t *req)
+{
+	char g[17], errors[8192];
+
+	if (strcmp(cmd, "dns.zones") == 0) {
+		snprintf(g, sizeof(g), "%016llx", (unsigned long long)c->dns.generation);
+		return json_pack("{s:b, s:o, s:s, s:b, s:b, s:I}", "ok", 1, "zones", zones_json(c),
+				 "generation", g, "in_service",
+				 c->dns.generation && c->hello.zones_generation == c->dns.generation,
+				 "tcp", c->dns.tcp_fd >= 0, "tcp_queries",
+				 (json_int_t)c->dns.tcp_queries);
+	}
+	if (strcmp(cmd, "dns.reload") == 0) {
+		const char *zone = json_string_value(json_object_get(req, "zone"));
+		int failed;
+
+		if (!c->conf.n_zones)
+			return err_reply("no zones are configured: add dns { zones = ( ... ) } "
+					 "(docs/dns.md)");
+		failed = zone ? ctrl_dns_load_zone(c, zone, errors, sizeof(errors))
+			      : ctrl_dns_load(c, errors, sizeof(errors));
+		if (failed == -ENOENT)
+			return err_reply("no such zone in the configuration");
+		ctrl_dns_sync(c);
+		if (failed > 0)
+			return json_pack("{s:b, s:s, s:o}", "ok", 0, "error", errors, "zones",
+					 zones_json(c));
+		return json_pack("{s:b, s:o}", "ok", 1, "zones", zones_json(c));
+	}
+	return NULL;
 }

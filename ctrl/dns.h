@@ -31,6 +31,8 @@ struct ctrl_dns {
 	unsigned n;
 	struct dns_zone *zones[CTRL_CONF_ZONES_MAX]; /* in the configuration's order */
 	char names[CTRL_CONF_ZONES_MAX][256];
+	char status[CTRL_CONF_ZONES_MAX][512]; /* "" or the last load's error */
+	time_t loaded[CTRL_CONF_ZONES_MAX];    /* when the version served was read */
 	void *wire; /* the zone set as the dataplane gets it */
 	size_t wire_len;
 	uint64_t generation; /* FNV-1a of wire, never 0; 0: no zones */
@@ -45,6 +47,12 @@ struct ctrl_dns {
  * errors != NULL written there too (--check). Returns the number of zones
  * with errors. */
 int ctrl_dns_load(struct ctrl *c, char *errors, size_t errlen);
+/* The same for one zone (name), the others kept as they are; -ENOENT when
+ * no zone of that name is configured. */
+int ctrl_dns_load_zone(struct ctrl *c, const char *name, char *errors, size_t errlen);
+/* The API: dns.zones, dns.reload {zone}; NULL for another command. */
+struct json_t;
+struct json_t *ctrl_dns_api(struct ctrl *c, const char *cmd, struct json_t *req);
 /* Send the zones when the dataplane's differ. */
 int ctrl_dns_sync(struct ctrl *c);
 void ctrl_dns_fini(struct ctrl *c);

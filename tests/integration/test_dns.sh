@@ -120,12 +120,27 @@ out=$(q @198.18.1.1 www.example.org A)
 grep -q "ANSWER: 2" <<<"$out" || fail "after a broken reload: $out"
 ok "broken zone file on reload: reported with its line, the zone still answers"
 
+# --- rampart dns zones / dns reload ZONE
+out=$("$RAMPART" dns zones 2>&1) || fail "dns zones: $out"
+grep -qE "^example\.org\s+2026112901\s+[0-9]+\s+[0-9]+\s+served \(last read refused\)" <<<"$out" ||
+	fail "dns zones after the broken reload: $out"
+if out=$("$RAMPART" dns reload example.org 2>&1); then
+	fail "dns reload of a broken file succeeded: $out"
+fi
+grep -qE "example\.org\.zone:[0-9]+: " <<<"$out" || fail "dns reload: no file:line: $out"
+if out=$("$RAMPART" dns reload example.net 2>&1); then
+	fail "dns reload of an unknown zone succeeded"
+fi
+ok "dns zones: the zone served, its last read refused; dns reload reports file:line"
+
 # --- a changed zone on reload: served at once
 write_zone 2026112902 "new    IN A   192.0.2.77"
-"$RAMPART" reload >/dev/null 2>&1 || fail "reload"
+out=$("$RAMPART" dns reload example.org 2>&1) || fail "dns reload: $out"
 wait_until 5 sh -c "ip netns exec lan kdig +timeout=1 +retry=0 @198.18.1.1 new.example.org A |
 	grep -q 192.0.2.77" || fail "the new record is not served: $(q @198.18.1.1 new.example.org A)"
 out=$(q @198.18.1.1 example.org SOA)
 grep -q "2026112902" <<<"$out" || fail "serial not updated: $out"
-ok "changed zone on reload: new record and serial served"
+out=$("$RAMPART" dns zones 2>&1)
+grep -qE "^example\.org\s+2026112902\s+[0-9]+\s+[0-9]+\s+served$" <<<"$out" || fail "dns zones: $out"
+ok "changed zone, dns reload example.org: new record and serial served"
 ok "DNS fast path: all cases passed"
