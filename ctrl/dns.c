@@ -94,9 +94,25 @@ static int load(struct ctrl *c, const char *only, char *errors, size_t errlen)
 	memcpy(next.conns, d->conns, sizeof(next.conns));
 	next.tcp_queries = d->tcp_queries;
 	*d = next;
-	if (d->n && dns_zones_encode((const struct dns_zone *const *)d->zones, d->n, &d->wire,
-				     &d->wire_len) == 0)
-		d->generation = fnv64(d->wire, d->wire_len);
+	if (d->n) {
+		/* the rate limit in front of the zone set (struct dp_zones_hdr) */
+		struct dp_zones_hdr h = { .rrl_rate = c->conf.dns_rate_limit,
+					  .rrl_slip = c->conf.dns_slip };
+		void *set = NULL;
+		size_t len;
+
+		if (dns_zones_encode((const struct dns_zone *const *)d->zones, d->n, &set, &len) ==
+			    0 &&
+		    (d->wire = malloc(sizeof(h) + len))) {
+			memcpy(d->wire, &h, sizeof(h));
+			memcpy((uint8_t *)d->wire + sizeof(h), set, len);
+			d->wire_len = sizeof(h) + len;
+			d->generation = fnv64(d->wire, d->wire_len);
+		}
+		if (d->n && d->wire == NULL)
+			ctrl_log("error", "dns: out of memory encoding the zones");
+		free(set);
+	}
 	return failed;
 }
 

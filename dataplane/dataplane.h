@@ -49,7 +49,7 @@ enum dp_msg_type {
 	DP_MSG_GET_NAT,	       /* ctrl -> dp, struct dp_nat_query */
 	DP_MSG_NAT,	       /* dp -> ctrl, struct dp_nat_hdr + pools + mappings */
 	DP_MSG_NAT_FLUSH,      /* ctrl -> dp, struct dp_nat_flush */
-	DP_MSG_ZONES,	       /* ctrl -> dp, DNS zone set (dns/zone.h), generation in the header */
+	DP_MSG_ZONES,	       /* ctrl -> dp, struct dp_zones_hdr + DNS zone set (dns/zone.h) */
 	DP_MSG_TYPE_MAX,
 };
 
@@ -210,6 +210,8 @@ struct dp_port_info {
 	X(dns_truncated, "DNS: answered with TC set (too big for the requester's size)") \
 	X(dns_punted, "DNS: handed to ctrl (NOTIFY, UPDATE, TSIG, transfers)")         \
 	X(drop_dns, "dropped: DNS message too short or a response")                    \
+	X(dns_rrl_slipped, "DNS: over the rate limit, sent truncated (TC) instead")    \
+	X(drop_dns_rrl, "dropped: DNS response over the rate limit of its source prefix") \
 	X(busy_cycles, "TSC cycles spent on non-empty bursts")                         \
 	X(busy_polls, "polls that returned packets")                                   \
 	X(idle_polls, "polls that returned nothing")
@@ -252,6 +254,12 @@ struct dp_rule_stats {
 struct dp_rule_counter {
 	uint64_t pkts;
 	uint64_t bytes;
+};
+
+/* DP_MSG_ZONES payload: this header, then the zone set (dns_zones_encode). */
+struct dp_zones_hdr {
+	uint32_t rrl_rate; /* responses a second per source prefix; 0: no limit */
+	uint32_t rrl_slip; /* every Nth response over the limit goes out truncated; 0: none */
 };
 
 /* DP_MSG_GET_NAT: at most max_list mappings, of one inside host (addr,

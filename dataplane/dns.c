@@ -37,7 +37,22 @@ int dp_dns_build(const void *payload, size_t len, uint64_t generation, struct dp
 		return -ENOMEM;
 	}
 	d->generation = generation;
-	rc = dns_zones_decode(payload, len, d->zones, DNS_ZONES_MAX, &d->n, err, errlen);
+	if (len < sizeof(struct dp_zones_hdr)) {
+		snprintf(err, errlen, "zones: shorter than their header");
+		free(d);
+		return -EINVAL;
+	}
+	d->rrl_rate = ((const struct dp_zones_hdr *)payload)->rrl_rate;
+	d->rrl_slip = ((const struct dp_zones_hdr *)payload)->rrl_slip;
+	if (d->rrl_rate > 1000000 || d->rrl_slip > 10) {
+		snprintf(err, errlen, "zones: rate limit %u or slip %u out of range", d->rrl_rate,
+			 d->rrl_slip);
+		free(d);
+		return -EINVAL;
+	}
+	rc = dns_zones_decode((const uint8_t *)payload + sizeof(struct dp_zones_hdr),
+			      len - sizeof(struct dp_zones_hdr), d->zones, DNS_ZONES_MAX, &d->n, err,
+			      errlen);
 	if (rc < 0) {
 		free(d);
 		return rc;

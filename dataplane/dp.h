@@ -76,6 +76,7 @@ struct dp_runtime {
 /* The DNS zones the fast path answers from: immutable once published. */
 struct dp_dns {
 	uint64_t generation;
+	uint32_t rrl_rate, rrl_slip; /* response rate limiting (docs/dns.md) */
 	unsigned n;
 	struct dns_zone *zones[DNS_ZONES_MAX];
 };
@@ -135,6 +136,7 @@ struct dp_fw_log {
 	uint8_t src[16], dst[16];
 };
 #define DP_FW_LOG_RING 256
+#define DP_RRL_BUCKETS 4096
 
 struct dp_pending {
 	struct rte_mbuf *m;
@@ -165,6 +167,12 @@ struct dp_lcore {
 	_Atomic uint32_t fw_log_head; /* written by the worker */
 	_Atomic uint32_t fw_log_tail; /* written by the agent */
 	uint64_t nat_flush_seen;
+	/* DNS response rate limiting: token buckets by source prefix (hashed) */
+	struct {
+		uint32_t tokens; /* in 1/1024 of a response */
+		uint32_t last;	 /* TSC >> 20 when last refilled */
+		uint32_t slip;	 /* responses over the limit, for the slip count */
+	} rrl[DP_RRL_BUCKETS];
 	struct dp_fw_log fw_log[DP_FW_LOG_RING];
 } __rte_cache_aligned;
 

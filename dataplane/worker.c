@@ -380,6 +380,38 @@ static void stage_route(struct burst *b)
 		b->p[idx6[k]].nh = (uint32_t)nh6[k]; // cppcheck-suppress uninitvar
 }
 
+/* DNS response rate limiting: a token bucket per source prefix (/24 for
+ * IPv4, /56 for IPv6, hashed into this worker's table), refilled at
+ * rrl_rate a second up to one second's worth. Returns 0 (send), 1 (over the
+ * limit: send truncated, every rrl_slip-th time) or 2 (over: drop). */
+static int dns_rrl(struct burst *b, const uint8_t *ip, bool v4)
+{
+	const struct dp_dns *dns = b->dns;
+	uint64_t h = 0x9e3779b97f4a7c15ULL, now = b->now >> 20;
+	uint64_t per_s = dp.tsc_hz >> 20, cap = (uint64_t)dns->rrl_rate * 1024;
+	unsigned n = v4 ? 3 : 7;
+	const uint8_t *src = ip + (v4 ? 12 : 8);
+	uint64_t tokens;
+	uint32_t i;
+
+	for (unsigned k = 0; k < n; k++)
+		h = (h ^ src[k]) * 0x100000001b3ULL;
+	i = (uint32_t)(h ^ h >> 32) & (DP_RRL_BUCKETS - 1);
+	tokens = b->lc->rrl[i].tokens +
+		 ((uint32_t)now - b->lc->rrl[i].last) * cap / (per_s ? per_s : 1);
+	b->lc->rrl[i].last = (uint32_t)now;
+	if (tokens > cap)
+		tokens = cap;
+	if (tokens >= 1024) {
+		b->lc->rrl[i].tokens = (uint32_t)(tokens - 1024);
+		return 0;
+	}
+	b->lc->rrl[i].tokens = (uint32_t)tokens;
+	if (dns->rrl_slip && ++b->lc->rrl[i].slip % dns->rrl_slip == 0)
+		return 1;
+	return 2;
+}
+
 /* The authoritative DNS fast path (docs/dns.md): a UDP query to port 53 of
  * the appliance is answered in place from the compiled zones, the reply
  * built over the query in the same mbuf. Returns false to let the packet go
@@ -430,6 +462,19 @@ static bool dns_fast(struct burst *b, struct pkt_ctx *c)
 	if (!n) {
 		drop(b, c, DP_CNT_drop_dns);
 		return true;
+	}
+	if (b->dns->rrl_rate) {
+		switch (dns_rrl(b, d + c->pi.l3_off, c->pi.l3 == DP_L3_IPV4)) {
+		case 1:
+			/* the asker may be real: tell it to come back over TCP */
+			n = dns_resp_begin(msg, limit, &q, DNS_RC_NOERROR, false);
+			msg[2] |= DNS_F_TC >> 8;
+			CNT(b->lc, dns_rrl_slipped);
+			break;
+		case 2:
+			drop(b, c, DP_CNT_drop_dns_rrl);
+			return true;
+		}
 	}
 	switch (rcode) {
 	case DNS_RC_NOERROR:

@@ -245,14 +245,16 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c,
 		     const char *conf_path)
 {
-	static const char *const known[] = { "zones", NULL };
+	static const char *const known[] = { "zones", "rate_limit", "slip", NULL };
 	static const char *const zknown[] = { "name", "file", NULL };
 	const config_setting_t *zl;
 	int rc;
 
 	if (!config_setting_is_group(g))
 		return conf_error(x, g, "dns: expected a group { ... }");
-	if ((rc = only_known(x, g, known)) < 0)
+	if ((rc = only_known(x, g, known)) < 0 ||
+	    (rc = get_uint(x, g, "rate_limit", &c->dns_rate_limit, 0, 1000000)) < 0 ||
+	    (rc = get_uint(x, g, "slip", &c->dns_slip, 0, 10)) < 0)
 		return rc;
 	zl = config_setting_get_member(g, "zones");
 	if (!zl)
@@ -664,6 +666,7 @@ static void defaults(struct ctrl_conf *c)
 	c->neigh_max = 4096;
 	c->icmp_rate_pps = 100;
 	c->flows_max = 262144;
+	c->dns_slip = 2;
 	c->nat_port_min = 1024;
 	c->nat_port_max = 32767; /* below Linux's ephemeral ports (32768-60999) */
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/rampart");

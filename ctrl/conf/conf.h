@@ -71,6 +71,7 @@ struct ctrl_conf {
 	bool fw_enabled;     /* the section is there: rules may be pushed */
 	char fw_rules[256];  /* the rule file; relative paths from this file's folder */
 	unsigned n_zones;    /* authoritative DNS (docs/dns.md) */
+	unsigned dns_rate_limit, dns_slip; /* responses/s per source prefix (0: off), slip */
 	struct ctrl_conf_zone zones[CTRL_CONF_ZONES_MAX];
 	char state_dir[256]; /* where ctrl keeps pushed rule sets (history) */
 	unsigned n_dns;

@@ -143,4 +143,34 @@ grep -q "2026112902" <<<"$out" || fail "serial not updated: $out"
 out=$("$RAMPART" dns zones 2>&1)
 grep -qE "^example\.org\s+2026112902\s+[0-9]+\s+[0-9]+\s+served$" <<<"$out" || fail "dns zones: $out"
 ok "changed zone, dns reload example.org: new record and serial served"
+# --- response rate limiting: 5 a second per source prefix, every 2nd
+# response over the limit sent truncated (slip), the others dropped
+sed -i 's|^dns = {|dns = {\n\trate_limit = 5;|' "$TMP/rampart.conf"
+"$RAMPART" reload >/dev/null 2>&1 || fail "reload with rate_limit"
+wait_until 5 sh -c "'$RAMPART' dns zones | grep -q 'in service'" || fail "zones not in service"
+drop0=$(counter drop_dns_rrl) slip0=$(counter dns_rrl_slipped)
+out=$(ip netns exec lan python3 -c '
+import socket, struct, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+q = struct.pack(">HHHHHH", 7, 0, 1, 0, 0, 0) + b"\x03www\x07example\x03org\x00" + struct.pack(">HH", 1, 1)
+for i in range(60):
+    s.sendto(q, ("198.18.1.1", 53))
+s.settimeout(0.5)
+full = tc = 0
+try:
+    while True:
+        r = s.recv(2048)
+        if r[2] & 0x02:
+            tc += 1
+        elif struct.unpack(">H", r[6:8])[0]:
+            full += 1
+except socket.timeout:
+    pass
+print(full, tc)')
+read -r full tc <<<"$out"
+[ "$full" -ge 1 ] && [ "$full" -le 10 ] || fail "rate limit 5/s: $full full answers of 60 (want 1-10)"
+[ "$tc" -ge 1 ] || fail "rate limit: no truncated (slip) answer"
+[ $(($(counter drop_dns_rrl) - drop0)) -ge 20 ] || fail "drop_dns_rrl did not count the drops"
+[ $(($(counter dns_rrl_slipped) - slip0)) -eq "$tc" ] || fail "dns_rrl_slipped is not the $tc sent"
+ok "rate limit 5/s: 60 queries at once: $full answered, $tc truncated (slip), the rest dropped"
 ok "DNS fast path: all cases passed"
