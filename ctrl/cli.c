@@ -589,7 +589,8 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 		rc = EXIT_CTRL_ERROR;
 	}
 	if (json_object_get(reply, "zones")) {
-		struct table t = { .n_cols = 5, .right = { false, true, true, true, false } };
+		struct table t = { .n_cols = 7,
+				   .right = { false, true, true, true, true, true, false } };
 
 		if (strcmp(argv[0], "zones") == 0)
 			printf("%s on the dataplane (generation %s); TCP %s, %lld queries\n",
@@ -598,16 +599,20 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 			       str(reply, "generation"),
 			       json_is_true(json_object_get(reply, "tcp")) ? "on" : "off",
 			       num(reply, "tcp_queries"));
-		table_add(&t, (const char *const[]){ "zone", "serial", "records", "names", "state" });
+		table_add(&t, (const char *const[]){ "zone", "serial", "records", "names", "noerror",
+						     "nxdomain", "state" });
 		json_array_foreach (json_object_get(reply, "zones"), i, v) {
-			char a[24], b[24], c[24];
+			char a[24], b[24], c[24], d[24], f[24];
 			const char *e = json_string_value(json_object_get(v, "error"));
+			json_t *an = json_object_get(v, "answers");
 
 			snprintf(a, sizeof(a), "%lld", num(v, "serial"));
 			snprintf(b, sizeof(b), "%lld", num(v, "records"));
 			snprintf(c, sizeof(c), "%lld", num(v, "names"));
+			snprintf(d, sizeof(d), an ? "%lld" : "-", num(an, "noerror"));
+			snprintf(f, sizeof(f), an ? "%lld" : "-", num(an, "nxdomain"));
 			table_add(&t, (const char *const[]){
-					      str(v, "name"), a, b, c,
+					      str(v, "name"), a, b, c, d, f,
 					      !json_is_true(json_object_get(v, "served"))
 						      ? "not served (errors)"
 					      : e && e[0] ? "served (last read refused)"

@@ -331,29 +331,52 @@ static json_t *err_reply(const char *msg)
 static json_t *zones_json(struct ctrl *c)
 {
 	json_t *zs = json_array();
+	const struct dp_zone_counters *cnt = NULL;
+	struct dp_msg m = { 0 };
+	int rc = -1;
+
+	/* the fast path's counters, when the dataplane runs this very set */
+	if (c->dp_connected && c->dns.generation) {
+		rc = ctrl_dp_call(c, DP_MSG_GET_DNS_STATS, 0, NULL, 0, DP_MSG_DNS_STATS, &m);
+		if (rc == 0 && m.hdr.type == DP_MSG_DNS_STATS &&
+		    ((const struct dp_dns_stats *)m.payload)->generation == c->dns.generation &&
+		    ((const struct dp_dns_stats *)m.payload)->n_zones == c->dns.n)
+			cnt = (const struct dp_zone_counters *)((const struct dp_dns_stats *)m.payload + 1);
+	}
 
 	for (unsigned i = 0; i < c->conf.n_zones; i++) {
 		const struct ctrl_conf_zone *cz = &c->conf.zones[i];
 		const struct dns_zone *z = NULL;
 		const char *status = "";
 		time_t loaded = 0;
+		int idx = -1;
+		json_t *o;
 
 		for (unsigned k = 0; k < c->dns.n; k++)
 			if (strcasecmp(c->dns.names[k], cz->name) == 0) {
 				z = c->dns.zones[k];
 				loaded = c->dns.loaded[k];
+				idx = (int)k;
 			}
 		for (unsigned k = 0; k < CTRL_CONF_ZONES_MAX && c->dns.names[k][0]; k++)
 			if (strcasecmp(c->dns.names[k], cz->name) == 0)
 				status = c->dns.status[k];
-		json_array_append_new(
-			zs, json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:s}", "name", cz->name,
-				      "file", cz->file, "served", z != NULL, "serial",
-				      (json_int_t)(z ? dns_zone_serial(z) : 0), "records",
-				      (json_int_t)(z ? dns_zone_records(z) : 0), "names",
-				      (json_int_t)(z ? dns_zone_names(z) : 0), "loaded",
-				      (json_int_t)loaded, "error", status));
+		o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:s}", "name", cz->name, "file",
+			      cz->file, "served", z != NULL, "serial",
+			      (json_int_t)(z ? dns_zone_serial(z) : 0), "records",
+			      (json_int_t)(z ? dns_zone_records(z) : 0), "names",
+			      (json_int_t)(z ? dns_zone_names(z) : 0), "loaded", (json_int_t)loaded,
+			      "error", status);
+		if (cnt && idx >= 0)
+			json_object_set_new(o, "answers",
+					    json_pack("{s:I, s:I, s:I}", "noerror",
+						      (json_int_t)cnt[idx].noerror, "nxdomain",
+						      (json_int_t)cnt[idx].nxdomain, "other",
+						      (json_int_t)cnt[idx].other));
+		json_array_append_new(zs, o);
 	}
+	if (rc == 0)
+		dp_msg_free(&m);
 	return zs;
 }
 

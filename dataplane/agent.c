@@ -145,6 +145,19 @@ static int on_zones(int fd, const struct dp_msg *m)
 	return reply_result_gen(fd, m->hdr.seq, 0, ok, d->generation);
 }
 
+static int on_dns_stats(int fd, const struct dp_msg *m)
+{
+	void *p;
+	size_t len;
+	int rc;
+
+	if (dp_dns_stats(&p, &len) < 0)
+		return reply_result(fd, m->hdr.seq, -ENOMEM, "out of memory");
+	rc = dp_msg_send(fd, DP_MSG_DNS_STATS, m->hdr.seq, zones_generation(), p, len);
+	free(p);
+	return rc;
+}
+
 static int on_rule_stats(int fd, const struct dp_msg *m)
 {
 	void *p;
@@ -289,6 +302,9 @@ static int serve(int fd)
 		break;
 	case DP_MSG_ZONES:
 		rc = on_zones(fd, &m);
+		break;
+	case DP_MSG_GET_DNS_STATS:
+		rc = on_dns_stats(fd, &m);
 		break;
 	case DP_MSG_NAT_FLUSH:
 		dp_nat_flush_request(((const struct dp_nat_flush *)m.payload)->addr);

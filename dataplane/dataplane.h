@@ -50,6 +50,8 @@ enum dp_msg_type {
 	DP_MSG_NAT,	       /* dp -> ctrl, struct dp_nat_hdr + pools + mappings */
 	DP_MSG_NAT_FLUSH,      /* ctrl -> dp, struct dp_nat_flush */
 	DP_MSG_ZONES,	       /* ctrl -> dp, struct dp_zones_hdr + DNS zone set (dns/zone.h) */
+	DP_MSG_GET_DNS_STATS,  /* ctrl -> dp, no payload */
+	DP_MSG_DNS_STATS,      /* dp -> ctrl, struct dp_dns_stats + dp_zone_counters[n_zones] */
 	DP_MSG_TYPE_MAX,
 };
 
@@ -260,6 +262,18 @@ struct dp_rule_counter {
 struct dp_zones_hdr {
 	uint32_t rrl_rate; /* responses a second per source prefix; 0: no limit */
 	uint32_t rrl_slip; /* every Nth response over the limit goes out truncated; 0: none */
+};
+
+/* DP_MSG_DNS_STATS payload: this header, then n_zones dp_zone_counters in
+ * the order of the zone set, summed over the workers. */
+struct dp_dns_stats {
+	uint64_t generation; /* of the zone set counted */
+	uint32_t n_zones;
+	uint32_t pad;
+};
+
+struct dp_zone_counters {
+	uint64_t noerror, nxdomain, other;
 };
 
 /* DP_MSG_GET_NAT: at most max_list mappings, of one inside host (addr,

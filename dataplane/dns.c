@@ -18,6 +18,7 @@ static void dns_free(struct dp_dns *d)
 		return;
 	for (unsigned i = 0; i < d->n; i++)
 		dns_zone_free(d->zones[i]);
+	free(d->counters);
 	free(d);
 }
 
@@ -57,7 +58,44 @@ int dp_dns_build(const void *payload, size_t len, uint64_t generation, struct dp
 		free(d);
 		return rc;
 	}
+	/* each worker's counters on their own cache lines */
+	d->stride = (unsigned)((d->n * sizeof(struct dp_zone_counters) + 63) / 64 * 64 /
+			       sizeof(struct dp_zone_counters));
+	if (!d->stride)
+		d->stride = 1;
+	d->counters = calloc((size_t)d->stride * dp.n_workers, sizeof(*d->counters));
+	if (!d->counters) {
+		dns_free(d);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	*out = d;
+	return 0;
+}
+
+int dp_dns_stats(void **payload, size_t *len)
+{
+	struct dp_dns *d = atomic_load(&dp.dns); /* the agent is its only writer */
+	unsigned n = d ? d->n : 0;
+	struct dp_dns_stats *h;
+	struct dp_zone_counters *c;
+
+	*len = sizeof(*h) + (size_t)n * sizeof(*c);
+	h = calloc(1, *len);
+	if (!h)
+		return -ENOMEM;
+	c = (struct dp_zone_counters *)(h + 1);
+	h->n_zones = n;
+	h->generation = d ? d->generation : 0;
+	for (unsigned w = 0; w < dp.n_workers && d; w++)
+		for (unsigned z = 0; z < n; z++) {
+			const struct dp_zone_counters *x = &d->counters[(size_t)w * d->stride + z];
+
+			c[z].noerror += x->noerror;
+			c[z].nxdomain += x->nxdomain;
+			c[z].other += x->other;
+		}
+	*payload = h;
 	return 0;
 }
 

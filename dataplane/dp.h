@@ -77,6 +77,8 @@ struct dp_runtime {
 struct dp_dns {
 	uint64_t generation;
 	uint32_t rrl_rate, rrl_slip; /* response rate limiting (docs/dns.md) */
+	struct dp_zone_counters *counters; /* [worker][zone], zones padded to a cache line */
+	unsigned stride;		   /* zones' counters per worker */
 	unsigned n;
 	struct dns_zone *zones[DNS_ZONES_MAX];
 };
@@ -226,6 +228,7 @@ void dp_fw_flush_flows(void);
 int dp_dns_build(const void *payload, size_t len, uint64_t generation, struct dp_dns **out,
 		 char *err, size_t errlen);
 void dp_dns_publish(struct dp_dns *d);
+int dp_dns_stats(void **payload, size_t *len);
 /* nat.c: pools, the flow table's release hook, show and flush */
 int dp_nat_build(struct dp_fw *fw, char *err, size_t errlen);
 void dp_nat_release(void *arg, unsigned w, const struct dp_flow *f);

@@ -424,6 +424,7 @@ static bool dns_fast(struct burst *b, struct pkt_ctx *c)
 	struct dns_query q;
 	enum dns_verdict v;
 	uint8_t rcode = DNS_RC_NOERROR;
+	int zone = -1;
 
 	if (ulen < 8 || l4 + ulen > end) {
 		drop(b, c, DP_CNT_drop_malformed);
@@ -446,8 +447,8 @@ static bool dns_fast(struct burst *b, struct pkt_ctx *c)
 	if (mtu > l4 - c->pi.l3_off + 8 && limit > mtu - (l4 - c->pi.l3_off) - 8u)
 		limit = mtu - (l4 - c->pi.l3_off) - 8u;
 	if (v == DNS_ANSWER) {
-		n = dns_answer((const struct dns_zone *const *)b->dns->zones, b->dns->n, &q, msg,
-			       room, limit, 1232, &rcode);
+		n = dns_answer_zone((const struct dns_zone *const *)b->dns->zones, b->dns->n, &q,
+				    msg, room, limit, 1232, &rcode, &zone);
 	} else {
 		rcode = v == DNS_FORMERR ? DNS_RC_FORMERR
 			: v == DNS_NOTIMP ? DNS_RC_NOTIMP
@@ -475,6 +476,17 @@ static bool dns_fast(struct burst *b, struct pkt_ctx *c)
 			drop(b, c, DP_CNT_drop_dns_rrl);
 			return true;
 		}
+	}
+	if (zone >= 0) {
+		struct dp_zone_counters *zc =
+			&b->dns->counters[(size_t)b->lc->worker_index * b->dns->stride + (unsigned)zone];
+
+		if (rcode == DNS_RC_NOERROR)
+			zc->noerror++;
+		else if (rcode == DNS_RC_NXDOMAIN)
+			zc->nxdomain++;
+		else
+			zc->other++;
 	}
 	switch (rcode) {
 	case DNS_RC_NOERROR:

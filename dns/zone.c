@@ -541,6 +541,15 @@ static size_t finish(struct wbuf *w, const struct dns_query *q, size_t base, uin
 size_t dns_answer(const struct dns_zone *const *zones, unsigned n, const struct dns_query *q,
 		  uint8_t *out, size_t cap, size_t limit, uint16_t edns_size, uint8_t *rcode)
 {
+	int zone;
+
+	return dns_answer_zone(zones, n, q, out, cap, limit, edns_size, rcode, &zone);
+}
+
+size_t dns_answer_zone(const struct dns_zone *const *zones, unsigned n, const struct dns_query *q,
+		       uint8_t *out, size_t cap, size_t limit, uint16_t edns_size, uint8_t *rcode,
+		       int *zone)
+{
 	const struct dns_zone *z = NULL;
 	const uint8_t *qn = q->qname_lc;
 	size_t qlen = q->qname_len, base, name_off, name_len;
@@ -552,10 +561,13 @@ size_t dns_answer(const struct dns_zone *const *zones, unsigned n, const struct 
 	uint8_t rc = DNS_RC_NOERROR;
 
 	/* the zone: the longest apex that ends the name */
+	*zone = -1;
 	for (unsigned i = 0; i < n; i++)
 		if (in_zone(zones[i], qn, qlen, qlabels) &&
-		    (!z || zones[i]->apex_len > z->apex_len))
+		    (!z || zones[i]->apex_len > z->apex_len)) {
 			z = zones[i];
+			*zone = (int)i;
+		}
 	base = dns_resp_begin(out, cap, q, 0, false);
 	if (!base)
 		return 0;
@@ -565,6 +577,7 @@ size_t dns_answer(const struct dns_zone *const *zones, unsigned n, const struct 
 	w.cap = q->edns ? (limit > 11 ? limit - 11 : 0) : limit;
 	w.len = base;
 	if (!z || q->qclass != DNS_CLASS_IN) {
+		*zone = -1;
 		*rcode = DNS_RC_REFUSED;
 		return finish(&w, q, base, DNS_RC_REFUSED, false, edns_size, limit);
 	}

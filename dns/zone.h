@@ -73,5 +73,10 @@ int dns_zones_decode(const void *buf, size_t len, struct dns_zone **zones, unsig
  * and question), and the rcode in *rcode. */
 size_t dns_answer(const struct dns_zone *const *zones, unsigned n, const struct dns_query *q,
 		  uint8_t *out, size_t cap, size_t limit, uint16_t edns_size, uint8_t *rcode);
+/* The same, and the index in zones of the zone that answered in *zone (-1:
+ * none, REFUSED). */
+size_t dns_answer_zone(const struct dns_zone *const *zones, unsigned n, const struct dns_query *q,
+		       uint8_t *out, size_t cap, size_t limit, uint16_t edns_size, uint8_t *rcode,
+		       int *zone);
 
 #endif /* RAMPART_DNS_ZONE_H */

@@ -260,6 +260,7 @@ int dp_msg_check_size(const struct dp_msg *msg)
 	case DP_MSG_GET_ROUTES:
 	case DP_MSG_GET_STATS:
 	case DP_MSG_GET_RULE_STATS:
+	case DP_MSG_GET_DNS_STATS:
 	case DP_MSG_FLUSH_FLOWS:
 		return len == 0 ? 0 : -EBADMSG;
 	case DP_MSG_RULES:
@@ -267,6 +268,14 @@ int dp_msg_check_size(const struct dp_msg *msg)
 		return len > 0 ? 0 : -EBADMSG; /* fw_wire_decode, dns_zones_decode check the rest */
 	case DP_MSG_GET_NAT:
 		return len == sizeof(struct dp_nat_query) ? 0 : -EBADMSG;
+	case DP_MSG_DNS_STATS: {
+		const struct dp_dns_stats *h = msg->payload;
+
+		if (len < sizeof(*h) || h->n_zones > 65536)
+			return -EBADMSG;
+		return len == sizeof(*h) + h->n_zones * sizeof(struct dp_zone_counters) ? 0
+											  : -EBADMSG;
+	}
 	case DP_MSG_NAT_FLUSH:
 		return len == sizeof(struct dp_nat_flush) ? 0 : -EBADMSG;
 	case DP_MSG_NAT: {
