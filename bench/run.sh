@@ -338,12 +338,15 @@ python3 "$top/bench/report.py" "$RAW" "$OUT"
 echo "bench: report in $OUT/report.md"
 
 # the firewall against Linux nftables (veth, AF_PACKET): bench/fw.sh, same lock;
-# then NAT44 against nftables masquerade the same way: bench/nat.sh
+# then NAT44 against nftables masquerade the same way: bench/nat.sh; then
+# the DNS fast path against NSD: bench/dns.sh
 case "${BENCH_ONLY:+only} $DUTS " in
 " "*" rampart "*)
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/fw.sh" \
 		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: fw.sh failed" >&2
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/nat.sh" \
 		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: nat.sh failed" >&2
+	BUILD="$BUILD" "$top/bench/dns.sh" \
+		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: dns.sh failed" >&2
 	;;
 esac

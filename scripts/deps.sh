@@ -14,8 +14,10 @@ PKGS=(
 	iproute2 iputils-ping iperf3 curl ethtool procps psmisc python3 gnuplot-nox
 	# firewall tests and benchmark: a real DNS server for host names, nftables
 	dnsmasq-base nftables jq
-	# NAT test: kdig, a DNS client for queries through the NAT
+	# NAT and DNS tests: kdig, a DNS client
 	knot-dnsutils
+	# DNS benchmark: NSD beside rampart, dnsperf to load both
+	nsd dnsperf
 )
 
 missing=()
