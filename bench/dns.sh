@@ -34,19 +34,7 @@ fi
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report
 QUICK=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1 ;;
-	--out)
-		[ $# -ge 2 ] || { echo "dns bench: --out needs a directory" >&2; exit 2; }
-		shift
-		OUT=$1
-		;;
-	-h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "dns bench: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-	shift
-done
+bench_options "dns bench" 24 "$@"
 [ "$(id -u)" -eq 0 ] || { echo "dns bench: needs root (sudo bench/dns.sh)" >&2; exit 1; }
 for c in nsd dnsperf ip; do
 	command -v $c >/dev/null || { echo "dns bench: $c not found (make deps)" >&2; exit 1; }

@@ -34,19 +34,7 @@ fi
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report
 QUICK=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1 ;;
-	--out)
-		[ $# -ge 2 ] || { echo "fw bench: --out needs a directory" >&2; exit 2; }
-		shift
-		OUT=$1
-		;;
-	-h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "fw bench: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-	shift
-done
+bench_options "fw bench" 23 "$@"
 [ "$(id -u)" -eq 0 ] || { echo "fw bench: needs root (sudo bench/fw.sh)" >&2; exit 1; }
 
 FWBENCH=$BUILD/bench/rampart-fwbench

@@ -68,3 +68,25 @@ stats_delta() {
 		| if (.rx_pkts // 0) > 0 and .busy_cycles then
 			. + {cycles_per_packet: (.busy_cycles / .rx_pkts)} else . end' 2>/dev/null
 }
+
+# bench_options NAME HELP_LAST ARGS...: the options of the side benchmarks
+# (fw.sh, nat.sh, dns.sh): --quick (QUICK=1), --out DIR (OUT), --help (lines
+# 2..HELP_LAST of the calling script's header); anything else is a usage
+# error (exit 2)
+bench_options() {
+	local name=$1 help=$2
+	shift 2
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--quick) QUICK=1 ;;
+		--out)
+			[ $# -ge 2 ] || { echo "$name: --out needs a directory" >&2; exit 2; }
+			shift
+			OUT=$1
+			;;
+		-h | --help) sed -n "2,${help}p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		*) echo "$name: unknown option $1 (see --help)" >&2; exit 2 ;;
+		esac
+		shift
+	done
+}

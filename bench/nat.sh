@@ -37,19 +37,7 @@ fi
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report
 QUICK=0
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1 ;;
-	--out)
-		[ $# -ge 2 ] || { echo "nat bench: --out needs a directory" >&2; exit 2; }
-		shift
-		OUT=$1
-		;;
-	-h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "nat bench: unknown option $1 (see --help)" >&2; exit 2 ;;
-	esac
-	shift
-done
+bench_options "nat bench" 26 "$@"
 [ "$(id -u)" -eq 0 ] || { echo "nat bench: needs root (sudo bench/nat.sh)" >&2; exit 1; }
 
 PKTGEN=$BUILD/bench/rampart-pktgen

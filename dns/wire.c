@@ -8,23 +8,8 @@
  */
 #include <string.h>
 
+#include "dns/dns_internal.h"
 #include "dns/wire.h"
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
 
 /* Skip a record's owner name (labels, maybe ending in a compression
  * pointer); *root tells whether it was the root name alone. */
@@ -80,7 +65,7 @@ static bool parse_qname(const uint8_t *m, size_t len, size_t *off, struct dns_qu
 			break;
 		for (unsigned i = 0; i < l; i++, n++, o++) {
 			q->qname[n] = m[o];
-			q->qname_lc[n] = lower(m[o]);
+			q->qname_lc[n] = dns_lower(m[o]);
 		}
 		q->labels++;
 	}
@@ -95,9 +80,9 @@ static bool opt_rdata_ok(const uint8_t *p, size_t rdlen)
 	size_t o = 0;
 
 	while (o < rdlen) {
-		if (rdlen - o < 4 || rd16(p + o + 2) > rdlen - o - 4)
+		if (rdlen - o < 4 || dns_rd16(p + o + 2) > rdlen - o - 4)
 			return false;
-		o += 4u + rd16(p + o + 2);
+		o += 4u + dns_rd16(p + o + 2);
 	}
 	return true;
 }
@@ -117,15 +102,15 @@ enum dns_verdict dns_query_parse(const uint8_t *msg, size_t len, struct dns_quer
 	q->qname_len = 0;
 	if (len < DNS_HDR_LEN)
 		return DNS_DROP;
-	q->id = rd16(msg);
-	q->flags = rd16(msg + 2);
+	q->id = dns_rd16(msg);
+	q->flags = dns_rd16(msg + 2);
 	if (q->flags & DNS_F_QR)
 		return DNS_DROP; /* never answer an answer: no loops */
 	q->opcode = (uint8_t)((q->flags >> 11) & 0xf);
-	qd = rd16(msg + 4);
-	an = rd16(msg + 6);
-	ns = rd16(msg + 8);
-	ar = rd16(msg + 10);
+	qd = dns_rd16(msg + 4);
+	an = dns_rd16(msg + 6);
+	ns = dns_rd16(msg + 8);
+	ar = dns_rd16(msg + 10);
 	if (q->opcode == DNS_OP_NOTIFY || q->opcode == DNS_OP_UPDATE)
 		return DNS_PUNT;
 	if (q->opcode != DNS_OP_QUERY)
@@ -134,8 +119,8 @@ enum dns_verdict dns_query_parse(const uint8_t *msg, size_t len, struct dns_quer
 		return DNS_FORMERR;
 	if (!parse_qname(msg, len, &off, q) || off + 4 > len)
 		return DNS_FORMERR;
-	q->qtype = rd16(msg + off);
-	q->qclass = rd16(msg + off + 2);
+	q->qtype = dns_rd16(msg + off);
+	q->qclass = dns_rd16(msg + off + 2);
 	off += 4;
 	q->question_len = (uint16_t)(q->qname_len + 4);
 	q->question_ok = true;
@@ -146,10 +131,10 @@ enum dns_verdict dns_query_parse(const uint8_t *msg, size_t len, struct dns_quer
 
 		if (!skip_name(msg, len, &off, &root) || off + 10 > len)
 			return DNS_FORMERR;
-		type = rd16(msg + off);
-		class = rd16(msg + off + 2);
-		ttl = (uint32_t)rd16(msg + off + 4) << 16 | rd16(msg + off + 6);
-		rdlen = rd16(msg + off + 8);
+		type = dns_rd16(msg + off);
+		class = dns_rd16(msg + off + 2);
+		ttl = (uint32_t)dns_rd16(msg + off + 4) << 16 | dns_rd16(msg + off + 6);
+		rdlen = dns_rd16(msg + off + 8);
 		off += 10;
 		if (rdlen > len - off)
 			return DNS_FORMERR;
@@ -189,14 +174,14 @@ size_t dns_resp_begin(uint8_t *out, size_t cap, const struct dns_query *q, uint8
 
 	if (cap < n)
 		return 0;
-	wr16(out, q->id);
-	wr16(out + 2, flags);
-	wr16(out + 4, q->question_ok ? 1 : 0);
+	dns_wr16(out, q->id);
+	dns_wr16(out + 2, flags);
+	dns_wr16(out + 4, q->question_ok ? 1 : 0);
 	memset(out + 6, 0, 6);
 	if (q->question_ok) {
 		memcpy(out + DNS_HDR_LEN, q->qname, q->qname_len);
-		wr16(out + DNS_HDR_LEN + q->qname_len, q->qtype);
-		wr16(out + DNS_HDR_LEN + q->qname_len + 2, q->qclass);
+		dns_wr16(out + DNS_HDR_LEN + q->qname_len, q->qtype);
+		dns_wr16(out + DNS_HDR_LEN + q->qname_len + 2, q->qclass);
 	}
 	return n;
 }
@@ -209,21 +194,21 @@ size_t dns_resp_opt(uint8_t *out, size_t len, size_t cap, const struct dns_query
 	if (len < DNS_HDR_LEN || cap < len || cap - len < 11)
 		return 0;
 	p[0] = 0; /* the root */
-	wr16(p + 1, DNS_T_OPT);
-	wr16(p + 3, udp_size < DNS_UDP_MIN ? DNS_UDP_MIN : udp_size);
+	dns_wr16(p + 1, DNS_T_OPT);
+	dns_wr16(p + 3, udp_size < DNS_UDP_MIN ? DNS_UDP_MIN : udp_size);
 	p[5] = (uint8_t)(rcode >> 4); /* extended rcode */
 	p[6] = 0;		      /* version */
-	wr16(p + 7, q->edns_do ? 0x8000 : 0);
-	wr16(p + 9, 0);
-	wr16(out + 10, (uint16_t)(rd16(out + 10) + 1));
+	dns_wr16(p + 7, q->edns_do ? 0x8000 : 0);
+	dns_wr16(p + 9, 0);
+	dns_wr16(out + 10, (uint16_t)(dns_rd16(out + 10) + 1));
 	return len + 11;
 }
 
 void dns_set_counts(uint8_t *out, uint16_t an, uint16_t ns, uint16_t ar)
 {
-	wr16(out + 6, an);
-	wr16(out + 8, ns);
-	wr16(out + 10, ar);
+	dns_wr16(out + 6, an);
+	dns_wr16(out + 8, ns);
+	dns_wr16(out + 10, ar);
 }
 
 size_t dns_name_from_text(const char *text, uint8_t *out, size_t cap, bool fold)
@@ -255,7 +240,7 @@ size_t dns_name_from_text(const char *text, uint8_t *out, size_t cap, bool fold)
 
 			if (!ok)
 				return 0;
-			out[n++] = fold ? lower(c) : c;
+			out[n++] = fold ? dns_lower(c) : c;
 		}
 		s = e + 1;
 	}

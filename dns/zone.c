@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dns/zone.h"
+#include "dns/dns_internal.h"
 
 #define NODE_APEX 0x1
 #define NODE_CUT  0x2 /* NS below the apex: a delegation */
@@ -52,22 +53,6 @@ struct dns_zone {
 	size_t n_records;
 	uint32_t apex_node; /* index of the apex's node */
 };
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
 
 /* Length and label count of a wire name, checked (no pointers); 0: bad. */
 static size_t name_check(const uint8_t *n, size_t max, unsigned *labels)
@@ -271,7 +256,7 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 	if (!z->apex_len)
 		FAIL("the zone's name is not a valid name");
 	for (size_t i = 0; i < z->apex_len; i++)
-		z->apex[i] = lower(apex[i]);
+		z->apex[i] = dns_lower(apex[i]);
 	z->apex_labels = (uint8_t)al;
 	/* fold, check and sort the records */
 	for (size_t i = 0; i < n; i++) {
@@ -282,7 +267,7 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 		if (!len)
 			FAIL("record %zu: bad owner name", i + 1);
 		for (size_t k = 0; k < len; k++)
-			s[i].name[k] = lower(rrs[i].owner[k]);
+			s[i].name[k] = dns_lower(rrs[i].owner[k]);
 		s[i].len = (uint8_t)len;
 		s[i].labels = (uint8_t)l;
 		s[i].idx = i;
@@ -330,7 +315,7 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 		if (rs->ttl != r->ttl)
 			FAIL("%s type %u: records with TTL %u and %u in one RRset",
 			     dns_name_to_text(s[i].name, t, sizeof(t)), r->type, rs->ttl, r->ttl);
-		wr16(z->blob + z->blob_len, r->rdlen);
+		dns_wr16(z->blob + z->blob_len, r->rdlen);
 		memcpy(z->blob + z->blob_len + 2, r->rdata, r->rdlen);
 		z->blob_len += 2u + r->rdlen;
 		rs->len = (uint32_t)(z->blob_len - rs->off);
@@ -376,7 +361,7 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 			size_t m = name_check(r, DNS_NAME_MAX, &l);
 
 			m += name_check(r + m, DNS_NAME_MAX, &l);
-			z->serial = (uint32_t)rd16(r + m) << 16 | rd16(r + m + 2);
+			z->serial = (uint32_t)dns_rd16(r + m) << 16 | dns_rd16(r + m + 2);
 		}
 	}
 	/* flags, and data that cannot stand together */
@@ -454,17 +439,17 @@ static void emit(struct wbuf *w, size_t owner, const struct dns_zone *z, const s
 	const uint8_t *r = z->blob + s->off;
 
 	for (unsigned i = 0; i < s->count; i++) {
-		uint16_t rdlen = rd16(r);
+		uint16_t rdlen = dns_rd16(r);
 
 		if (owner >= 0x3fff || w->len + 12u + rdlen > w->cap) {
 			w->full = true;
 			return;
 		}
-		wr16(w->p + w->len, (uint16_t)(0xc000 | owner));
-		wr16(w->p + w->len + 2, s->type);
-		wr16(w->p + w->len + 4, DNS_CLASS_IN);
-		wr16(w->p + w->len + 6, (uint16_t)(s->ttl >> 16));
-		wr16(w->p + w->len + 8, (uint16_t)s->ttl);
+		dns_wr16(w->p + w->len, (uint16_t)(0xc000 | owner));
+		dns_wr16(w->p + w->len + 2, s->type);
+		dns_wr16(w->p + w->len + 4, DNS_CLASS_IN);
+		dns_wr16(w->p + w->len + 6, (uint16_t)(s->ttl >> 16));
+		dns_wr16(w->p + w->len + 8, (uint16_t)s->ttl);
 		memcpy(w->p + w->len + 10, r, 2u + rdlen);
 		if (rd && i < rd_max)
 			rd[i] = w->len + 12;
@@ -502,7 +487,7 @@ static void referral(struct wbuf *w, const struct dns_zone *z, const struct node
 		if (!len)
 			continue;
 		for (size_t k = 0; k < len; k++)
-			name[k] = lower(w->p[rd[i] + k]);
+			name[k] = dns_lower(w->p[rd[i] + k]);
 		if (!in_zone(z, name, len, l) || !(g = find(z, name, len)))
 			continue;
 		for (uint16_t t = DNS_T_A; t; t = t == DNS_T_A ? DNS_T_AAAA : 0) {
@@ -523,9 +508,9 @@ static size_t finish(struct wbuf *w, const struct dns_query *q, size_t base, uin
 		/* does not fit: the question alone, TC set (RFC 1035 §4.1.1) */
 		w->len = base;
 		w->an = w->ns = w->ar = 0;
-		wr16(p + 2, (uint16_t)(rd16(p + 2) | DNS_F_TC));
+		dns_wr16(p + 2, (uint16_t)(dns_rd16(p + 2) | DNS_F_TC));
 	}
-	wr16(p + 2, (uint16_t)((rd16(p + 2) & ~(0xf | DNS_F_AA)) | (rcode & 0xf) |
+	dns_wr16(p + 2, (uint16_t)((dns_rd16(p + 2) & ~(0xf | DNS_F_AA)) | (rcode & 0xf) |
 			       (aa ? DNS_F_AA : 0)));
 	dns_set_counts(p, w->an, w->ns, w->ar);
 	if (q->edns) {
@@ -650,7 +635,7 @@ size_t dns_answer_zone(const struct dns_zone *const *zones, unsigned n, const st
 			/* follow it while it stays in this zone */
 			name_len = name_check(w.p + rd[0], w.len - rd[0], &l);
 			for (size_t i = 0; i < name_len; i++)
-				cur[i] = lower(w.p[rd[0] + i]);
+				cur[i] = dns_lower(w.p[rd[0] + i]);
 			cur_labels = l;
 			name_off = rd[0];
 			if (!in_zone(z, cur, name_len, l))
@@ -707,8 +692,8 @@ int dns_zones_encode(const struct dns_zone *const *zones, unsigned n, void **buf
 	if (!b)
 		return -ENOMEM;
 	memcpy(b, ZS_MAGIC, 4);
-	wr16(b + 4, (uint16_t)(n >> 16));
-	wr16(b + 6, (uint16_t)n);
+	dns_wr16(b + 4, (uint16_t)(n >> 16));
+	dns_wr16(b + 6, (uint16_t)n);
 	p = b + 8;
 	for (unsigned i = 0; i < n; i++) {
 		const struct dns_zone *z = zones[i];
@@ -719,8 +704,8 @@ int dns_zones_encode(const struct dns_zone *const *zones, unsigned n, void **buf
 		p += z->apex_len;
 		count = p;
 		p += 4;
-		wr16(count, (uint16_t)(z->n_records >> 16));
-		wr16(count + 2, (uint16_t)z->n_records);
+		dns_wr16(count, (uint16_t)(z->n_records >> 16));
+		dns_wr16(count + 2, (uint16_t)z->n_records);
 		for (size_t k = 0; k < z->n_nodes; k++) {
 			const struct node *nd = &z->nodes[k];
 
@@ -729,14 +714,14 @@ int dns_zones_encode(const struct dns_zone *const *zones, unsigned n, void **buf
 				const uint8_t *r = z->blob + rs->off;
 
 				for (unsigned c = 0; c < rs->count; c++) {
-					uint16_t rdlen = rd16(r);
+					uint16_t rdlen = dns_rd16(r);
 
 					*p++ = nd->name_len;
 					memcpy(p, nd->name, nd->name_len);
 					p += nd->name_len;
-					wr16(p, rs->type);
-					wr16(p + 2, (uint16_t)(rs->ttl >> 16));
-					wr16(p + 4, (uint16_t)rs->ttl);
+					dns_wr16(p, rs->type);
+					dns_wr16(p + 2, (uint16_t)(rs->ttl >> 16));
+					dns_wr16(p + 4, (uint16_t)rs->ttl);
 					memcpy(p + 6, r, 2u + rdlen);
 					p += 8u + rdlen;
 					r += 2u + rdlen;
@@ -769,7 +754,7 @@ int dns_zones_decode(const void *buf, size_t len, struct dns_zone **zones, unsig
 		snprintf(err, errlen, "zones: bad magic or short");
 		return -EINVAL;
 	}
-	count = (unsigned)rd16(b + 4) << 16 | rd16(b + 6);
+	count = (unsigned)dns_rd16(b + 4) << 16 | dns_rd16(b + 6);
 	if (count > max || count > DNS_ZONES_MAX) {
 		snprintf(err, errlen, "zones: %u zones, at most %u", count, max);
 		return -EINVAL;
@@ -785,7 +770,7 @@ int dns_zones_decode(const void *buf, size_t len, struct dns_zone **zones, unsig
 		}
 		apex = p + 1;
 		p += 1 + p[0];
-		nrec = (uint32_t)rd16(p) << 16 | rd16(p + 2);
+		nrec = (uint32_t)dns_rd16(p) << 16 | dns_rd16(p + 2);
 		p += 4;
 		if (nrec > (size_t)(end - p) / 9) {
 			snprintf(err, errlen, "zones: zone %u: %u records cannot fit", i + 1, nrec);
@@ -800,16 +785,16 @@ int dns_zones_decode(const void *buf, size_t len, struct dns_zone **zones, unsig
 		}
 		for (uint32_t k = 0; k < nrec; k++) {
 			if (end - p < 1 || end - p < 1 + p[0] + 8 ||
-			    end - p < 1 + p[0] + 8 + rd16(p + 1 + p[0] + 6)) {
+			    end - p < 1 + p[0] + 8 + dns_rd16(p + 1 + p[0] + 6)) {
 				snprintf(err, errlen, "zones: zone %u: record %u truncated", i + 1,
 					 k + 1);
 				goto fail;
 			}
 			rrs[k].owner = p + 1;
 			p += 1 + p[0];
-			rrs[k].type = rd16(p);
-			rrs[k].ttl = (uint32_t)rd16(p + 2) << 16 | rd16(p + 4);
-			rrs[k].rdlen = rd16(p + 6);
+			rrs[k].type = dns_rd16(p);
+			rrs[k].ttl = (uint32_t)dns_rd16(p + 2) << 16 | dns_rd16(p + 4);
+			rrs[k].rdlen = dns_rd16(p + 6);
 			rrs[k].rdata = p + 8;
 			p += 8u + rrs[k].rdlen;
 			/* a name is exactly as long as its length byte says */
