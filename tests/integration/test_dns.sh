@@ -144,6 +144,38 @@ out=$("$RAMPART" dns zones 2>&1)
 grep -qE "^example\.org\s+2026112902\s+[0-9]+\s+[0-9]+\s+[0-9]+\s+[0-9]+\s+served$" <<<"$out" ||
 	fail "dns zones: $out"
 ok "changed zone, dns reload example.org: new record and serial served"
+# --- reloads under a stream of queries: not one goes unanswered (the
+# dataplane swaps zone sets by RCU); 1500 queries over about 3 s, one at a
+# time, while the zone is read again 6 times, changed each time
+ip netns exec lan python3 -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+q = struct.pack(">HHHHHH", 9, 0, 1, 0, 0, 0) + b"\x03www\x07example\x03org\x00" + struct.pack(">HH", 1, 1)
+lost = 0
+for i in range(1500):
+    s.sendto(q, ("198.18.1.1", 53))
+    try:
+        r = s.recv(2048)
+        if struct.unpack(">H", r[6:8])[0] != 2:
+            lost += 1
+    except socket.timeout:
+        lost += 1
+    time.sleep(0.002)
+print(lost)' >"$TMP/stream.out" 2>&1 &
+stream=$!
+for i in 1 2 3 4 5 6; do
+	write_zone $((2026112910 + i)) "r$i    IN A   192.0.2.$i"
+	"$RAMPART" dns reload example.org >/dev/null 2>&1 || fail "dns reload $i"
+	sleep 0.4
+done
+wait $stream || fail "the query stream failed: $(cat "$TMP/stream.out")"
+[ "$(cat "$TMP/stream.out")" = 0 ] ||
+	fail "queries unanswered (or not the 2 answers) during 6 reloads: $(cat "$TMP/stream.out")"
+out=$(q @198.18.1.1 r6.example.org A)
+grep -q "192.0.2.6" <<<"$out" || fail "the last reload is not served: $out"
+ok "6 reloads under a stream of 1500 queries: every one answered whole"
+
 # --- response rate limiting: 5 a second per source prefix, every 2nd
 # response over the limit sent truncated (slip), the others dropped
 sed -i 's|^dns = {|dns = {\n\trate_limit = 5;|' "$TMP/rampart.conf"
