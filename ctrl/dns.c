@@ -14,7 +14,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "ctrl/ctrl.h"
 #include "ctrl/dns.h"
@@ -243,6 +245,133 @@ static void conn_close(struct ctrl *c, int i)
 	c->dns.conns[i] = NULL;
 }
 
+/* The peer of a TCP connection, as a dp_addr (IPv4-mapped IPv6 made IPv4). */
+static bool peer_of(int fd, struct dp_addr *a)
+{
+	struct sockaddr_in6 sa;
+	socklen_t sl = sizeof(sa);
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	memset(a, 0, sizeof(*a));
+	if (getpeername(fd, (struct sockaddr *)&sa, &sl) < 0 || sa.sin6_family != AF_INET6)
+		return false;
+	if (memcmp(sa.sin6_addr.s6_addr, mapped, 12) == 0) {
+		a->family = 4;
+		memcpy(a->addr, sa.sin6_addr.s6_addr + 12, 4);
+	} else {
+		a->family = 6;
+		memcpy(a->addr, sa.sin6_addr.s6_addr, 16);
+	}
+	return true;
+}
+
+static bool send_msg(int fd, const uint8_t *m, size_t n)
+{
+	uint8_t len[2] = { (uint8_t)(n >> 8), (uint8_t)n };
+
+	return send(fd, len, 2, MSG_NOSIGNAL | MSG_MORE) == 2 &&
+	       send(fd, m, n, MSG_NOSIGNAL) == (ssize_t)n;
+}
+
+/* AXFR (RFC 5936) of zone z to fd: the SOA, every other record, the SOA
+ * again, in messages of up to 16 KiB with owner names written out whole.
+ * The socket blocks (for at most 5 s a send) while it runs. */
+static int axfr(int fd, const struct dns_query *q, const struct dns_zone *z)
+{
+	static uint8_t m[16384 + 1024];
+	const struct dns_zone *zs[1] = { z };
+	void *set;
+	size_t setlen, len = 0, n_rec = 0;
+	struct timeval tv = { .tv_sec = 5 };
+	int flags = fcntl(fd, F_GETFL), rc = -1;
+	const uint8_t *soa = NULL, *p, *end;
+	bool first = true;
+
+	if (dns_zones_encode(zs, 1, &set, &setlen) < 0)
+		return -1;
+	fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* the set holds one zone: magic, count, apex, record count, records */
+	p = (const uint8_t *)set + 8;
+	p += 1 + p[0] + 4;
+	end = (const uint8_t *)set + setlen;
+	for (const uint8_t *r = p; r < end; r += 1 + r[0] + 8 + (r[1 + r[0] + 6] << 8 | r[1 + r[0] + 7]))
+		if ((r[1 + r[0]] << 8 | r[2 + r[0]]) == DNS_T_SOA)
+			soa = r;
+	if (!soa)
+		goto out;
+	/* pass 0: the SOA; 1: the rest; 2: the SOA again */
+	for (int pass = 0; pass < 3; pass++)
+		for (const uint8_t *r = pass == 1 ? p : soa; r < end;) {
+			size_t olen = r[0], rdlen = (size_t)(r[1 + olen + 6] << 8 | r[1 + olen + 7]);
+			size_t need = olen + 10 + rdlen;
+			uint16_t type = (uint16_t)(r[1 + olen] << 8 | r[2 + olen]);
+
+			if (pass == 1 && type == DNS_T_SOA) {
+				r += 1 + olen + 8 + rdlen;
+				continue;
+			}
+			if (len && len + need > 16384) {
+				dns_set_counts(m, (uint16_t)n_rec, 0, 0);
+				if (!send_msg(fd, m, len))
+					goto out;
+				len = 0;
+			}
+			if (!len) {
+				/* a message: the question in the first only */
+				struct dns_query nq = *q;
+
+				nq.question_ok = first;
+				len = dns_resp_begin(m, sizeof(m), &nq, DNS_RC_NOERROR, true);
+				first = false;
+				n_rec = 0;
+			}
+			memcpy(m + len, r + 1, olen);
+			m[len + olen] = (uint8_t)(type >> 8);
+			m[len + olen + 1] = (uint8_t)type;
+			m[len + olen + 2] = 0;
+			m[len + olen + 3] = DNS_CLASS_IN;
+			memcpy(m + len + olen + 4, r + 1 + olen + 2, 6 + rdlen); /* TTL, RDLENGTH, RDATA */
+			len += need;
+			n_rec++;
+			if (pass != 1)
+				break;
+			r += 1 + olen + 8 + rdlen;
+		}
+	dns_set_counts(m, (uint16_t)n_rec, 0, 0);
+	rc = send_msg(fd, m, len) ? 0 : -1;
+out:
+	fcntl(fd, F_SETFL, flags);
+	free(set);
+	return rc;
+}
+
+/* May the peer of fd transfer zone i of the configuration? */
+static const struct dns_zone *transfer_allowed(struct ctrl *c, int fd, const struct dns_query *q)
+{
+	struct dp_addr peer;
+	char name[DNS_NAME_MAX * 4];
+
+	if (!peer_of(fd, &peer))
+		return NULL;
+	dns_name_to_text(q->qname_lc, name, sizeof(name));
+	if (name[0] && strcmp(name, ".") != 0)
+		name[strlen(name) - 1] = '\0';
+	for (unsigned i = 0; i < c->conf.n_zones; i++) {
+		const struct ctrl_conf_zone *cz = &c->conf.zones[i];
+
+		if (strcasecmp(cz->name, name) != 0)
+			continue;
+		for (unsigned k = 0; k < cz->n_transfer; k++)
+			if (cz->transfer[k].family == peer.family &&
+			    memcmp(cz->transfer[k].addr, peer.addr, peer.family == 4 ? 4 : 16) == 0)
+				for (unsigned j = 0; j < c->dns.n; j++)
+					if (strcasecmp(c->dns.names[j], cz->name) == 0)
+						return c->dns.zones[j];
+	}
+	return NULL;
+}
+
 /* One message: the answer with its length in front; -1 to close. */
 static int answer_one(struct ctrl *c, int fd, const uint8_t *msg, size_t len)
 {
@@ -253,6 +382,20 @@ static int answer_one(struct ctrl *c, int fd, const uint8_t *msg, size_t len)
 	uint8_t rcode;
 
 	c->dns.tcp_queries++;
+	if (v == DNS_PUNT && q.opcode == DNS_OP_QUERY && q.qtype == DNS_T_AXFR &&
+	    q.qclass == DNS_CLASS_IN) {
+		const struct dns_zone *z = transfer_allowed(c, fd, &q);
+
+		if (z) {
+			char name[DNS_NAME_MAX * 4];
+
+			ctrl_log("info", "dns: AXFR of %s, serial %u",
+				 dns_name_to_text(dns_zone_apex(z), name, sizeof(name)),
+				 dns_zone_serial(z));
+			return axfr(fd, &q, z);
+		}
+		v = DNS_PUNT; /* refused below */
+	}
 	switch (v) {
 	case DNS_DROP:
 		return -1;

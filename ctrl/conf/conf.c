@@ -246,7 +246,7 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 		     const char *conf_path)
 {
 	static const char *const known[] = { "zones", "rate_limit", "slip", NULL };
-	static const char *const zknown[] = { "name", "file", NULL };
+	static const char *const zknown[] = { "name", "file", "transfer", NULL };
 	const config_setting_t *zl;
 	int rc;
 
@@ -288,6 +288,25 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 				return conf_error(x, e, "file: path too long");
 		}
 		z->line = (unsigned)config_setting_source_line(e);
+		{
+			const config_setting_t *t = config_setting_get_member(e, "transfer");
+
+			if (t && !config_setting_is_array(t) && !config_setting_is_list(t))
+				return conf_error(x, t, "transfer: expected [ \"address\", ... ]");
+			if (t && config_setting_length(t) > CTRL_CONF_XFR_MAX)
+				return conf_error(x, t, "transfer: at most %d addresses",
+						  CTRL_CONF_XFR_MAX);
+			for (int k = 0; t && k < config_setting_length(t); k++) {
+				const config_setting_t *a = config_setting_get_elem(t, (unsigned)k);
+				const char *v = config_setting_get_string(a);
+
+				if (!v || dp_addr_parse(v, false, false, &z->transfer[z->n_transfer]) < 0)
+					return conf_error(x, a,
+							  "transfer: \"%s\" is not an IPv4 or IPv6 address",
+							  v ? v : "?");
+				z->n_transfer++;
+			}
+		}
 		c->n_zones++;
 	}
 	return 0;

@@ -20,10 +20,13 @@
 #define CTRL_CONF_ZONES_MAX 64
 
 /* An authoritative zone (dns { zones = ( ... ) }). */
+#define CTRL_CONF_XFR_MAX 8
 struct ctrl_conf_zone {
 	char name[256]; /* "example.org" */
 	char file[512]; /* its zone file; relative paths from the config's folder */
 	unsigned line;
+	unsigned n_transfer; /* who may transfer it (AXFR) */
+	struct dp_addr transfer[CTRL_CONF_XFR_MAX];
 };
 #define CTRL_CONF_PATH_MAX 108			       /* sun_path */
 #define CTRL_DEFAULT_CONF  "/etc/rampart/rampart.conf" /* both programs' default */

@@ -29,7 +29,7 @@ EOF
 }
 write_zone 2026112901 ""
 copy_conf "$TMP/rampart.conf"
-printf 'dns = {\n\tzones = ( { name = "example.org"; file = "%s"; } );\n};\n' "$zone" \
+printf 'dns = {\n\tzones = ( { name = "example.org"; file = "%s"; transfer = [ "198.19.1.2" ]; } );\n};\n' "$zone" \
 	>>"$TMP/rampart.conf"
 lab_up "$TMP/rampart.conf"
 wait_until 10 grep -q "dns: 1 zones in service" "$RUN/ctrl.log" ||
@@ -175,6 +175,50 @@ wait $stream || fail "the query stream failed: $(cat "$TMP/stream.out")"
 out=$(q @198.18.1.1 r6.example.org A)
 grep -q "192.0.2.6" <<<"$out" || fail "the last reload is not served: $out"
 ok "6 reloads under a stream of 1500 queries: every one answered whole"
+
+# --- AXFR to a secondary: NSD in wan transfers the zone over TCP and then
+# answers as rampart does; a host not listed is refused
+if command -v nsd >/dev/null; then
+	mkdir -p "$TMP/nsd"
+	cat >"$TMP/nsd/nsd.conf" <<EOF
+server:
+	ip-address: 198.19.1.2
+	port: 53
+	server-count: 1
+	username: ""
+	chroot: ""
+	zonesdir: "$TMP/nsd"
+	database: ""
+	pidfile: "$TMP/nsd/nsd.pid"
+	xfrdfile: "$TMP/nsd/xfrd.state"
+	zonelistfile: "$TMP/nsd/zone.list"
+	logfile: "$TMP/nsd/nsd.log"
+	rrl-ratelimit: 0
+remote-control:
+	control-enable: no
+zone:
+	name: example.org
+	zonefile: "$TMP/nsd/example.org.zone"
+	request-xfr: AXFR 198.19.1.1 NOKEY
+	allow-notify: 198.19.1.1 NOKEY
+EOF
+	ip netns exec wan timeout 60 nsd -d -c "$TMP/nsd/nsd.conf" >"$TMP/nsd/out" 2>&1 &
+	CLEANUP_EXTRA="${CLEANUP_EXTRA:-true}; kill $! || true"
+	wait_until 20 sh -c "ip netns exec wan kdig +timeout=1 +retry=0 @198.19.1.2 example.org SOA |
+		grep -q 'status: NOERROR'" ||
+		fail "NSD did not transfer the zone: $(tail -5 "$TMP/nsd/nsd.log" "$TMP/nsd/out" 2>/dev/null)"
+	for qq in "www.example.org A" "alias.example.org A" "nope.example.org A" \
+		"x.wild.example.org TXT" "example.org SOA" "big.example.org TXT"; do
+		# shellcheck disable=SC2086
+		a=$(ip netns exec wan kdig +timeout=2 +retry=0 +norec +short @198.19.1.2 $qq | sort)
+		# shellcheck disable=SC2086
+		b=$(ip netns exec wan kdig +timeout=2 +retry=0 +norec +short @198.19.1.1 $qq | sort)
+		[ "$a" = "$b" ] || fail "NSD and rampart differ for $qq: NSD \"$a\", rampart \"$b\""
+	done
+	out=$(ip netns exec lan kdig +timeout=2 +retry=0 +tcp @198.18.1.1 example.org AXFR 2>&1 || true)
+	grep -q "REFUSED\|failed" <<<"$out" || fail "AXFR to a host not listed: $out"
+	ok "AXFR: NSD in wan transferred the zone and answers as rampart does; lan is refused"
+fi
 
 # --- response rate limiting: 5 a second per source prefix, every 2nd
 # response over the limit sent truncated (slip), the others dropped
