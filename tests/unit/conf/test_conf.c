@@ -408,6 +408,8 @@ Test(conf, firewall_errors_have_their_line)
 	assert_error("bad_flows_max.conf", 5, "flows_max: 100 is out of range 1024..16777216");
 	assert_error("bad_dns_dup.conf", 5, "dns.zones: zone Example.ORG given twice");
 	assert_error("bad_dns_nofile.conf", 3, "missing setting \"file\"");
+	assert_error("bad_dns_transfer.conf", 4,
+		     "transfer: \"nope\" is not an IPv4 or IPv6 address");
 	assert_error("bad_nat_ports.conf", 3,
 		     "nat_port_min 30000, nat_port_max 30010: want a range of 64 ports or more");
 }
