@@ -2,7 +2,9 @@
 # Run the unit tests (Criterion, each binary's own summary shown) and the
 # integration tests (tests/integration/test_*.sh, root only: without root they
 # are reported as skipped, never as passed). Ends with "N passed, N failed".
-# Usage: tests/run.sh BUILD_DIR. TESTS_ONLY=unit|integration narrows the run.
+# Usage: tests/run.sh BUILD_DIR. TESTS_ONLY=unit|integration narrows the run;
+# TESTS_SKIP="test_a test_b" leaves integration tests out (TESTS_SKIP_WHY says
+# why in the SKIP line).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
@@ -58,6 +60,13 @@ if [ "$only" != unit ]; then
 	echo "== integration tests"
 	for t in "$top"/tests/integration/test_*.sh; do
 		name=$(basename "$t" .sh)
+		case " ${TESTS_SKIP:-} " in
+		*" $name "*)
+			echo "SKIP $name (TESTS_SKIP: ${TESTS_SKIP_WHY:-asked})"
+			skipped=$((skipped + 1))
+			continue
+			;;
+		esac
 		if [ "$(id -u)" -ne 0 ]; then
 			echo "SKIP $name (needs root: network namespaces)"
 			skipped=$((skipped + 1))
