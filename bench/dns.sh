@@ -21,7 +21,8 @@
 #   --quick   3 s runs (a smoke test, under a minute)
 #   --out     report directory (default bench/report)
 # Environment: BUILD (build directory, default build/), DNS_BENCH_TIMEOUT
-# (seconds for the whole run, default 300).
+# (seconds for the whole run, default 300), RAMPART_BENCH_LOCK_HELD=1 when the
+# caller (bench/run.sh) already holds /run/lock/rampart-bench.lock.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
@@ -51,6 +52,7 @@ DUR=10 NAMES=10000
 RUN_LIMIT=120 # seconds any one process may run
 [ $QUICK = 1 ] && DUR=3
 NS_CLI=rpdb-cli NS_SRV=rpdb-srv
+bench_lock "dns bench"
 RUN=$(mktemp -d /run/rampart-dnsbench.XXXXXX)
 PREFIX=rpdb-$$
 RAW=$OUT/raw

@@ -68,14 +68,7 @@ DUT1_MAC=02:72:70:66:00:03
 SINK_MAC=02:72:70:66:00:04 # 198.19.1.2, the DUT's static neighbour
 
 # One bench at a time: two would share the cores and measure each other.
-if [ "${RAMPART_BENCH_LOCK_HELD:-0}" != 1 ]; then
-	mkdir -p /run/lock
-	exec 9>/run/lock/rampart-bench.lock
-	if ! flock -n 9; then
-		echo "fw bench: another bench run holds /run/lock/rampart-bench.lock; waiting up to 10 min"
-		flock -w 600 9 || { echo "fw bench: still busy, giving up" >&2; exit 1; }
-	fi
-fi
+bench_lock "fw bench"
 
 RUN=$(mktemp -d /run/rampart-fwbench.XXXXXX)
 PREFIX=rpfb-$$ # EAL file prefixes: $PREFIX-pg, $PREFIX-dp

@@ -90,3 +90,16 @@ bench_options() {
 		shift
 	done
 }
+
+# bench_lock NAME: one bench at a time (two would share the cores and measure
+# each other): take /run/lock/rampart-bench.lock on fd 9, waiting up to 10
+# min, unless the caller holds it already (RAMPART_BENCH_LOCK_HELD=1)
+bench_lock() {
+	[ "${RAMPART_BENCH_LOCK_HELD:-0}" = 1 ] && return 0
+	mkdir -p /run/lock
+	exec 9>/run/lock/rampart-bench.lock
+	if ! flock -n 9; then
+		echo "$1: another bench run holds /run/lock/rampart-bench.lock; waiting up to 10 min"
+		flock -w 600 9 || { echo "$1: still busy, giving up" >&2; exit 1; }
+	fi
+}

@@ -346,7 +346,7 @@ case "${BENCH_ONLY:+only} $DUTS " in
 		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: fw.sh failed" >&2
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/nat.sh" \
 		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: nat.sh failed" >&2
-	BUILD="$BUILD" "$top/bench/dns.sh" \
+	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/dns.sh" \
 		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: dns.sh failed" >&2
 	;;
 esac
