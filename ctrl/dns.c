@@ -20,6 +20,7 @@
 
 #include "ctrl/ctrl.h"
 #include "ctrl/dns.h"
+#include "dns/msg.h"
 #include "dns/zonefile.h"
 
 #include <jansson.h>
@@ -34,68 +35,101 @@ static uint64_t fnv64(const void *buf, size_t len)
 	return h ? h : 1;
 }
 
+static void encode_set(struct ctrl *c);
+
 /* Read the configured zones (only the one named only, when not NULL; the
  * others stay as they are). */
 static int load(struct ctrl *c, const char *only, char *errors, size_t errlen)
 {
-	struct ctrl_dns *d = &c->dns, next;
+	struct ctrl_dns *d = &c->dns;
+	struct dns_zone *zones[CTRL_CONF_ZONES_MAX];
+	char names[CTRL_CONF_ZONES_MAX][256];
+	time_t loaded[CTRL_CONF_ZONES_MAX];
+	unsigned n = 0;
 	size_t used = 0;
 	int failed = 0;
 
-	memset(&next, 0, sizeof(next));
 	if (errors && errlen)
 		errors[0] = '\0';
 	for (unsigned i = 0; i < c->conf.n_zones; i++) {
 		const struct ctrl_conf_zone *cz = &c->conf.zones[i];
+		struct ctrl_dns_zst *st = ctrl_dns_zst(c, cz->name);
 		char err[4096];
 		struct dns_zone *z = NULL, *old = NULL;
 		time_t old_loaded = 0;
-		unsigned slot = next.n;
 
 		/* the version in service, if any */
 		for (unsigned k = 0; k < d->n; k++)
 			if (d->zones[k] && strcasecmp(d->names[k], cz->name) == 0) {
 				old = d->zones[k];
 				old_loaded = d->loaded[k];
-				snprintf(next.status[slot], sizeof(next.status[0]), "%s", d->status[k]);
 				d->zones[k] = NULL;
 			}
-		snprintf(next.names[slot], sizeof(next.names[0]), "%s", cz->name);
-		if (only && strcasecmp(only, cz->name) != 0 && old) {
-			next.zones[next.n] = old;
-			next.loaded[next.n++] = old_loaded;
+		snprintf(names[n], sizeof(names[0]), "%s", cz->name);
+		if ((only && strcasecmp(only, cz->name) != 0 && old) ||
+		    (cz->n_primaries && old && !only)) {
+			/* not asked for, or a secondary's transferred copy */
+			zones[n] = old;
+			loaded[n++] = old_loaded;
+			continue;
+		}
+		if (cz->n_primaries && access(cz->file, F_OK) < 0 && errno == ENOENT) {
+			/* a secondary before its first transfer: not an error */
+			if (old) {
+				zones[n] = old;
+				loaded[n++] = old_loaded;
+			} else if (st) {
+				snprintf(st->status, sizeof(st->status),
+					 "waiting for the first transfer from the primary");
+			}
 			continue;
 		}
 		if (dns_zonefile_load(cz->name, cz->file, NULL, 0, NULL, &z, err, sizeof(err)) == 0) {
+			if (!c->check_only)
+				ctrl_dns_changed(c, cz->name, old, z);
 			dns_zone_free(old);
-			next.zones[next.n] = z;
-			next.status[slot][0] = '\0';
-			next.loaded[next.n++] = time(NULL);
+			zones[n] = z;
+			loaded[n++] = time(NULL);
+			if (st)
+				st->status[0] = '\0';
 			ctrl_log("info", "dns: zone %s loaded from %s: %zu records, serial %u",
 				 cz->name, cz->file, dns_zone_records(z), dns_zone_serial(z));
 			continue;
 		}
 		failed++;
-		snprintf(next.status[slot], sizeof(next.status[0]), "%.500s", err);
+		if (st)
+			snprintf(st->status, sizeof(st->status), "%.500s", err);
 		if (errors && used < errlen)
 			used += (size_t)snprintf(errors + used, errlen - used, "%s%s", used ? "\n" : "",
 						 err);
 		ctrl_log("error", "dns: zone %s refused%s: %s", cz->name,
 			 old ? ", the version loaded before stays in service" : ", not served", err);
 		if (old) {
-			next.zones[next.n] = old;
-			next.loaded[next.n++] = old_loaded;
+			zones[n] = old;
+			loaded[n++] = old_loaded;
 		}
 	}
 	/* what the configuration no longer names goes */
 	for (unsigned k = 0; k < d->n; k++)
 		dns_zone_free(d->zones[k]);
+	memset(d->zones, 0, sizeof(d->zones));
+	memcpy(d->zones, zones, n * sizeof(zones[0]));
+	memcpy(d->names, names, sizeof(names));
+	memcpy(d->loaded, loaded, n * sizeof(loaded[0]));
+	d->n = n;
+	encode_set(c);
+	return failed;
+}
+
+/* The zone set as the dataplane gets it: the rate limit, then the zones. */
+static void encode_set(struct ctrl *c)
+{
+	struct ctrl_dns *d = &c->dns;
+
 	free(d->wire);
-	next.refused = d->refused;
-	next.tcp_fd = d->tcp_fd;
-	memcpy(next.conns, d->conns, sizeof(next.conns));
-	next.tcp_queries = d->tcp_queries;
-	*d = next;
+	d->wire = NULL;
+	d->wire_len = 0;
+	d->generation = 0;
 	if (d->n) {
 		/* the rate limit in front of the zone set (struct dp_zones_hdr) */
 		struct dp_zones_hdr h = { .rrl_rate = c->conf.dns_rate_limit,
@@ -115,7 +149,6 @@ static int load(struct ctrl *c, const char *only, char *errors, size_t errlen)
 			ctrl_log("error", "dns: out of memory encoding the zones");
 		free(set);
 	}
-	return failed;
 }
 
 int ctrl_dns_load(struct ctrl *c, char *errors, size_t errlen)
@@ -132,6 +165,108 @@ int ctrl_dns_load_zone(struct ctrl *c, const char *name, char *errors, size_t er
 	if (!known)
 		return -ENOENT;
 	return load(c, name, errors, errlen);
+}
+
+struct dns_zone *ctrl_dns_zone(struct ctrl *c, const char *name, int *idx)
+{
+	for (unsigned k = 0; k < c->dns.n; k++)
+		if (strcasecmp(c->dns.names[k], name) == 0) {
+			if (idx)
+				*idx = (int)k;
+			return c->dns.zones[k];
+		}
+	return NULL;
+}
+
+const struct ctrl_conf_zone *ctrl_dns_conf_zone(const struct ctrl *c, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > 1 && name[len - 1] == '.')
+		len--;
+	for (unsigned i = 0; i < c->conf.n_zones; i++)
+		if (strlen(c->conf.zones[i].name) == len &&
+		    strncasecmp(c->conf.zones[i].name, name, len) == 0)
+			return &c->conf.zones[i];
+	return NULL;
+}
+
+const struct ctrl_conf_zone *ctrl_dns_conf_zone_wire(const struct ctrl *c, const uint8_t *name)
+{
+	char t[DNS_NAME_MAX * 4];
+
+	return ctrl_dns_conf_zone(c, dns_name_to_text(name, t, sizeof(t)));
+}
+
+/* Write zone z over its file: a temporary file beside it, synced, renamed
+ * over it; so the file is the old zone or the new one, whole. */
+static int save(const struct ctrl_conf_zone *cz, const struct dns_zone *z)
+{
+	char tmp[600];
+	struct dns_rrlist l;
+	time_t now = time(NULL);
+	FILE *f;
+	int rc;
+
+	if ((rc = dns_rrlist_from_zone(z, &l)) < 0)
+		return rc;
+	dns_rrlist_sort(&l);
+	snprintf(tmp, sizeof(tmp), "%s.rampart-new", cz->file);
+	f = fopen(tmp, "w");
+	if (!f) {
+		rc = -errno;
+		dns_rrlist_free(&l);
+		return rc;
+	}
+	fprintf(f, "; zone %s, serial %u, written by rampart-ctrl at %s", cz->name,
+		dns_zone_serial(z), ctime(&now));
+	fprintf(f, "; changes since: rampart dns journal / state_dir/dns/%s.journal\n", cz->name);
+	rc = dns_rrlist_print(&l, f);
+	dns_rrlist_free(&l);
+	if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) < 0))
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, cz->file) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+int ctrl_dns_replace(struct ctrl *c, const char *name, struct dns_zone *z, bool save_it)
+{
+	const struct ctrl_conf_zone *cz = ctrl_dns_conf_zone(c, name);
+	struct ctrl_dns *d = &c->dns;
+	struct dns_zone *old;
+	int idx = -1, rc;
+
+	if (!cz) {
+		dns_zone_free(z);
+		return -ENOENT;
+	}
+	if (save_it && (rc = save(cz, z)) < 0) {
+		ctrl_log("error", "dns: zone %s: cannot write %s: %s; the change is not made",
+			 cz->name, cz->file, strerror(-rc));
+		dns_zone_free(z);
+		return rc;
+	}
+	old = ctrl_dns_zone(c, cz->name, &idx);
+	ctrl_dns_changed(c, cz->name, old, z);
+	if (idx < 0) {
+		if (d->n == CTRL_CONF_ZONES_MAX) {
+			dns_zone_free(z);
+			return -ENOSPC;
+		}
+		idx = (int)d->n++;
+		snprintf(d->names[idx], sizeof(d->names[0]), "%s", cz->name);
+	}
+	dns_zone_free(old);
+	d->zones[idx] = z;
+	d->loaded[idx] = time(NULL);
+	encode_set(c);
+	ctrl_dns_sync(c);
+	return 0;
 }
 
 int ctrl_dns_sync(struct ctrl *c)
@@ -173,9 +308,13 @@ void ctrl_dns_fini(struct ctrl *c)
 		}
 	if (c->dns.tcp_fd >= 0)
 		close(c->dns.tcp_fd);
+	if (c->dns.udp_fd >= 0)
+		close(c->dns.udp_fd);
+	ctrl_dns_xfr_fini(c);
 	free(c->dns.wire);
 	memset(&c->dns, 0, sizeof(c->dns));
 	c->dns.tcp_fd = -1;
+	c->dns.udp_fd = -1;
 }
 
 /* ---- TCP (RFC 7766) ---- */
@@ -188,6 +327,7 @@ int ctrl_dns_listen(struct ctrl *c)
 	c->dns.tcp_fd = -1;
 	if (!c->conf.n_zones)
 		return 0;
+	ctrl_dns_udp_open(c);
 	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
@@ -246,7 +386,7 @@ static void conn_close(struct ctrl *c, int i)
 }
 
 /* The peer of a TCP connection, as a dp_addr (IPv4-mapped IPv6 made IPv4). */
-static bool peer_of(int fd, struct dp_addr *a)
+bool ctrl_dns_peer_of(int fd, struct dp_addr *a)
 {
 	struct sockaddr_in6 sa;
 	socklen_t sl = sizeof(sa);
@@ -265,113 +405,6 @@ static bool peer_of(int fd, struct dp_addr *a)
 	return true;
 }
 
-static bool send_msg(int fd, const uint8_t *m, size_t n)
-{
-	uint8_t len[2] = { (uint8_t)(n >> 8), (uint8_t)n };
-
-	return send(fd, len, 2, MSG_NOSIGNAL | MSG_MORE) == 2 &&
-	       send(fd, m, n, MSG_NOSIGNAL) == (ssize_t)n;
-}
-
-/* AXFR (RFC 5936) of zone z to fd: the SOA, every other record, the SOA
- * again, in messages of up to 16 KiB with owner names written out whole.
- * The socket blocks (for at most 5 s a send) while it runs. */
-static int axfr(int fd, const struct dns_query *q, const struct dns_zone *z)
-{
-	static uint8_t m[16384 + 1024];
-	const struct dns_zone *zs[1] = { z };
-	void *set;
-	size_t setlen, len = 0, n_rec = 0;
-	struct timeval tv = { .tv_sec = 5 };
-	int flags = fcntl(fd, F_GETFL), rc = -1;
-	const uint8_t *soa = NULL, *p, *end;
-	bool first = true;
-
-	if (dns_zones_encode(zs, 1, &set, &setlen) < 0)
-		return -1;
-	fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	/* the set holds one zone: magic, count, apex, record count, records */
-	p = (const uint8_t *)set + 8;
-	p += 1 + p[0] + 4;
-	end = (const uint8_t *)set + setlen;
-	for (const uint8_t *r = p; r < end; r += 1 + r[0] + 8 + (r[1 + r[0] + 6] << 8 | r[1 + r[0] + 7]))
-		if ((r[1 + r[0]] << 8 | r[2 + r[0]]) == DNS_T_SOA)
-			soa = r;
-	if (!soa)
-		goto out;
-	/* pass 0: the SOA; 1: the rest; 2: the SOA again */
-	for (int pass = 0; pass < 3; pass++)
-		for (const uint8_t *r = pass == 1 ? p : soa; r < end;) {
-			size_t olen = r[0], rdlen = (size_t)(r[1 + olen + 6] << 8 | r[1 + olen + 7]);
-			size_t need = olen + 10 + rdlen;
-			uint16_t type = (uint16_t)(r[1 + olen] << 8 | r[2 + olen]);
-
-			if (pass == 1 && type == DNS_T_SOA) {
-				r += 1 + olen + 8 + rdlen;
-				continue;
-			}
-			if (len && len + need > 16384) {
-				dns_set_counts(m, (uint16_t)n_rec, 0, 0);
-				if (!send_msg(fd, m, len))
-					goto out;
-				len = 0;
-			}
-			if (!len) {
-				/* a message: the question in the first only */
-				struct dns_query nq = *q;
-
-				nq.question_ok = first;
-				len = dns_resp_begin(m, sizeof(m), &nq, DNS_RC_NOERROR, true);
-				first = false;
-				n_rec = 0;
-			}
-			memcpy(m + len, r + 1, olen);
-			m[len + olen] = (uint8_t)(type >> 8);
-			m[len + olen + 1] = (uint8_t)type;
-			m[len + olen + 2] = 0;
-			m[len + olen + 3] = DNS_CLASS_IN;
-			memcpy(m + len + olen + 4, r + 1 + olen + 2, 6 + rdlen); /* TTL, RDLENGTH, RDATA */
-			len += need;
-			n_rec++;
-			if (pass != 1)
-				break;
-			r += 1 + olen + 8 + rdlen;
-		}
-	dns_set_counts(m, (uint16_t)n_rec, 0, 0);
-	rc = send_msg(fd, m, len) ? 0 : -1;
-out:
-	fcntl(fd, F_SETFL, flags);
-	free(set);
-	return rc;
-}
-
-/* May the peer of fd transfer zone i of the configuration? */
-static const struct dns_zone *transfer_allowed(struct ctrl *c, int fd, const struct dns_query *q)
-{
-	struct dp_addr peer;
-	char name[DNS_NAME_MAX * 4];
-
-	if (!peer_of(fd, &peer))
-		return NULL;
-	dns_name_to_text(q->qname_lc, name, sizeof(name));
-	if (name[0] && strcmp(name, ".") != 0)
-		name[strlen(name) - 1] = '\0';
-	for (unsigned i = 0; i < c->conf.n_zones; i++) {
-		const struct ctrl_conf_zone *cz = &c->conf.zones[i];
-
-		if (strcasecmp(cz->name, name) != 0)
-			continue;
-		for (unsigned k = 0; k < cz->n_transfer; k++)
-			if (cz->transfer[k].family == peer.family &&
-			    memcmp(cz->transfer[k].addr, peer.addr, peer.family == 4 ? 4 : 16) == 0)
-				for (unsigned j = 0; j < c->dns.n; j++)
-					if (strcasecmp(c->dns.names[j], cz->name) == 0)
-						return c->dns.zones[j];
-	}
-	return NULL;
-}
-
 /* One message: the answer with its length in front; -1 to close. */
 static int answer_one(struct ctrl *c, int fd, const uint8_t *msg, size_t len)
 {
@@ -382,20 +415,6 @@ static int answer_one(struct ctrl *c, int fd, const uint8_t *msg, size_t len)
 	uint8_t rcode;
 
 	c->dns.tcp_queries++;
-	if (v == DNS_PUNT && q.opcode == DNS_OP_QUERY && q.qtype == DNS_T_AXFR &&
-	    q.qclass == DNS_CLASS_IN) {
-		const struct dns_zone *z = transfer_allowed(c, fd, &q);
-
-		if (z) {
-			char name[DNS_NAME_MAX * 4];
-
-			ctrl_log("info", "dns: AXFR of %s, serial %u",
-				 dns_name_to_text(dns_zone_apex(z), name, sizeof(name)),
-				 dns_zone_serial(z));
-			return axfr(fd, &q, z);
-		}
-		v = DNS_PUNT; /* refused below */
-	}
 	switch (v) {
 	case DNS_DROP:
 		return -1;
@@ -403,8 +422,35 @@ static int answer_one(struct ctrl *c, int fd, const uint8_t *msg, size_t len)
 		n = dns_answer((const struct dns_zone *const *)c->dns.zones, c->dns.n, &q, out + 2,
 			       65535, 65535, 65535, &rcode);
 		break;
+	case DNS_PUNT:
+	case DNS_FORMERR: {
+		/* transfers, NOTIFY, UPDATE, signed queries: read whole */
+		struct dp_addr peer;
+		struct dns_msg m;
+
+		if (!ctrl_dns_peer_of(fd, &peer))
+			return -1;
+		if (dns_msg_parse(msg, len, &m) == 0 && !(m.flags & DNS_F_QR) &&
+		    m.opcode == DNS_OP_QUERY && m.has_question && m.qclass == DNS_CLASS_IN &&
+		    (m.qtype == DNS_T_AXFR || m.qtype == DNS_T_IXFR)) {
+			int idx = ctrl_dns_transfer_allowed(c, &peer, m.qname);
+			int rc;
+
+			if (idx >= 0) {
+				rc = ctrl_dns_xfr_out(c, fd, &m, idx);
+				dns_msg_free(&m);
+				return rc;
+			}
+			dns_msg_free(&m);
+		} else if (m.pkt) {
+			dns_msg_free(&m);
+		}
+		n = ctrl_dns_other(c, &peer, msg, len, out + 2, 65535, true);
+		if (n)
+			break;
+	}
+		/* fall through */
 	default:
-		/* transfers, NOTIFY and UPDATE are not served yet: refused */
 		rcode = v == DNS_FORMERR  ? DNS_RC_FORMERR
 			: v == DNS_NOTIMP ? DNS_RC_NOTIMP
 			: v == DNS_BADVERS ? DNS_RC_BADVERS
@@ -459,6 +505,9 @@ void ctrl_dns_tick(struct ctrl *c)
 {
 	time_t now = time(NULL);
 
+	if (!c->check_only)
+		ctrl_dns_xfr_tick(c);
+
 	for (int i = 0; i < CTRL_DNS_TCP_CONNS; i++)
 		if (c->dns.conns[i] && now - c->dns.conns[i]->last > CTRL_DNS_TCP_IDLE_S)
 			conn_close(c, i);
@@ -501,15 +550,19 @@ static json_t *zones_json(struct ctrl *c)
 				loaded = c->dns.loaded[k];
 				idx = (int)k;
 			}
-		for (unsigned k = 0; k < CTRL_CONF_ZONES_MAX && c->dns.names[k][0]; k++)
-			if (strcasecmp(c->dns.names[k], cz->name) == 0)
-				status = c->dns.status[k];
-		o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:s}", "name", cz->name, "file",
-			      cz->file, "served", z != NULL, "serial",
+		{
+			const struct ctrl_dns_zst *st = ctrl_dns_zst(c, cz->name);
+
+			status = st ? st->status : "";
+		}
+		o = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:s}", "name", cz->name,
+			      "file", cz->file, "role", cz->n_primaries ? "secondary" : "primary",
+			      "served", z != NULL, "serial",
 			      (json_int_t)(z ? dns_zone_serial(z) : 0), "records",
 			      (json_int_t)(z ? dns_zone_records(z) : 0), "names",
 			      (json_int_t)(z ? dns_zone_names(z) : 0), "loaded", (json_int_t)loaded,
 			      "error", status);
+		json_object_update(o, ctrl_dns_xfr_json(c, cz->name));
 		if (cnt && idx >= 0)
 			json_object_set_new(o, "answers",
 					    json_pack("{s:I, s:I, s:I}", "noerror",

@@ -50,7 +50,7 @@ static int init(struct ctrl *c, const char *path, bool check_only, char *err, si
 	c->check_only = check_only;
 	c->conf_path = path;
 	c->dp_fd = c->api_fd = c->epoll_fd = c->timer_fd = -1;
-	c->dns.tcp_fd = -1;
+	c->dns.tcp_fd = c->dns.udp_fd = -1;
 	rc = load(path, &c->conf, &c->netcfg, &c->netcfg_len, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -58,6 +58,8 @@ static int init(struct ctrl *c, const char *path, bool check_only, char *err, si
 	c->started = time(NULL);
 	c->watched_fds[0] = c->watched_fds[1] = -1;
 	rc = ctrl_fw_init(c, err, errlen);
+	if (rc == 0)
+		rc = ctrl_dns_keys(c, err, errlen);
 	if (rc == 0 && ctrl_dns_load(c, err, errlen) > 0 && check_only)
 		rc = -EINVAL; /* --check: a broken zone file is an error */
 	else if (rc == 0)
@@ -158,6 +160,7 @@ int ctrl_reload(struct ctrl *c, char *err, size_t errlen)
 	ctrl_conf_free(&old);
 	free(old_netcfg);
 	/* zone files are read again; a broken one keeps its zone in service */
+	ctrl_dns_keys(c, NULL, 0);
 	ctrl_dns_load(c, NULL, 0);
 	ctrl_dns_sync(c);
 	ctrl_loop_rearm(c);

@@ -37,6 +37,11 @@ enum dns_rcode {
 	DNS_RC_NXDOMAIN = 3,
 	DNS_RC_NOTIMP = 4,
 	DNS_RC_REFUSED = 5,
+	DNS_RC_YXDOMAIN = 6, /* RFC 2136 */
+	DNS_RC_YXRRSET = 7,
+	DNS_RC_NXRRSET = 8,
+	DNS_RC_NOTAUTH = 9,
+	DNS_RC_NOTZONE = 10,
 	DNS_RC_BADVERS = 16, /* extended (EDNS): 0 in the header, 1 in the OPT */
 };
 

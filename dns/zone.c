@@ -412,6 +412,15 @@ uint32_t dns_zone_serial(const struct dns_zone *z)
 	return z->serial;
 }
 
+const uint8_t *dns_zone_soa(const struct dns_zone *z, uint16_t *rdlen, uint32_t *ttl)
+{
+	const struct rrset *soa = rrset_of(z, &z->nodes[z->apex_node], DNS_T_SOA);
+
+	*rdlen = dns_rd16(z->blob + soa->off);
+	*ttl = soa->ttl;
+	return z->blob + soa->off + 2;
+}
+
 size_t dns_zone_names(const struct dns_zone *z)
 {
 	return z->n_nodes;

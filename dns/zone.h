@@ -47,6 +47,8 @@ void dns_zone_free(struct dns_zone *z);
 /* The zone's apex (wire form, lower case) and SOA serial. */
 const uint8_t *dns_zone_apex(const struct dns_zone *z);
 uint32_t dns_zone_serial(const struct dns_zone *z);
+/* The SOA record's RDATA (wire, names uncompressed), its length and TTL. */
+const uint8_t *dns_zone_soa(const struct dns_zone *z, uint16_t *rdlen, uint32_t *ttl);
 /* Names (with the empty non-terminals) and records in the zone. */
 size_t dns_zone_names(const struct dns_zone *z);
 size_t dns_zone_records(const struct dns_zone *z);

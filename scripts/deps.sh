@@ -16,8 +16,9 @@ PKGS=(
 	dnsmasq-base nftables jq
 	# NAT and DNS tests: kdig, a DNS client
 	knot-dnsutils
-	# DNS benchmark: NSD beside rampart, dnsperf to load both
-	nsd dnsperf
+	# DNS benchmark: NSD beside rampart, dnsperf to load both; DNS tests:
+	# NSD and Knot as secondaries, Knot as a primary
+	nsd dnsperf knot
 )
 
 missing=()
@@ -37,3 +38,5 @@ echo "make deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null || true
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# the tests run their own NSD and Knot in namespaces: not the system's
+systemctl disable --now knot nsd >/dev/null 2>&1 || true

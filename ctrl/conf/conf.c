@@ -241,12 +241,218 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 	return check_socket_path(x, g, c->dp_socket);
 }
 
+/* A list of addresses: name = [ "198.18.1.2", "2001:db8::2" ]. */
+static int get_addrs(struct ctx *x, const config_setting_t *g, const char *name,
+		     struct dp_addr *out, unsigned *n, unsigned max)
+{
+	const config_setting_t *t = config_setting_get_member(g, name);
+
+	*n = 0;
+	if (!t)
+		return 0;
+	if (!config_setting_is_array(t) && !config_setting_is_list(t))
+		return conf_error(x, t, "%s: expected [ \"address\", ... ]", name);
+	if (config_setting_length(t) > (int)max)
+		return conf_error(x, t, "%s: at most %u addresses", name, max);
+	for (int k = 0; k < config_setting_length(t); k++) {
+		const config_setting_t *a = config_setting_get_elem(t, (unsigned)k);
+		const char *v = config_setting_get_string(a);
+
+		if (!v || dp_addr_parse(v, false, false, &out[*n]) < 0)
+			return conf_error(x, a, "%s: \"%s\" is not an IPv4 or IPv6 address", name,
+					  v ? v : "?");
+		(*n)++;
+	}
+	return 0;
+}
+
+/* The record types a right may name. */
+static const struct {
+	const char *name;
+	uint16_t type;
+} rr_types[] = {
+	{ "A", 1 },	  { "NS", 2 },	   { "CNAME", 5 }, { "PTR", 12 },   { "MX", 15 },
+	{ "TXT", 16 },	  { "AAAA", 28 },  { "SRV", 33 },  { "DS", 43 },    { "SSHFP", 44 },
+	{ "TLSA", 52 },	  { "CDS", 59 },   { "CDNSKEY", 60 }, { "SVCB", 64 }, { "HTTPS", 65 },
+	{ "CAA", 257 },
+};
+
+static bool name_text_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (!len || len > 253)
+		return false;
+	for (const char *p = n; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.' || (*p == '*' && p == n && p[1] == '.')))
+			return false;
+	return strstr(n, "..") == NULL && n[0] != '.';
+}
+
+/* update = ( { key = "acme"; names = [ "_acme-challenge.example.org" ]; types = [ "TXT" ]; } ) */
+static int parse_grants(struct ctx *x, const config_setting_t *e, struct ctrl_conf *c,
+			struct ctrl_conf_zone *z)
+{
+	static const char *const known[] = { "key", "names", "types", NULL };
+	const config_setting_t *ul = config_setting_get_member(e, "update");
+	int rc;
+
+	if (!ul)
+		return 0;
+	if (!config_setting_is_list(ul))
+		return conf_error(x, ul, "update: expected ( { key = ...; names = [ ... ]; } )");
+	if (config_setting_length(ul) > CTRL_CONF_GRANTS_MAX)
+		return conf_error(x, ul, "update: at most %d rights per zone", CTRL_CONF_GRANTS_MAX);
+	for (int i = 0; i < config_setting_length(ul); i++) {
+		const config_setting_t *g = config_setting_get_elem(ul, (unsigned)i), *nl, *tl;
+		struct ctrl_conf_grant *gr = &z->grants[z->n_grants];
+		char key[256] = "";
+		size_t used = 0;
+		bool found = false;
+
+		if (!config_setting_is_group(g))
+			return conf_error(x, g, "update: expected { key = ...; names = [ ... ]; }");
+		if ((rc = only_known(x, g, known)) < 0 ||
+		    (rc = get_string(x, g, "key", key, sizeof(key), true)) < 0)
+			return rc;
+		for (unsigned k = 0; k < c->n_keys && !found; k++)
+			if (strcasecmp(c->keys[k].name, key) == 0) {
+				gr->key = k;
+				found = true;
+			}
+		if (!found)
+			return conf_error(x, config_setting_get_member(g, "key"),
+					  "update: no key \"%s\" in dns.keys", key);
+		nl = config_setting_get_member(g, "names");
+		if (!nl || (!config_setting_is_array(nl) && !config_setting_is_list(nl)) ||
+		    !config_setting_length(nl))
+			return conf_error(x, nl ? nl : g,
+					  "update: names: expected [ \"name\", \"*.below\", ... ]");
+		for (int k = 0; k < config_setting_length(nl); k++) {
+			const config_setting_t *a = config_setting_get_elem(nl, (unsigned)k);
+			const char *v = config_setting_get_string(a);
+			char rel[300];
+			size_t vl;
+
+			if (!v || !name_text_ok(v))
+				return conf_error(x, a, "update: names: \"%s\" is not a domain name",
+						  v ? v : "?");
+			/* inside the zone */
+			snprintf(rel, sizeof(rel), "%s", v);
+			vl = strlen(rel);
+			if (vl && rel[vl - 1] == '.')
+				rel[--vl] = '\0';
+			if (!(strcasecmp(rel, z->name) == 0 ||
+			      (vl > strlen(z->name) &&
+			       strcasecmp(rel + vl - strlen(z->name), z->name) == 0 &&
+			       rel[vl - strlen(z->name) - 1] == '.')))
+				return conf_error(x, a, "update: names: %s is outside the zone %s", v,
+						  z->name);
+			if (used + vl + 2 > sizeof(gr->names))
+				return conf_error(x, a, "update: names: too many");
+			used += (size_t)snprintf(gr->names + used, sizeof(gr->names) - used, "%s%s",
+						 used ? " " : "", rel);
+		}
+		tl = config_setting_get_member(g, "types");
+		if (tl && !config_setting_is_array(tl) && !config_setting_is_list(tl))
+			return conf_error(x, tl, "update: types: expected [ \"TXT\", ... ]");
+		for (int k = 0; tl && k < config_setting_length(tl); k++) {
+			const config_setting_t *a = config_setting_get_elem(tl, (unsigned)k);
+			const char *v = config_setting_get_string(a);
+			bool ok = false;
+
+			if (gr->n_types == CTRL_CONF_TYPES_MAX)
+				return conf_error(x, a, "update: types: at most %d",
+						  CTRL_CONF_TYPES_MAX);
+			for (size_t t = 0; v && t < sizeof(rr_types) / sizeof(rr_types[0]) && !ok; t++)
+				if (strcasecmp(v, rr_types[t].name) == 0) {
+					gr->types[gr->n_types++] = rr_types[t].type;
+					ok = true;
+				}
+			if (!ok)
+				return conf_error(x, a,
+						  "update: types: \"%s\" is not a type updates may "
+						  "change (SOA never; docs/dns.md lists them)",
+						  v ? v : "?");
+		}
+		z->n_grants++;
+	}
+	return 0;
+}
+
+/* keys = ( { name = "acme"; algorithm = "hmac-sha256"; secret = "base64"; } ) */
+static int parse_keys(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
+{
+	static const char *const known[] = { "name", "algorithm", "secret", NULL };
+	const config_setting_t *kl = config_setting_get_member(g, "keys");
+	int rc;
+
+	if (!kl)
+		return 0;
+	if (!config_setting_is_list(kl))
+		return conf_error(x, kl, "dns.keys: expected ( { name = ...; secret = ...; } )");
+	if (config_setting_length(kl) > CTRL_CONF_KEYS_MAX)
+		return conf_error(x, kl, "dns.keys: at most %d", CTRL_CONF_KEYS_MAX);
+	for (int i = 0; i < config_setting_length(kl); i++) {
+		const config_setting_t *e = config_setting_get_elem(kl, (unsigned)i);
+		struct ctrl_conf_key *k = &c->keys[c->n_keys];
+		size_t sl, pad = 0;
+
+		if (!config_setting_is_group(e))
+			return conf_error(x, e, "dns.keys: expected { name = ...; secret = ...; }");
+		snprintf(k->algorithm, sizeof(k->algorithm), "hmac-sha256");
+		if ((rc = only_known(x, e, known)) < 0 ||
+		    (rc = get_string(x, e, "name", k->name, sizeof(k->name), true)) < 0 ||
+		    (rc = get_string(x, e, "algorithm", k->algorithm, sizeof(k->algorithm), false)) <
+			    0 ||
+		    (rc = get_string(x, e, "secret", k->secret, sizeof(k->secret), true)) < 0)
+			return rc;
+		k->line = (unsigned)config_setting_source_line(e);
+		if (!name_text_ok(k->name) || k->name[0] == '*')
+			return conf_error(x, e, "dns.keys: name \"%s\" is not a domain name",
+					  k->name);
+		for (unsigned j = 0; j < c->n_keys; j++)
+			if (strcasecmp(c->keys[j].name, k->name) == 0)
+				return conf_error(x, e, "dns.keys: key %s given twice", k->name);
+		if (strcasecmp(k->algorithm, "hmac-sha256") != 0 &&
+		    strcasecmp(k->algorithm, "hmac-sha384") != 0 &&
+		    strcasecmp(k->algorithm, "hmac-sha512") != 0)
+			return conf_error(x, config_setting_get_member(e, "algorithm"),
+					  "dns.keys: algorithm %s is not supported: use hmac-sha256, "
+					  "hmac-sha384 or hmac-sha512 (RFC 8945 §6: MD5 and SHA-1 "
+					  "are too weak)",
+					  k->algorithm);
+		/* base64, at least 16 bytes of key */
+		sl = strlen(k->secret);
+		for (size_t j = 0; j < sl; j++) {
+			char ch = k->secret[j];
+
+			if (ch == '=' && j + 2 >= sl) {
+				pad++;
+				continue;
+			}
+			if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+			      (ch >= '0' && ch <= '9') || ch == '+' || ch == '/'))
+				return conf_error(x, config_setting_get_member(e, "secret"),
+						  "dns.keys: secret: not base64");
+		}
+		if (sl % 4 || (sl / 4) * 3 - pad < 16)
+			return conf_error(x, config_setting_get_member(e, "secret"),
+					  "dns.keys: secret: expected base64 of at least 16 bytes "
+					  "(keymgr -t NAME hmac-sha256 makes one)");
+		c->n_keys++;
+	}
+	return 0;
+}
+
 /* dns = { zones = ( { name = "example.org"; file = "example.org.zone"; } ); } */
 static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c,
 		     const char *conf_path)
 {
-	static const char *const known[] = { "zones", "rate_limit", "slip", NULL };
-	static const char *const zknown[] = { "name", "file", "transfer", NULL };
+	static const char *const known[] = { "zones", "rate_limit", "slip", "keys", NULL };
+	static const char *const zknown[] = { "name",	   "file",   "transfer",
+					      "notify",	   "primaries", "update", NULL };
 	const config_setting_t *zl;
 	int rc;
 
@@ -254,7 +460,7 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 		return conf_error(x, g, "dns: expected a group { ... }");
 	if ((rc = only_known(x, g, known)) < 0 ||
 	    (rc = get_uint(x, g, "rate_limit", &c->dns_rate_limit, 0, 1000000)) < 0 ||
-	    (rc = get_uint(x, g, "slip", &c->dns_slip, 0, 10)) < 0)
+	    (rc = get_uint(x, g, "slip", &c->dns_slip, 0, 10)) < 0 || (rc = parse_keys(x, g, c)) < 0)
 		return rc;
 	zl = config_setting_get_member(g, "zones");
 	if (!zl)
@@ -267,6 +473,7 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 		const config_setting_t *e = config_setting_get_elem(zl, (unsigned)i);
 		struct ctrl_conf_zone *z = &c->zones[c->n_zones];
 		char file[512] = "";
+		size_t nl;
 
 		if (!config_setting_is_group(e))
 			return conf_error(x, e, "dns.zones: expected { name = ...; file = ...; }");
@@ -274,6 +481,9 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 		    (rc = get_string(x, e, "name", z->name, sizeof(z->name), true)) < 0 ||
 		    (rc = get_string(x, e, "file", file, sizeof(file), true)) < 0)
 			return rc;
+		nl = strlen(z->name);
+		if (nl > 1 && z->name[nl - 1] == '.')
+			z->name[nl - 1] = '\0';
 		for (unsigned k = 0; k < c->n_zones; k++)
 			if (strcasecmp(c->zones[k].name, z->name) == 0)
 				return conf_error(x, e, "dns.zones: zone %s given twice", z->name);
@@ -288,25 +498,22 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 				return conf_error(x, e, "file: path too long");
 		}
 		z->line = (unsigned)config_setting_source_line(e);
-		{
-			const config_setting_t *t = config_setting_get_member(e, "transfer");
-
-			if (t && !config_setting_is_array(t) && !config_setting_is_list(t))
-				return conf_error(x, t, "transfer: expected [ \"address\", ... ]");
-			if (t && config_setting_length(t) > CTRL_CONF_XFR_MAX)
-				return conf_error(x, t, "transfer: at most %d addresses",
-						  CTRL_CONF_XFR_MAX);
-			for (int k = 0; t && k < config_setting_length(t); k++) {
-				const config_setting_t *a = config_setting_get_elem(t, (unsigned)k);
-				const char *v = config_setting_get_string(a);
-
-				if (!v || dp_addr_parse(v, false, false, &z->transfer[z->n_transfer]) < 0)
-					return conf_error(x, a,
-							  "transfer: \"%s\" is not an IPv4 or IPv6 address",
-							  v ? v : "?");
-				z->n_transfer++;
-			}
+		if ((rc = get_addrs(x, e, "transfer", z->transfer, &z->n_transfer,
+				    CTRL_CONF_XFR_MAX)) < 0 ||
+		    (rc = get_addrs(x, e, "notify", z->notify, &z->n_notify, CTRL_CONF_XFR_MAX)) < 0 ||
+		    (rc = get_addrs(x, e, "primaries", z->primaries, &z->n_primaries,
+				    CTRL_CONF_XFR_MAX)) < 0 ||
+		    (rc = parse_grants(x, e, c, z)) < 0)
+			return rc;
+		if (!config_setting_get_member(e, "notify")) {
+			memcpy(z->notify, z->transfer, sizeof(z->notify));
+			z->n_notify = z->n_transfer;
 		}
+		if (z->n_primaries && z->n_grants)
+			return conf_error(x, config_setting_get_member(e, "update"),
+					  "update: zone %s is a secondary (primaries): updates go to "
+					  "its primary",
+					  z->name);
 		c->n_zones++;
 	}
 	return 0;

@@ -20,13 +20,42 @@
 #define CTRL_CONF_ZONES_MAX 64
 
 /* An authoritative zone (dns { zones = ( ... ) }). */
-#define CTRL_CONF_XFR_MAX 8
+#define CTRL_CONF_XFR_MAX    8
+#define CTRL_CONF_GRANTS_MAX 4  /* update rights per zone */
+#define CTRL_CONF_TYPES_MAX  16 /* types per right */
+#define CTRL_CONF_KEYS_MAX   16 /* TSIG keys */
+
+/* A right to update (dns.zones[].update): names, as space-separated text
+ * ("_acme-challenge.example.org *.dyn.example.org": a leading "*." is
+ * every name below), and types (none: every type). */
+struct ctrl_conf_grant {
+	unsigned key; /* index into ctrl_conf.keys */
+	char names[512];
+	unsigned n_types;
+	uint16_t types[CTRL_CONF_TYPES_MAX];
+};
+
 struct ctrl_conf_zone {
 	char name[256]; /* "example.org" */
 	char file[512]; /* its zone file; relative paths from the config's folder */
 	unsigned line;
-	unsigned n_transfer; /* who may transfer it (AXFR) */
+	unsigned n_transfer; /* who may transfer it (AXFR, IXFR) */
 	struct dp_addr transfer[CTRL_CONF_XFR_MAX];
+	unsigned n_notify; /* who is sent NOTIFY on a change (default: transfer) */
+	struct dp_addr notify[CTRL_CONF_XFR_MAX];
+	unsigned n_primaries; /* a secondary zone: transferred in from these */
+	struct dp_addr primaries[CTRL_CONF_XFR_MAX];
+	unsigned n_grants;
+	struct ctrl_conf_grant grants[CTRL_CONF_GRANTS_MAX];
+};
+
+/* A TSIG key (dns.keys): name, algorithm (hmac-sha256/384/512), secret
+ * (base64). */
+struct ctrl_conf_key {
+	char name[256];
+	char algorithm[16];
+	char secret[256];
+	unsigned line;
 };
 #define CTRL_CONF_PATH_MAX 108			       /* sun_path */
 #define CTRL_DEFAULT_CONF  "/etc/rampart/rampart.conf" /* both programs' default */
@@ -76,6 +105,8 @@ struct ctrl_conf {
 	unsigned n_zones;    /* authoritative DNS (docs/dns.md) */
 	unsigned dns_rate_limit, dns_slip; /* responses/s per source prefix (0: off), slip */
 	struct ctrl_conf_zone zones[CTRL_CONF_ZONES_MAX];
+	unsigned n_keys;
+	struct ctrl_conf_key keys[CTRL_CONF_KEYS_MAX];
 	char state_dir[256]; /* where ctrl keeps pushed rule sets (history) */
 	unsigned n_dns;
 	struct dp_addr dns[CTRL_CONF_DNS_MAX]; /* "dns-servers"; also the resolver */
