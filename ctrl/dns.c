@@ -310,11 +310,13 @@ void ctrl_dns_fini(struct ctrl *c)
 		close(c->dns.tcp_fd);
 	if (c->dns.udp_fd >= 0)
 		close(c->dns.udp_fd);
+	if (c->dns.notify_fd >= 0)
+		close(c->dns.notify_fd);
 	ctrl_dns_xfr_fini(c);
 	free(c->dns.wire);
 	memset(&c->dns, 0, sizeof(c->dns));
 	c->dns.tcp_fd = -1;
-	c->dns.udp_fd = -1;
+	c->dns.udp_fd = c->dns.notify_fd = -1;
 }
 
 /* ---- TCP (RFC 7766) ---- */

@@ -72,6 +72,8 @@ struct ctrl_dns {
 	uint64_t tcp_queries;
 	int udp_fd; /* port 53 over UDP: what the fast path hands on (NOTIFY, UPDATE, ...) */
 	uint64_t udp_queries;
+	int notify_fd; /* NOTIFY goes out from a port of its own: answers to port
+			* 53 would be taken for queries by the fast path */
 	struct ctrl_dns_zst zst[CTRL_CONF_ZONES_MAX];
 	struct dns_tsig_key *keys[CTRL_CONF_KEYS_MAX]; /* conf.keys, made usable */
 	unsigned n_keys;
@@ -126,6 +128,7 @@ int ctrl_dns_transfer_allowed(struct ctrl *c, const struct dp_addr *peer, const 
 /* UDP port 53: open (from ctrl_dns_listen), and a readable socket. */
 int ctrl_dns_udp_open(struct ctrl *c);
 void ctrl_dns_udp(struct ctrl *c);
+void ctrl_dns_notify_answers(struct ctrl *c);
 /* A message the fast path's codec does not answer, from peer over TCP or
  * UDP: NOTIFY, UPDATE, IXFR over UDP, signed queries. The response into
  * out; returns its length, 0 for none. */

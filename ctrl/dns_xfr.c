@@ -167,7 +167,7 @@ static void notify_send(struct ctrl *c, const struct ctrl_conf_zone *cz, struct 
 	uint32_t ttl;
 	const uint8_t *soa = dns_zone_soa(z, &soa_len, &ttl);
 
-	if (c->dns.udp_fd < 0)
+	if (c->dns.notify_fd < 0)
 		return;
 	for (unsigned i = 0; i < cz->n_notify; i++) {
 		struct sockaddr_in6 sa;
@@ -179,7 +179,7 @@ static void notify_send(struct ctrl *c, const struct ctrl_conf_zone *cz, struct 
 		len = dns_msg_query(m, sizeof(m), st->notify_id[i], DNS_OP_NOTIFY, dns_zone_apex(z),
 				    DNS_T_SOA, soa, soa_len);
 		to_sockaddr(&cz->notify[i], 53, &sa);
-		if (len && sendto(c->dns.udp_fd, m, len, 0, (struct sockaddr *)&sa, sizeof(sa)) ==
+		if (len && sendto(c->dns.notify_fd, m, len, 0, (struct sockaddr *)&sa, sizeof(sa)) ==
 				   (ssize_t)len)
 			st->notify_sent++;
 		if (--st->notify_left[i] == 0)
@@ -465,7 +465,7 @@ int ctrl_dns_udp_open(struct ctrl *c)
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
 	int fd, off = 0;
 
-	c->dns.udp_fd = -1;
+	c->dns.udp_fd = c->dns.notify_fd = -1;
 	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -477,7 +477,31 @@ int ctrl_dns_udp_open(struct ctrl *c)
 		return -errno;
 	}
 	c->dns.udp_fd = fd;
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	c->dns.notify_fd = fd;
 	return 0;
+}
+
+void ctrl_dns_notify_answers(struct ctrl *c)
+{
+	uint8_t in[4096];
+
+	for (int k = 0; k < 64; k++) {
+		struct sockaddr_in6 sa;
+		socklen_t sl = sizeof(sa);
+		ssize_t r = recvfrom(c->dns.notify_fd, in, sizeof(in), 0, (struct sockaddr *)&sa, &sl);
+		struct dp_addr peer;
+
+		if (r < 0)
+			return;
+		from_sockaddr(&sa, &peer);
+		if (r >= DNS_HDR_LEN && (in[2] & 0x80) && (in[2] >> 3 & 0xf) == DNS_OP_NOTIFY)
+			notify_answered(c, &peer, (uint16_t)(in[0] << 8 | in[1]));
+	}
 }
 
 size_t ctrl_dns_resp(uint8_t *out, size_t cap, const struct dns_msg *m, uint8_t rcode, bool aa)
@@ -609,10 +633,6 @@ void ctrl_dns_udp(struct ctrl *c)
 			return;
 		c->dns.udp_queries++;
 		from_sockaddr(&sa, &peer);
-		if (r >= DNS_HDR_LEN && (in[2] & 0x80)) {
-			notify_answered(c, &peer, (uint16_t)(in[0] << 8 | in[1]));
-			continue;
-		}
 		n = ctrl_dns_other(c, &peer, in, (size_t)r, out, sizeof(out), false);
 		if (n)
 			sendto(c->dns.udp_fd, out, n, 0, (struct sockaddr *)&sa, sl);

@@ -119,7 +119,8 @@ int ctrl_loop_run(struct ctrl *c)
 		goto fail;
 	if (arm(c, true) < 0 || watch(c, sfd) < 0 || watch(c, c->timer_fd) < 0 ||
 	    watch(c, c->api_fd) < 0 || (c->dns.tcp_fd >= 0 && watch(c, c->dns.tcp_fd) < 0) ||
-	    (c->dns.udp_fd >= 0 && watch(c, c->dns.udp_fd) < 0))
+	    (c->dns.udp_fd >= 0 && watch(c, c->dns.udp_fd) < 0) ||
+	    (c->dns.notify_fd >= 0 && watch(c, c->dns.notify_fd) < 0))
 		goto fail;
 
 	for (;;) {
@@ -147,6 +148,8 @@ int ctrl_loop_run(struct ctrl *c)
 				ctrl_fw_names_readable(c);
 			} else if (c->dns.udp_fd >= 0 && fd == c->dns.udp_fd) {
 				ctrl_dns_udp(c);
+			} else if (c->dns.notify_fd >= 0 && fd == c->dns.notify_fd) {
+				ctrl_dns_notify_answers(c);
 			} else if (c->dns.tcp_fd >= 0 && fd == c->dns.tcp_fd) {
 				ctrl_dns_accept(c, watch);
 			} else if (ctrl_dns_is_conn(c, fd)) {

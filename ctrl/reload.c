@@ -50,7 +50,7 @@ static int init(struct ctrl *c, const char *path, bool check_only, char *err, si
 	c->check_only = check_only;
 	c->conf_path = path;
 	c->dp_fd = c->api_fd = c->epoll_fd = c->timer_fd = -1;
-	c->dns.tcp_fd = c->dns.udp_fd = -1;
+	c->dns.tcp_fd = c->dns.udp_fd = c->dns.notify_fd = -1;
 	rc = load(path, &c->conf, &c->netcfg, &c->netcfg_len, err, errlen);
 	if (rc < 0)
 		return rc;

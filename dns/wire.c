@@ -115,7 +115,7 @@ enum dns_verdict dns_query_parse(const uint8_t *msg, size_t len, struct dns_quer
 		return DNS_PUNT;
 	if (q->opcode != DNS_OP_QUERY)
 		return DNS_NOTIMP;
-	if (qd != 1 || an || ns)
+	if (qd != 1 || an)
 		return DNS_FORMERR;
 	if (!parse_qname(msg, len, &off, q) || off + 4 > len)
 		return DNS_FORMERR;
@@ -124,6 +124,8 @@ enum dns_verdict dns_query_parse(const uint8_t *msg, size_t len, struct dns_quer
 	off += 4;
 	q->question_len = (uint16_t)(q->qname_len + 4);
 	q->question_ok = true;
+	if (ns) /* only IXFR carries a record there: the requester's SOA */
+		return q->qtype == DNS_T_IXFR ? DNS_PUNT : DNS_FORMERR;
 	for (unsigned i = 0; i < ar; i++) {
 		uint16_t type, class, rdlen;
 		uint32_t ttl;

@@ -93,7 +93,7 @@ struct dns_query {
  * is not DNS_DROP, the question when question_ok.
  *
  * Refused as FORMERR: QDCOUNT other than 1, answers or authority records in a
- * query, a name with a compression pointer, a label over 63 bytes or a name
+ * query (but the SOA of an IXFR, handed on), a name with a compression pointer, a label over 63 bytes or a name
  * over 255, a truncated question or record, more than one OPT, an OPT not
  * owned by the root or with options that overrun it, bytes after the last
  * record, an additional record that is neither OPT nor TSIG. */
