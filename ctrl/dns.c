@@ -601,6 +601,15 @@ json_t *ctrl_dns_api(struct ctrl *c, const char *cmd, json_t *req)
 			      : ctrl_dns_load(c, errors, sizeof(errors));
 		if (failed == -ENOENT)
 			return err_reply("no such zone in the configuration");
+		/* a secondary asks its primaries at the next tick */
+		for (unsigned i = 0; i < c->conf.n_zones; i++)
+			if (c->conf.zones[i].n_primaries &&
+			    (!zone || strcasecmp(zone, c->conf.zones[i].name) == 0)) {
+				struct ctrl_dns_zst *st = ctrl_dns_zst(c, c->conf.zones[i].name);
+
+				if (st)
+					st->refresh_at = 0;
+			}
 		ctrl_dns_sync(c);
 		if (failed > 0)
 			return json_pack("{s:b, s:s, s:o}", "ok", 0, "error", errors, "zones",
