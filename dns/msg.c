@@ -220,8 +220,65 @@ size_t dns_msg_query(uint8_t *out, size_t cap, uint16_t id, uint8_t opcode,
 	return len;
 }
 
+/* Length of a wire name at the start of r (len bytes), 0 when it is not a
+ * whole uncompressed name. */
+static size_t rd_name(const uint8_t *r, size_t len)
+{
+	size_t o = 0;
+
+	while (o < len && o < DNS_NAME_MAX) {
+		if (r[o] == 0)
+			return o + 1;
+		if (r[o] > DNS_LABEL_MAX)
+			return 0;
+		o += 1u + r[o];
+	}
+	return 0;
+}
+
+/* libknot's text dump trusts the RDATA to have its type's layout (and
+ * reads past it when not); records from the network (updates, transfers)
+ * are written in their type's text form only when the layout is checked
+ * here, else in RFC 3597's generic form, which says the same bytes. */
+static bool layout_ok(uint16_t type, const uint8_t *r, size_t len)
+{
+	size_t n;
+
+	switch (type) {
+	case 1: /* A */
+		return len == 4;
+	case 28: /* AAAA */
+		return len == 16;
+	case 2: case 5: case 12: case 39: /* NS, CNAME, PTR, DNAME */
+		return rd_name(r, len) == len;
+	case 15: /* MX */
+		return len > 2 && rd_name(r + 2, len - 2) == len - 2;
+	case 33: /* SRV */
+		return len > 6 && rd_name(r + 6, len - 6) == len - 6;
+	case 6: /* SOA */
+		n = rd_name(r, len);
+		n += n ? rd_name(r + n, len - n) : 0;
+		return n && rd_name(r, len) != n && n + 20 == len;
+	case 16: case 99: /* TXT, SPF: character strings */
+		for (n = 0; n < len; n += 1u + r[n])
+			;
+		return len && n == len;
+	case 43: case 59: /* DS, CDS */
+		return len > 4;
+	case 44: /* SSHFP */
+		return len > 2;
+	case 52: /* TLSA */
+		return len > 3;
+	case 257: /* CAA: flags, tag length, tag, value */
+		return len >= 2 && r[1] && (size_t)r[1] + 2 <= len;
+	default:
+		return false;
+	}
+}
+
 int dns_rec_text(const struct dns_rec *r, char *buf, size_t cap)
 {
+	knot_dump_style_t style = KNOT_DUMP_STYLE_DEFAULT;
 	knot_rrset_t rr;
 	size_t dlen = 1024;
 	char *dst = malloc(dlen);
@@ -235,7 +292,8 @@ int dns_rec_text(const struct dns_rec *r, char *buf, size_t cap)
 		free(dst);
 		return -1;
 	}
-	n = knot_rrset_txt_dump(&rr, &dst, &dlen, &KNOT_DUMP_STYLE_DEFAULT);
+	style.generic = !layout_ok(r->type, r->rdata, r->rdlen);
+	n = knot_rrset_txt_dump(&rr, &dst, &dlen, &style);
 	knot_rdataset_clear(&rr.rrs, NULL);
 	if (n < 0 || (size_t)n >= cap) {
 		free(dst);

@@ -89,17 +89,22 @@ static int prerequisites(const struct dns_rrlist *l, const uint8_t *apex,
 {
 	char t[1024];
 
-	for (size_t i = 0; i < npre; i++) {
+	/* RFC 2136 §3.2.5: each record checked in order, the value-dependent
+	 * RRsets (class IN) compared after all the others (pass 1) */
+	for (size_t pass = 0, i = 0; pass < 2; i = 0, pass++)
+	for (; i < npre; i++) {
 		const struct dns_upd_rr *p = &pre[i];
 		struct dns_rec r;
 
 		if (!to_rec(p, &r))
 			return WHY("prerequisite %zu: bad name", i + 1), DNS_RC_FORMERR;
 		dns_name_to_text(r.owner, t, sizeof(t));
-		if (!dns_name_in(r.owner, apex))
-			return WHY("prerequisite %s is outside the zone", t), DNS_RC_NOTZONE;
-		if (p->ttl != 0)
+		if (pass == 1 && p->cls != DNS_CLASS_IN)
+			continue;
+		if (pass == 0 && p->ttl != 0)
 			return WHY("prerequisite %s: TTL not 0", t), DNS_RC_FORMERR;
+		if (pass == 0 && !dns_name_in(r.owner, apex))
+			return WHY("prerequisite %s is outside the zone", t), DNS_RC_NOTZONE;
 		if (p->cls == DNS_CLASS_ANY || p->cls == DNS_CLASS_NONE) {
 			bool any = p->cls == DNS_CLASS_ANY;
 			size_t c;
@@ -126,6 +131,8 @@ static int prerequisites(const struct dns_rrlist *l, const uint8_t *apex,
 			return WHY("prerequisite %s: class %u", t, p->cls), DNS_RC_FORMERR;
 		if (meta(p->type))
 			return WHY("prerequisite %s: type %u", t, p->type), DNS_RC_FORMERR;
+		if (pass == 0)
+			continue;
 		/* value-dependent (§2.4.2): the RRset is exactly the prerequisites
 		 * of this name and type, checked once, at the first of them */
 		{
