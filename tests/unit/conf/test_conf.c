@@ -410,6 +410,47 @@ Test(conf, firewall_errors_have_their_line)
 	assert_error("bad_dns_nofile.conf", 3, "missing setting \"file\"");
 	assert_error("bad_dns_transfer.conf", 4,
 		     "transfer: \"nope\" is not an IPv4 or IPv6 address");
+	assert_error("bad_dns_key_md5.conf", 3,
+		     "dns.keys: algorithm hmac-md5 is not supported: use hmac-sha256, hmac-sha384 "
+		     "or hmac-sha512 (RFC 8945 §6: MD5 and SHA-1 are too weak)");
+	assert_error("bad_dns_key_secret.conf", 3,
+		     "dns.keys: secret: expected base64 of at least 16 bytes (keymgr -t NAME "
+		     "hmac-sha256 makes one)");
+	assert_error("bad_dns_update_key.conf", 4, "update: no key \"nobody\" in dns.keys");
+	assert_error("bad_dns_update_name.conf", 5,
+		     "update: names: www.notexample.org is outside the zone example.org");
+	assert_error("bad_dns_update_type.conf", 5,
+		     "update: types: \"SOA\" is not a type updates may change (SOA never; "
+		     "docs/dns.md lists them)");
+	assert_error("bad_dns_secondary_update.conf", 5,
+		     "update: zone example.org is a secondary (primaries): updates go to its primary");
 	assert_error("bad_nat_ports.conf", 3,
 		     "nat_port_min 30000, nat_port_max 30010: want a range of 64 ports or more");
+}
+
+Test(conf, dns_keys_rights_and_secondaries)
+{
+	const struct ctrl_conf_zone *z;
+
+	cr_assert_eq(load("dns_update_good.conf"), 0, "%s", err);
+	cr_assert_eq(c.n_keys, 2);
+	cr_assert_str_eq(c.keys[0].algorithm, "hmac-sha256", "the default");
+	cr_assert_str_eq(c.keys[1].algorithm, "hmac-sha512");
+	cr_assert_eq(c.n_zones, 2);
+	z = &c.zones[0];
+	cr_assert_str_eq(z->name, "example.org", "the trailing dot goes");
+	cr_assert_eq(z->n_grants, 2);
+	cr_assert_eq(z->grants[0].key, 0);
+	cr_assert_str_eq(z->grants[0].names, "_acme-challenge.example.org *.dyn.example.org");
+	cr_assert_eq(z->grants[0].n_types, 1);
+	cr_assert_eq(z->grants[0].types[0], 16);
+	cr_assert_eq(z->grants[1].key, 1);
+	cr_assert_eq(z->grants[1].n_types, 0, "no types: every type");
+	cr_assert_eq(z->n_notify, 1, "notify defaults to the transfer list");
+	cr_assert_eq(z->n_primaries, 0);
+	z = &c.zones[1];
+	cr_assert_eq(z->n_primaries, 2);
+	cr_assert_eq(z->primaries[1].family, 6);
+	cr_assert_eq(z->n_notify, 0, "notify = [ ]: none");
+	ctrl_conf_free(&c);
 }
