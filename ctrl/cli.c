@@ -112,12 +112,19 @@ static const struct cmd {
 	  "        serial, records and names of the version served, when it was read,\n"
 	  "        and the error of the last read when the file was refused (the\n"
 	  "        version read before stays in service). Also whether the dataplane\n"
-	  "        runs this set, and the queries ctrl answered over TCP.\n"
+	  "        runs this set, and the queries ctrl answered over TCP. Then a line\n"
+	  "        per zone: primary or secondary; a secondary's transfers in and its\n"
+	  "        next refresh; the changes kept for IXFR; NOTIFY sent, answered and\n"
+	  "        pending; transfers out; dynamic updates made and refused.\n"
 	  "    rampart dns reload [ZONE]\n"
 	  "        Read the zone files again (ZONE's alone when given) and put what\n"
 	  "        reads without error in service at once; a file with errors keeps\n"
 	  "        its zone as it was. Errors as \"file:line: message\", exit status 1.\n"
-	  "    The fast path's counters are in rampart stats (dns_*). docs/dns.md.\n" },
+	  "        A changed zone is announced to its secondaries (NOTIFY). A\n"
+	  "        secondary zone asks its primaries for changes at once.\n"
+	  "    The fast path's counters are in rampart stats (dns_*). Dynamic updates\n"
+	  "        come over DNS (knsupdate, nsupdate) signed with a key of dns.keys.\n"
+	  "        docs/dns.md.\n" },
 	{ "reload", "read the configuration file again and apply it",
 	  "    Makes rampart-ctrl read its configuration file again, as SIGHUP does,\n"
 	  "    and push it to the dataplane. The file is validated whole first: on any\n"
@@ -614,11 +621,41 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 			table_add(&t, (const char *const[]){
 					      str(v, "name"), a, b, c, d, f,
 					      !json_is_true(json_object_get(v, "served"))
-						      ? "not served (errors)"
+						      ? (strcmp(str(v, "role"), "secondary") == 0
+								 ? "not served (no transfer yet)"
+								 : "not served (errors)")
 					      : e && e[0] ? "served (last read refused)"
 						     : "served" });
 		}
 		table_print(&t);
+		/* transfers, NOTIFY, updates, and the last error, per zone */
+		json_array_foreach (json_object_get(reply, "zones"), i, v) {
+			const char *e = json_string_value(json_object_get(v, "error"));
+			bool secondary = strcmp(str(v, "role"), "secondary") == 0;
+
+			if (strcmp(argv[0], "zones") != 0)
+				break;
+			printf("%s: %s", str(v, "name"), secondary ? "secondary" : "primary");
+			if (secondary)
+				printf(", %lld transfers in (%lld IXFR), next refresh in %lld s",
+				       num(v, "transfers_in"), num(v, "ixfr_in"), num(v, "refresh_in"));
+			if (num(v, "changes_kept"))
+				printf(", %lld changes kept for IXFR (from serial %lld)",
+				       num(v, "changes_kept"), num(v, "oldest_serial"));
+			if (num(v, "notify_sent"))
+				printf(", NOTIFY %lld sent, %lld answered, %lld pending",
+				       num(v, "notify_sent"), num(v, "notify_answered"),
+				       num(v, "notify_pending"));
+			if (num(v, "transfers_out"))
+				printf(", %lld transfers out (%lld IXFR)", num(v, "transfers_out"),
+				       num(v, "ixfr_out"));
+			if (num(v, "updates") || num(v, "updates_refused"))
+				printf(", %lld updates, %lld refused", num(v, "updates"),
+				       num(v, "updates_refused"));
+			printf("\n");
+			if (e && e[0])
+				printf("  %s\n", e);
+		}
 	}
 	json_decref(reply);
 	return rc;
