@@ -541,8 +541,8 @@ static void print_history(json_t *r)
 
 static void print_nat_show(json_t *r)
 {
-	struct table t = { .n_cols = 8, .right = { false, true, false, false, true, false, true,
-						    true } };
+	struct table t = { .n_cols = 8,
+			   .right = { false, true, false, false, true, false, true, true } };
 	json_t *v;
 	size_t i;
 
@@ -550,8 +550,8 @@ static void print_nat_show(json_t *r)
 	       "mapping\n",
 	       num(r, "bindings"), num(r, "hosts"), num(r, "host_limit"), num(r, "binding_bytes"));
 	json_array_foreach (json_object_get(r, "pools"), i, v)
-		printf("pool %s %s: %lld of %lld ports in use\n", str(v, "address"), str(v, "proto"),
-		       num(v, "in_use"), num(v, "size"));
+		printf("pool %s %s: %lld of %lld ports in use\n", str(v, "address"),
+		       str(v, "proto"), num(v, "in_use"), num(v, "size"));
 	table_add(&t, (const char *const[]){ "inside", "port", "proto", "public", "port", "out",
 					     "sessions", "idle" });
 	json_array_foreach (json_object_get(r, "list"), i, v) {
@@ -577,7 +577,8 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 	if (argc < 1 || (strcmp(argv[0], "zones") == 0 && argc != 1) ||
 	    (strcmp(argv[0], "reload") == 0 && argc > 2) ||
 	    (strcmp(argv[0], "zones") != 0 && strcmp(argv[0], "reload") != 0)) {
-		fprintf(stderr, "rampart: dns wants zones or reload [ZONE] (see rampart dns --help)\n");
+		fprintf(stderr,
+			"rampart: dns wants zones or reload [ZONE] (see rampart dns --help)\n");
 		return EXIT_USAGE;
 	}
 	req = json_pack("{s:s}", "cmd", strcmp(argv[0], "zones") == 0 ? "dns.zones" : "dns.reload");
@@ -601,13 +602,14 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 
 		if (strcmp(argv[0], "zones") == 0)
 			printf("%s on the dataplane (generation %s); TCP %s, %lld queries\n",
-			       json_is_true(json_object_get(reply, "in_service")) ? "in service"
-										: "NOT in service",
+			       json_is_true(json_object_get(reply, "in_service"))
+				       ? "in service"
+				       : "NOT in service",
 			       str(reply, "generation"),
 			       json_is_true(json_object_get(reply, "tcp")) ? "on" : "off",
 			       num(reply, "tcp_queries"));
-		table_add(&t, (const char *const[]){ "zone", "serial", "records", "names", "noerror",
-						     "nxdomain", "state" });
+		table_add(&t, (const char *const[]){ "zone", "serial", "records", "names",
+						     "noerror", "nxdomain", "state" });
 		json_array_foreach (json_object_get(reply, "zones"), i, v) {
 			char a[24], b[24], c[24], d[24], f[24];
 			const char *e = json_string_value(json_object_get(v, "error"));
@@ -625,7 +627,7 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 								 ? "not served (no transfer yet)"
 								 : "not served (errors)")
 					      : e && e[0] ? "served (last read refused)"
-						     : "served" });
+							  : "served" });
 		}
 		table_print(&t);
 		/* transfers, NOTIFY, updates, and the last error, per zone */
@@ -638,7 +640,8 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 			printf("%s: %s", str(v, "name"), secondary ? "secondary" : "primary");
 			if (secondary)
 				printf(", %lld transfers in (%lld IXFR), next refresh in %lld s",
-				       num(v, "transfers_in"), num(v, "ixfr_in"), num(v, "refresh_in"));
+				       num(v, "transfers_in"), num(v, "ixfr_in"),
+				       num(v, "refresh_in"));
 			if (num(v, "changes_kept"))
 				printf(", %lld changes kept for IXFR (from serial %lld)",
 				       num(v, "changes_kept"), num(v, "oldest_serial"));
@@ -668,7 +671,8 @@ static int cmd_nat(const char *sock, int argc, char **argv, bool json)
 	char cmd[32];
 	int rc = 0;
 
-	if (argc < 1 || argc > 2 || (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "flush") != 0)) {
+	if (argc < 1 || argc > 2 ||
+	    (strcmp(argv[0], "show") != 0 && strcmp(argv[0], "flush") != 0)) {
 		fprintf(stderr, "rampart: nat wants show [HOST] or flush [HOST] (see rampart nat "
 				"--help)\n");
 		return EXIT_USAGE;

@@ -84,7 +84,8 @@ static int load(struct ctrl *c, const char *only, char *errors, size_t errlen)
 			}
 			continue;
 		}
-		if (dns_zonefile_load(cz->name, cz->file, NULL, 0, NULL, &z, err, sizeof(err)) == 0) {
+		if (dns_zonefile_load(cz->name, cz->file, NULL, 0, NULL, &z, err, sizeof(err)) ==
+		    0) {
 			if (!c->check_only)
 				ctrl_dns_changed(c, cz->name, old, z);
 			dns_zone_free(old);
@@ -100,10 +101,11 @@ static int load(struct ctrl *c, const char *only, char *errors, size_t errlen)
 		if (st)
 			snprintf(st->status, sizeof(st->status), "%.500s", err);
 		if (errors && used < errlen)
-			used += (size_t)snprintf(errors + used, errlen - used, "%s%s", used ? "\n" : "",
-						 err);
+			used += (size_t)snprintf(errors + used, errlen - used, "%s%s",
+						 used ? "\n" : "", err);
 		ctrl_log("error", "dns: zone %s refused%s: %s", cz->name,
-			 old ? ", the version loaded before stays in service" : ", not served", err);
+			 old ? ", the version loaded before stays in service" : ", not served",
+			 err);
 		if (old) {
 			zones[n] = old;
 			loaded[n++] = old_loaded;
@@ -200,7 +202,7 @@ const struct ctrl_conf_zone *ctrl_dns_conf_zone_wire(const struct ctrl *c, const
 
 /* Write zone z over its file: a temporary file beside it, synced, renamed
  * over it; so the file is the old zone or the new one, whole. */
-static int save(const struct ctrl_conf_zone *cz, const struct dns_zone *z)
+static int save(const struct ctrl *c, const struct ctrl_conf_zone *cz, const struct dns_zone *z)
 {
 	char tmp[600];
 	struct dns_rrlist l;
@@ -220,7 +222,11 @@ static int save(const struct ctrl_conf_zone *cz, const struct dns_zone *z)
 	}
 	fprintf(f, "; zone %s, serial %u, written by rampart-ctrl at %s", cz->name,
 		dns_zone_serial(z), ctime(&now));
-	fprintf(f, "; changes since: rampart dns journal / state_dir/dns/%s.journal\n", cz->name);
+	if (cz->n_primaries)
+		fprintf(f, "; a copy transferred from the zone's primary: changes go there\n");
+	else
+		fprintf(f, "; dynamic updates are journaled in %.255s/dns/%s.journal\n",
+			c->conf.state_dir, cz->name);
 	rc = dns_rrlist_print(&l, f);
 	dns_rrlist_free(&l);
 	if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) < 0))
@@ -245,7 +251,7 @@ int ctrl_dns_replace(struct ctrl *c, const char *name, struct dns_zone *z, bool 
 		dns_zone_free(z);
 		return -ENOENT;
 	}
-	if (save_it && (rc = save(cz, z)) < 0) {
+	if (save_it && (rc = save(c, cz, z)) < 0) {
 		ctrl_log("error", "dns: zone %s: cannot write %s: %s; the change is not made",
 			 cz->name, cz->file, strerror(-rc));
 		dns_zone_free(z);
@@ -453,8 +459,8 @@ static int answer_one(struct ctrl *c, int fd, const uint8_t *msg, size_t len)
 	}
 		/* fall through */
 	default:
-		rcode = v == DNS_FORMERR  ? DNS_RC_FORMERR
-			: v == DNS_NOTIMP ? DNS_RC_NOTIMP
+		rcode = v == DNS_FORMERR   ? DNS_RC_FORMERR
+			: v == DNS_NOTIMP  ? DNS_RC_NOTIMP
 			: v == DNS_BADVERS ? DNS_RC_BADVERS
 					   : DNS_RC_REFUSED;
 		n = dns_resp_begin(out + 2, 65535, &q, rcode, false);
@@ -535,7 +541,9 @@ static json_t *zones_json(struct ctrl *c)
 		if (rc == 0 && m.hdr.type == DP_MSG_DNS_STATS &&
 		    ((const struct dp_dns_stats *)m.payload)->generation == c->dns.generation &&
 		    ((const struct dp_dns_stats *)m.payload)->n_zones == c->dns.n)
-			cnt = (const struct dp_zone_counters *)((const struct dp_dns_stats *)m.payload + 1);
+			cnt = (const struct dp_zone_counters *)((const struct dp_dns_stats *)
+									m.payload +
+								1);
 	}
 
 	for (unsigned i = 0; i < c->conf.n_zones; i++) {
@@ -584,11 +592,11 @@ json_t *ctrl_dns_api(struct ctrl *c, const char *cmd, json_t *req)
 
 	if (strcmp(cmd, "dns.zones") == 0) {
 		snprintf(g, sizeof(g), "%016llx", (unsigned long long)c->dns.generation);
-		return json_pack("{s:b, s:o, s:s, s:b, s:b, s:I}", "ok", 1, "zones", zones_json(c),
-				 "generation", g, "in_service",
-				 c->dns.generation && c->hello.zones_generation == c->dns.generation,
-				 "tcp", c->dns.tcp_fd >= 0, "tcp_queries",
-				 (json_int_t)c->dns.tcp_queries);
+		return json_pack(
+			"{s:b, s:o, s:s, s:b, s:b, s:I}", "ok", 1, "zones", zones_json(c),
+			"generation", g, "in_service",
+			c->dns.generation && c->hello.zones_generation == c->dns.generation, "tcp",
+			c->dns.tcp_fd >= 0, "tcp_queries", (json_int_t)c->dns.tcp_queries);
 	}
 	if (strcmp(cmd, "dns.reload") == 0) {
 		const char *zone = json_string_value(json_object_get(req, "zone"));

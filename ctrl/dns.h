@@ -28,7 +28,7 @@ struct ctrl_dns_conn {
 	uint8_t buf[2 + 65535];
 };
 
-#define CTRL_DNS_HIST	     16 /* changes kept per zone for IXFR */
+#define CTRL_DNS_HIST	      16 /* changes kept per zone for IXFR */
 #define CTRL_DNS_NOTIFY_TRIES 5	 /* NOTIFY sent, unanswered, before giving up */
 
 /* One change of a zone: from serial to serial, what went and what came (each
@@ -41,13 +41,14 @@ struct ctrl_dns_delta {
 /* What ctrl keeps per zone name beside the zone itself (dns_xfr.c): its
  * changes for IXFR, the NOTIFY being sent, the secondary's refresh. */
 struct ctrl_dns_zst {
-	char name[256]; /* "": a free slot */
+	char name[256];	  /* "": a free slot */
 	char status[512]; /* "" or the last load's or transfer's error */
 	struct ctrl_dns_delta hist[CTRL_DNS_HIST];
 	unsigned n_hist; /* oldest first */
 	/* NOTIFY out (RFC 1996) */
 	uint32_t notify_serial;
-	unsigned notify_left[CTRL_CONF_XFR_MAX]; /* tries left per target; 0: answered or given up */
+	unsigned
+		notify_left[CTRL_CONF_XFR_MAX]; /* tries left per target; 0: answered or given up */
 	uint16_t notify_id[CTRL_CONF_XFR_MAX];
 	time_t notify_next;
 	/* a secondary: when to ask the primary next, and how it went */
@@ -62,8 +63,8 @@ struct ctrl_dns {
 	unsigned n;
 	struct dns_zone *zones[CTRL_CONF_ZONES_MAX]; /* in the configuration's order */
 	char names[CTRL_CONF_ZONES_MAX][256];
-	time_t loaded[CTRL_CONF_ZONES_MAX];    /* when the version served was read */
-	void *wire; /* the zone set as the dataplane gets it */
+	time_t loaded[CTRL_CONF_ZONES_MAX]; /* when the version served was read */
+	void *wire;			    /* the zone set as the dataplane gets it */
 	size_t wire_len;
 	uint64_t generation; /* FNV-1a of wire, never 0; 0: no zones */
 	uint64_t refused;    /* generation the dataplane refused */

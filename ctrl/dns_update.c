@@ -154,15 +154,16 @@ size_t ctrl_dns_update(struct ctrl *c, const struct dp_addr *peer, const struct 
 	cz = ctrl_dns_conf_zone_wire(c, m->qname);
 	z = cz ? ctrl_dns_zone(c, cz->name, NULL) : NULL;
 	if (!cz || !z || cz->n_primaries) {
-		ctrl_log("info", "dns: UPDATE from %s refused: %s is not a zone served here as "
-				 "its primary",
+		ctrl_log("info",
+			 "dns: UPDATE from %s refused: %s is not a zone served here as "
+			 "its primary",
 			 a, dns_name_to_text(m->qname, kn, sizeof(kn)));
 		return answer(out, cap, m, NULL, DNS_RC_NOTAUTH, m->tsig ? DNS_TSIG_BADKEY : 0);
 	}
 	st = ctrl_dns_zst(c, cz->name);
 	if (!m->tsig) {
-		ctrl_log("warning", "dns: UPDATE of %s from %s refused: not signed (TSIG)", cz->name,
-			 a);
+		ctrl_log("warning", "dns: UPDATE of %s from %s refused: not signed (TSIG)",
+			 cz->name, a);
 		if (st)
 			st->updates_refused++;
 		return ctrl_dns_resp(out, cap, m, DNS_RC_REFUSED, false);
@@ -176,10 +177,11 @@ size_t ctrl_dns_update(struct ctrl *c, const struct dp_addr *peer, const struct 
 		}
 	tsig_err = dns_msg_tsig_check(m, k);
 	if (tsig_err) {
-		ctrl_log("warning", "dns: UPDATE of %s from %s refused: key %s: %s", cz->name, a, kn,
-			 tsig_err == DNS_TSIG_BADKEY ? "unknown key or algorithm"
+		ctrl_log("warning", "dns: UPDATE of %s from %s refused: key %s: %s", cz->name, a,
+			 kn,
+			 tsig_err == DNS_TSIG_BADKEY	? "unknown key or algorithm"
 			 : tsig_err == DNS_TSIG_BADTIME ? "signed too long ago or ahead (BADTIME)"
-							 : "bad signature");
+							: "bad signature");
 		if (st)
 			st->updates_refused++;
 		return answer(out, cap, m, k, DNS_RC_NOTAUTH, tsig_err);

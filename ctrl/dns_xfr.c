@@ -31,14 +31,14 @@
 #include "ctrl/dns.h"
 #include "dns/msg.h"
 
-#define XFR_MSG_MAX	   16384 /* bytes of records per transfer message */
-#define NOTIFY_FIRST_WAIT  2	 /* s before the first retry; doubles */
-#define XFR_CONNECT_MS	   1000
-#define XFR_READ_S	   5
-#define XFR_TOTAL_S	   30
-#define REFRESH_MIN	   2
-#define REFRESH_MAX	   86400
-#define RETRY_NO_ZONE	   10 /* s between tries before the first transfer */
+#define XFR_MSG_MAX	  16384 /* bytes of records per transfer message */
+#define NOTIFY_FIRST_WAIT 2	/* s before the first retry; doubles */
+#define XFR_CONNECT_MS	  1000
+#define XFR_READ_S	  5
+#define XFR_TOTAL_S	  30
+#define REFRESH_MIN	  2
+#define REFRESH_MAX	  86400
+#define RETRY_NO_ZONE	  10 /* s between tries before the first transfer */
 
 static uint16_t random16(void)
 {
@@ -179,12 +179,13 @@ static void notify_send(struct ctrl *c, const struct ctrl_conf_zone *cz, struct 
 		len = dns_msg_query(m, sizeof(m), st->notify_id[i], DNS_OP_NOTIFY, dns_zone_apex(z),
 				    DNS_T_SOA, soa, soa_len);
 		to_sockaddr(&cz->notify[i], 53, &sa);
-		if (len && sendto(c->dns.notify_fd, m, len, 0, (struct sockaddr *)&sa, sizeof(sa)) ==
-				   (ssize_t)len)
+		if (len && sendto(c->dns.notify_fd, m, len, 0, (struct sockaddr *)&sa,
+				  sizeof(sa)) == (ssize_t)len)
 			st->notify_sent++;
 		if (--st->notify_left[i] == 0)
-			ctrl_log("warning", "dns: zone %s: NOTIFY of serial %u to %s unanswered", cz->name,
-				 st->notify_serial, addr_text(&cz->notify[i], a, sizeof(a)));
+			ctrl_log("warning", "dns: zone %s: NOTIFY of serial %u to %s unanswered",
+				 cz->name, st->notify_serial,
+				 addr_text(&cz->notify[i], a, sizeof(a)));
 	}
 }
 
@@ -239,7 +240,8 @@ void ctrl_dns_changed(struct ctrl *c, const char *name, const struct dns_zone *o
 		}
 		if (!dns_serial_gt(to, from)) {
 			ctrl_log("warning",
-				 "dns: zone %s changed but its serial went from %u to %u: secondaries "
+				 "dns: zone %s changed but its serial went from %u to %u: "
+				 "secondaries "
 				 "keep their copy until the serial goes up",
 				 name, from, to);
 			hist_clear(st);
@@ -249,15 +251,16 @@ void ctrl_dns_changed(struct ctrl *c, const char *name, const struct dns_zone *o
 		}
 		if (st->n_hist == CTRL_DNS_HIST) {
 			hist_free(&st->hist[0]);
-			memmove(&st->hist[0], &st->hist[1], sizeof(st->hist[0]) * (CTRL_DNS_HIST - 1));
+			memmove(&st->hist[0], &st->hist[1],
+				sizeof(st->hist[0]) * (CTRL_DNS_HIST - 1));
 			st->n_hist--;
 		}
 		if (st->n_hist && st->hist[st->n_hist - 1].to != from)
 			hist_clear(st);
-		st->hist[st->n_hist++] = (struct ctrl_dns_delta){
-			.from = from, .to = to, .del = del, .add = add };
-		ctrl_log("info", "dns: zone %s serial %u -> %u: %zu records out, %zu in", name, from,
-			 to, del.n - 1, add.n - 1);
+		st->hist[st->n_hist++] =
+			(struct ctrl_dns_delta){ .from = from, .to = to, .del = del, .add = add };
+		ctrl_log("info", "dns: zone %s serial %u -> %u: %zu records out, %zu in", name,
+			 from, to, del.n - 1, add.n - 1);
 	}
 	/* tell the secondaries */
 	st->notify_serial = to;
@@ -390,8 +393,8 @@ int ctrl_dns_xfr_out(struct ctrl *c, int fd, const struct dns_msg *m, int idx)
 
 		if (!r || r->type != DNS_T_SOA) {
 			/* RFC 1995 §3: the requester's SOA is in the authority section */
-			x->len = dns_msg_query(x->buf, sizeof(x->buf), m->id, DNS_OP_QUERY, m->qname,
-					       m->qtype, NULL, 0);
+			x->len = dns_msg_query(x->buf, sizeof(x->buf), m->id, DNS_OP_QUERY,
+					       m->qname, m->qtype, NULL, 0);
 			set_flags(x->buf, DNS_F_QR | DNS_RC_FORMERR);
 			x->failed = !send_msg(fd, x->buf, x->len);
 			goto out;
@@ -493,7 +496,8 @@ void ctrl_dns_notify_answers(struct ctrl *c)
 	for (int k = 0; k < 64; k++) {
 		struct sockaddr_in6 sa;
 		socklen_t sl = sizeof(sa);
-		ssize_t r = recvfrom(c->dns.notify_fd, in, sizeof(in), 0, (struct sockaddr *)&sa, &sl);
+		ssize_t r =
+			recvfrom(c->dns.notify_fd, in, sizeof(in), 0, (struct sockaddr *)&sa, &sl);
 		struct dp_addr peer;
 
 		if (r < 0)
@@ -521,7 +525,7 @@ size_t ctrl_dns_resp(uint8_t *out, size_t cap, const struct dns_msg *m, uint8_t 
 		n = DNS_HDR_LEN;
 	}
 	set_flags(out, (uint16_t)(DNS_F_QR | m->opcode << 11 | (aa ? DNS_F_AA : 0) |
-				       (m->flags & DNS_F_RD) | rcode));
+				  (m->flags & DNS_F_RD) | rcode));
 	return n;
 }
 
@@ -529,8 +533,9 @@ size_t ctrl_dns_resp(uint8_t *out, size_t cap, const struct dns_msg *m, uint8_t 
 static size_t notify_in(struct ctrl *c, const struct dp_addr *peer, const struct dns_msg *m,
 			uint8_t *out, size_t cap)
 {
-	const struct ctrl_conf_zone *cz =
-		m->has_question && m->qtype == DNS_T_SOA ? ctrl_dns_conf_zone_wire(c, m->qname) : NULL;
+	const struct ctrl_conf_zone *cz = m->has_question && m->qtype == DNS_T_SOA
+						  ? ctrl_dns_conf_zone_wire(c, m->qname)
+						  : NULL;
 	char a[64];
 
 	for (unsigned i = 0; cz && i < cz->n_primaries; i++)
@@ -607,9 +612,9 @@ size_t ctrl_dns_other(struct ctrl *c, const struct dp_addr *peer, const uint8_t 
 		}
 		/* AXFR over UDP, transfers not allowed, signed queries */
 		n = ctrl_dns_resp(out, cap, &m,
-			 m.has_question && m.qtype == DNS_T_AXFR && !tcp ? DNS_RC_FORMERR
-									  : DNS_RC_REFUSED,
-			 false);
+				  m.has_question && m.qtype == DNS_T_AXFR && !tcp ? DNS_RC_FORMERR
+										  : DNS_RC_REFUSED,
+				  false);
 		break;
 	default:
 		n = ctrl_dns_resp(out, cap, &m, DNS_RC_NOTIMP, false);
@@ -658,8 +663,8 @@ static int dial(const struct dp_addr *addr, int type)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)
 		goto fail;
 	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
-	if (poll(&p, 1, XFR_CONNECT_MS) != 1 ||
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e)
+	if (poll(&p, 1, XFR_CONNECT_MS) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 ||
+	    e)
 		goto fail;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -671,8 +676,7 @@ fail:
 }
 
 /* The primary's serial (SOA query over UDP); -1 when it does not answer. */
-static int64_t primary_serial(const struct dp_addr *p, const uint8_t *apex, char *why,
-			      size_t wl)
+static int64_t primary_serial(const struct dp_addr *p, const uint8_t *apex, char *why, size_t wl)
 {
 	uint8_t q[512], r[4096];
 	uint16_t id = random16();
@@ -780,14 +784,16 @@ static int transfer_in(const struct dp_addr *p, const uint8_t *apex, const struc
 
 			if (r->cls != DNS_CLASS_IN)
 				continue;
-			if (dns_rrlist_add(seq, r->owner, r->type, r->ttl, r->rdata, r->rdlen) < 0) {
+			if (dns_rrlist_add(seq, r->owner, r->type, r->ttl, r->rdata, r->rdlen) <
+			    0) {
 				snprintf(why, wl, "out of memory");
 				dns_msg_free(&m);
 				goto fail;
 			}
 			if (seq->n == 1) {
 				if (r->type != DNS_T_SOA) {
-					snprintf(why, wl, "the transfer does not begin with the SOA");
+					snprintf(why, wl,
+						 "the transfer does not begin with the SOA");
 					dns_msg_free(&m);
 					goto fail;
 				}
@@ -952,7 +958,7 @@ static void refresh(struct ctrl *c, const struct ctrl_conf_zone *cz, struct ctrl
 		st->status[0] = '\0';
 		ctrl_dns_replace(c, cz->name, z, true);
 		return;
-next:
+	next:
 		snprintf(st->status, sizeof(st->status), "primary %s: %s",
 			 addr_text(p, a, sizeof(a)), why);
 		ctrl_log("warning", "dns: zone %s: primary %s: %s", cz->name, a, why);
@@ -1016,9 +1022,9 @@ json_t *ctrl_dns_xfr_json(struct ctrl *c, const char *name)
 		      (json_int_t)st->notify_sent, "notify_answered",
 		      (json_int_t)st->notify_answered, "notify_pending", (json_int_t)pending,
 		      "notify_in", (json_int_t)st->notify_in, "transfers_out",
-		      (json_int_t)st->xfr_out, "ixfr_out", (json_int_t)st->ixfr_out,
-		      "transfers_in", (json_int_t)st->xfr_in, "updates", (json_int_t)st->updates,
-		      "updates_refused", (json_int_t)st->updates_refused);
+		      (json_int_t)st->xfr_out, "ixfr_out", (json_int_t)st->ixfr_out, "transfers_in",
+		      (json_int_t)st->xfr_in, "updates", (json_int_t)st->updates, "updates_refused",
+		      (json_int_t)st->updates_refused);
 	if (cz->n_primaries) {
 		long in = (long)(st->refresh_at - time(NULL));
 

@@ -94,8 +94,8 @@ int dns_msg_parse(const uint8_t *wire, size_t len, struct dns_msg *m)
 			if (rr->type == KNOT_RRTYPE_OPT || rr->type == KNOT_RRTYPE_TSIG)
 				continue;
 			for (uint16_t j = 0; j < (rr->rrs.count ? rr->rrs.count : 1); j++) {
-				const knot_rdata_t *rd = rr->rrs.count ? knot_rdataset_at(&rr->rrs, j)
-								       : NULL;
+				const knot_rdata_t *rd =
+					rr->rrs.count ? knot_rdataset_at(&rr->rrs, j) : NULL;
 
 				m->rr[s][k++] = (struct dns_upd_rr){
 					.owner = rr->owner,
@@ -190,8 +190,8 @@ int dns_msg_tsig_sign(uint8_t *msg, size_t *len, size_t cap, const struct dns_ms
 	return rc == KNOT_EOK ? 0 : -ENOSPC;
 }
 
-size_t dns_msg_query(uint8_t *out, size_t cap, uint16_t id, uint8_t opcode,
-		     const uint8_t *qname, uint16_t qtype, const uint8_t *soa, uint16_t soa_len)
+size_t dns_msg_query(uint8_t *out, size_t cap, uint16_t id, uint8_t opcode, const uint8_t *qname,
+		     uint16_t qtype, const uint8_t *soa, uint16_t soa_len)
 {
 	size_t nl = wname_len(qname), len = DNS_HDR_LEN;
 
@@ -249,7 +249,10 @@ static bool layout_ok(uint16_t type, const uint8_t *r, size_t len)
 		return len == 4;
 	case 28: /* AAAA */
 		return len == 16;
-	case 2: case 5: case 12: case 39: /* NS, CNAME, PTR, DNAME */
+	case 2:
+	case 5:
+	case 12:
+	case 39: /* NS, CNAME, PTR, DNAME */
 		return rd_name(r, len) == len;
 	case 15: /* MX */
 		return len > 2 && rd_name(r + 2, len - 2) == len - 2;
@@ -259,11 +262,13 @@ static bool layout_ok(uint16_t type, const uint8_t *r, size_t len)
 		n = rd_name(r, len);
 		n += n ? rd_name(r + n, len - n) : 0;
 		return n && rd_name(r, len) != n && n + 20 == len;
-	case 16: case 99: /* TXT, SPF: character strings */
+	case 16:
+	case 99: /* TXT, SPF: character strings */
 		for (n = 0; n < len; n += 1u + r[n])
 			;
 		return len && n == len;
-	case 43: case 59: /* DS, CDS */
+	case 43:
+	case 59: /* DS, CDS */
 		return len > 4;
 	case 44: /* SSHFP */
 		return len > 2;

@@ -67,8 +67,8 @@ int dns_msg_tsig_sign(uint8_t *msg, size_t *len, size_t cap, const struct dns_ms
  * in the authority section, RFC 1995 §3), NOTIFY (RFC 1996, AA set). For
  * IXFR, soa is the SOA RDATA of the version held. Returns the length, 0
  * when cap is too small. */
-size_t dns_msg_query(uint8_t *out, size_t cap, uint16_t id, uint8_t opcode,
-		     const uint8_t *qname, uint16_t qtype, const uint8_t *soa, uint16_t soa_len);
+size_t dns_msg_query(uint8_t *out, size_t cap, uint16_t id, uint8_t opcode, const uint8_t *qname,
+		     uint16_t qtype, const uint8_t *soa, uint16_t soa_len);
 
 /* Write records as zone-file text, one per line, names absolute, in the
  * list's order but the SOA first (what an updated or transferred zone is

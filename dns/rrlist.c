@@ -129,8 +129,10 @@ int dns_rrlist_build(const struct dns_rrlist *l, const uint8_t *apex, struct dns
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < l->n; i++)
-		rrs[i] = (struct dns_zone_rr){ .owner = l->r[i].owner, .type = l->r[i].type,
-					       .ttl = l->r[i].ttl, .rdata = l->r[i].rdata,
+		rrs[i] = (struct dns_zone_rr){ .owner = l->r[i].owner,
+					       .type = l->r[i].type,
+					       .ttl = l->r[i].ttl,
+					       .rdata = l->r[i].rdata,
 					       .rdlen = l->r[i].rdlen };
 	rc = dns_zone_build(apex, rrs, l->n, out, err, errlen, NULL);
 	free(rrs);
@@ -210,7 +212,8 @@ int dns_rrlist_diff(const struct dns_rrlist *from, const struct dns_rrlist *to,
 			rc = add_rec(add, &to->r[k++]);
 		} else {
 			if (from->r[i].ttl != to->r[k].ttl &&
-			    ((rc = add_rec(del, &from->r[i])) < 0 || (rc = add_rec(add, &to->r[k])) < 0))
+			    ((rc = add_rec(del, &from->r[i])) < 0 ||
+			     (rc = add_rec(add, &to->r[k])) < 0))
 				break;
 			i++;
 			k++;

@@ -92,88 +92,97 @@ static int prerequisites(const struct dns_rrlist *l, const uint8_t *apex,
 	/* RFC 2136 §3.2.5: each record checked in order, the value-dependent
 	 * RRsets (class IN) compared after all the others (pass 1) */
 	for (size_t pass = 0, i = 0; pass < 2; i = 0, pass++)
-	for (; i < npre; i++) {
-		const struct dns_upd_rr *p = &pre[i];
-		struct dns_rec r;
+		for (; i < npre; i++) {
+			const struct dns_upd_rr *p = &pre[i];
+			struct dns_rec r;
 
-		if (!to_rec(p, &r))
-			return WHY("prerequisite %zu: bad name", i + 1), DNS_RC_FORMERR;
-		dns_name_to_text(r.owner, t, sizeof(t));
-		if (pass == 1 && p->cls != DNS_CLASS_IN)
-			continue;
-		if (pass == 0 && p->ttl != 0)
-			return WHY("prerequisite %s: TTL not 0", t), DNS_RC_FORMERR;
-		if (pass == 0 && !dns_name_in(r.owner, apex))
-			return WHY("prerequisite %s is outside the zone", t), DNS_RC_NOTZONE;
-		if (p->cls == DNS_CLASS_ANY || p->cls == DNS_CLASS_NONE) {
-			bool any = p->cls == DNS_CLASS_ANY;
-			size_t c;
-
-			if (p->rdlen)
-				return WHY("prerequisite %s: RDATA where none belongs", t), DNS_RC_FORMERR;
-			if (p->type != DNS_T_ANY && meta(p->type))
-				return WHY("prerequisite %s: type %u", t, p->type), DNS_RC_FORMERR;
-			c = count(l, &r, p->type);
-			if (any && !c)
-				return p->type == DNS_T_ANY
-					       ? (WHY("prerequisite: %s is not in use", t), DNS_RC_NXDOMAIN)
-					       : (WHY("prerequisite: %s type %u does not exist", t,
-						      p->type),
-						  DNS_RC_NXRRSET);
-			if (!any && c)
-				return p->type == DNS_T_ANY
-					       ? (WHY("prerequisite: %s is in use", t), DNS_RC_YXDOMAIN)
-					       : (WHY("prerequisite: %s type %u exists", t, p->type),
-						  DNS_RC_YXRRSET);
-			continue;
-		}
-		if (p->cls != DNS_CLASS_IN)
-			return WHY("prerequisite %s: class %u", t, p->cls), DNS_RC_FORMERR;
-		if (meta(p->type))
-			return WHY("prerequisite %s: type %u", t, p->type), DNS_RC_FORMERR;
-		if (pass == 0)
-			continue;
-		/* value-dependent (§2.4.2): the RRset is exactly the prerequisites
-		 * of this name and type, checked once, at the first of them */
-		{
-			bool first = true;
-			size_t want = 0, have = count(l, &r, p->type);
-
-			for (size_t k = 0; k < i && first; k++) {
-				struct dns_rec o;
-
-				first = !(pre[k].cls == DNS_CLASS_IN && to_rec(&pre[k], &o) &&
-					  at(&o, &r) && o.type == r.type);
-			}
-			if (!first)
+			if (!to_rec(p, &r))
+				return WHY("prerequisite %zu: bad name", i + 1), DNS_RC_FORMERR;
+			dns_name_to_text(r.owner, t, sizeof(t));
+			if (pass == 1 && p->cls != DNS_CLASS_IN)
 				continue;
-			for (size_t k = i; k < npre; k++) {
-				struct dns_rec o;
+			if (pass == 0 && p->ttl != 0)
+				return WHY("prerequisite %s: TTL not 0", t), DNS_RC_FORMERR;
+			if (pass == 0 && !dns_name_in(r.owner, apex))
+				return WHY("prerequisite %s is outside the zone", t),
+				       DNS_RC_NOTZONE;
+			if (p->cls == DNS_CLASS_ANY || p->cls == DNS_CLASS_NONE) {
+				bool any = p->cls == DNS_CLASS_ANY;
+				size_t c;
 
-				if (pre[k].cls != DNS_CLASS_IN || !to_rec(&pre[k], &o) || !at(&o, &r) ||
-				    o.type != r.type)
-					continue;
-				/* a duplicate in the prerequisites counts once */
-				bool dup = false;
+				if (p->rdlen)
+					return WHY("prerequisite %s: RDATA where none belongs", t),
+					       DNS_RC_FORMERR;
+				if (p->type != DNS_T_ANY && meta(p->type))
+					return WHY("prerequisite %s: type %u", t, p->type),
+					       DNS_RC_FORMERR;
+				c = count(l, &r, p->type);
+				if (any && !c)
+					return p->type == DNS_T_ANY
+						       ? (WHY("prerequisite: %s is not in use", t),
+							  DNS_RC_NXDOMAIN)
+						       : (WHY("prerequisite: %s type %u does not "
+							      "exist",
+							      t, p->type),
+							  DNS_RC_NXRRSET);
+				if (!any && c)
+					return p->type == DNS_T_ANY
+						       ? (WHY("prerequisite: %s is in use", t),
+							  DNS_RC_YXDOMAIN)
+						       : (WHY("prerequisite: %s type %u exists", t,
+							      p->type),
+							  DNS_RC_YXRRSET);
+				continue;
+			}
+			if (p->cls != DNS_CLASS_IN)
+				return WHY("prerequisite %s: class %u", t, p->cls), DNS_RC_FORMERR;
+			if (meta(p->type))
+				return WHY("prerequisite %s: type %u", t, p->type), DNS_RC_FORMERR;
+			if (pass == 0)
+				continue;
+			/* value-dependent (§2.4.2): the RRset is exactly the prerequisites
+			 * of this name and type, checked once, at the first of them */
+			{
+				bool first = true;
+				size_t want = 0, have = count(l, &r, p->type);
 
-				for (size_t j = i; j < k && !dup; j++) {
-					struct dns_rec d;
+				for (size_t k = 0; k < i && first; k++) {
+					struct dns_rec o;
 
-					dup = pre[j].cls == DNS_CLASS_IN && to_rec(&pre[j], &d) &&
-					      dns_rec_same(&d, &o);
+					first = !(pre[k].cls == DNS_CLASS_IN &&
+						  to_rec(&pre[k], &o) && at(&o, &r) &&
+						  o.type == r.type);
 				}
-				if (dup)
+				if (!first)
 					continue;
-				if (dns_rrlist_find(l, &o) < 0)
+				for (size_t k = i; k < npre; k++) {
+					struct dns_rec o;
+
+					if (pre[k].cls != DNS_CLASS_IN || !to_rec(&pre[k], &o) ||
+					    !at(&o, &r) || o.type != r.type)
+						continue;
+					/* a duplicate in the prerequisites counts once */
+					bool dup = false;
+
+					for (size_t j = i; j < k && !dup; j++) {
+						struct dns_rec d;
+
+						dup = pre[j].cls == DNS_CLASS_IN &&
+						      to_rec(&pre[j], &d) && dns_rec_same(&d, &o);
+					}
+					if (dup)
+						continue;
+					if (dns_rrlist_find(l, &o) < 0)
+						return WHY("prerequisite: %s type %u differs", t,
+							   p->type),
+						       DNS_RC_NXRRSET;
+					want++;
+				}
+				if (want != have)
 					return WHY("prerequisite: %s type %u differs", t, p->type),
 					       DNS_RC_NXRRSET;
-				want++;
 			}
-			if (want != have)
-				return WHY("prerequisite: %s type %u differs", t, p->type),
-				       DNS_RC_NXRRSET;
 		}
-	}
 	return DNS_RC_NOERROR;
 }
 
@@ -194,7 +203,8 @@ static int prescan(const uint8_t *apex, const struct dns_upd_rr *upd, size_t nup
 		switch (u->cls) {
 		case DNS_CLASS_IN:
 			if (meta(u->type))
-				return WHY("%s: type %u cannot be added", t, u->type), DNS_RC_FORMERR;
+				return WHY("%s: type %u cannot be added", t, u->type),
+				       DNS_RC_FORMERR;
 			break;
 		case DNS_CLASS_ANY:
 			if (u->ttl || u->rdlen || (u->type != DNS_T_ANY && meta(u->type)))
@@ -215,8 +225,8 @@ static int prescan(const uint8_t *apex, const struct dns_upd_rr *upd, size_t nup
 
 /* Delete what matches at name: type (DNS_T_ANY: all), rdata (NULL: any);
  * at the apex, SOA and NS are kept. */
-static bool delete(struct dns_rrlist *l, const struct dns_rec *name, uint16_t type,
-		   const struct dns_rec *exact, bool apex)
+static bool delete (struct dns_rrlist *l, const struct dns_rec *name, uint16_t type,
+		    const struct dns_rec *exact, bool apex)
 {
 	bool changed = false;
 
@@ -259,7 +269,7 @@ static int add(struct dns_rrlist *l, const struct dns_rec *r, bool apex, bool *c
 		if (count(l, r, DNS_T_CNAME)) {
 			if (dns_rrlist_find(l, r) >= 0 && l->r[dns_rrlist_find(l, r)].ttl == r->ttl)
 				return 0;
-			delete(l, r, DNS_T_CNAME, NULL, false);
+			delete (l, r, DNS_T_CNAME, NULL, false);
 		}
 	} else if (count(l, r, DNS_T_CNAME)) {
 		return 0; /* a CNAME there */
@@ -278,8 +288,7 @@ static int add(struct dns_rrlist *l, const struct dns_rec *r, bool apex, bool *c
 
 int dns_update_apply(struct dns_rrlist *l, const uint8_t *apex, const struct dns_upd_rr *pre,
 		     size_t npre, const struct dns_upd_rr *upd, size_t nupd,
-		     dns_update_allow_fn allow, void *ctx, bool *changed, char *why,
-		     size_t whylen)
+		     dns_update_allow_fn allow, void *ctx, bool *changed, char *why, size_t whylen)
 {
 	struct dns_rrlist n;
 	bool soa_set = false;
@@ -311,9 +320,9 @@ int dns_update_apply(struct dns_rrlist *l, const uint8_t *apex, const struct dns
 			}
 		} else if (u->cls == DNS_CLASS_ANY) {
 			if (!(is_apex && (u->type == DNS_T_SOA || u->type == DNS_T_NS)))
-				*changed |= delete(&n, &r, u->type, NULL, is_apex);
+				*changed |= delete (&n, &r, u->type, NULL, is_apex);
 		} else {
-			*changed |= delete(&n, &r, u->type, &r, is_apex);
+			*changed |= delete (&n, &r, u->type, &r, is_apex);
 		}
 	}
 	if (*changed && !soa_set) {

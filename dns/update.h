@@ -41,8 +41,7 @@ typedef bool (*dns_update_allow_fn)(void *ctx, const uint8_t *name, uint16_t typ
  * the reason in why. */
 int dns_update_apply(struct dns_rrlist *l, const uint8_t *apex, const struct dns_upd_rr *pre,
 		     size_t npre, const struct dns_upd_rr *upd, size_t nupd,
-		     dns_update_allow_fn allow, void *ctx, bool *changed, char *why,
-		     size_t whylen);
+		     dns_update_allow_fn allow, void *ctx, bool *changed, char *why, size_t whylen);
 
 /* Is name (wire, any case) apex or below it? */
 bool dns_name_in(const uint8_t *name, const uint8_t *apex);

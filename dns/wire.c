@@ -166,13 +166,12 @@ enum dns_verdict dns_query_parse(const uint8_t *msg, size_t len, struct dns_quer
 	return DNS_ANSWER;
 }
 
-size_t dns_resp_begin(uint8_t *out, size_t cap, const struct dns_query *q, uint8_t rcode,
-		      bool aa)
+size_t dns_resp_begin(uint8_t *out, size_t cap, const struct dns_query *q, uint8_t rcode, bool aa)
 {
 	size_t n = DNS_HDR_LEN + (q->question_ok ? q->question_len : 0);
-	uint16_t flags = (uint16_t)(DNS_F_QR | (q->opcode & 0xf) << 11 |
-				    (q->flags & (DNS_F_RD | DNS_F_CD)) | (aa ? DNS_F_AA : 0) |
-				    (rcode & 0xf));
+	uint16_t flags =
+		(uint16_t)(DNS_F_QR | (q->opcode & 0xf) << 11 | (q->flags & (DNS_F_RD | DNS_F_CD)) |
+			   (aa ? DNS_F_AA : 0) | (rcode & 0xf));
 
 	if (cap < n)
 		return 0;

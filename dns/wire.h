@@ -72,19 +72,19 @@ enum dns_verdict {
 
 struct dns_query {
 	uint16_t id;
-	uint16_t flags;	       /* the header's flag word as received */
-	uint8_t opcode;	       /* enum dns_opcode */
+	uint16_t flags; /* the header's flag word as received */
+	uint8_t opcode; /* enum dns_opcode */
 	uint16_t qtype, qclass;
-	uint8_t qname[DNS_NAME_MAX]; /* wire form, case as received */
+	uint8_t qname[DNS_NAME_MAX];	/* wire form, case as received */
 	uint8_t qname_lc[DNS_NAME_MAX]; /* the same, ASCII letters lowered (lookups) */
-	uint8_t qname_len;	       /* bytes, with the root label */
-	uint8_t labels;		       /* not counting the root */
-	uint16_t question_len;	       /* bytes of the question section: name + 4 */
-	bool question_ok;	       /* the question parsed (FORMERR can echo it) */
+	uint8_t qname_len;		/* bytes, with the root label */
+	uint8_t labels;			/* not counting the root */
+	uint16_t question_len;		/* bytes of the question section: name + 4 */
+	bool question_ok;		/* the question parsed (FORMERR can echo it) */
 	/* EDNS (RFC 6891) */
 	bool edns;
 	uint8_t edns_version;
-	bool edns_do; /* DNSSEC OK */
+	bool edns_do;	    /* DNSSEC OK */
 	uint16_t edns_size; /* the requester's UDP payload size, at least 512 */
 };
 
@@ -93,18 +93,17 @@ struct dns_query {
  * is not DNS_DROP, the question when question_ok.
  *
  * Refused as FORMERR: QDCOUNT other than 1, answers or authority records in a
- * query (but the SOA of an IXFR, handed on), a name with a compression pointer, a label over 63 bytes or a name
- * over 255, a truncated question or record, more than one OPT, an OPT not
- * owned by the root or with options that overrun it, bytes after the last
- * record, an additional record that is neither OPT nor TSIG. */
+ * query (but the SOA of an IXFR, handed on), a name with a compression pointer, a label over 63
+ * bytes or a name over 255, a truncated question or record, more than one OPT, an OPT not owned by
+ * the root or with options that overrun it, bytes after the last record, an additional record that
+ * is neither OPT nor TSIG. */
 enum dns_verdict dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q);
 
 /* Start a response in out (cap bytes): the header (id, opcode, RD and CD
  * echoed, QR set, aa as given, rcode's low 4 bits), and the question echoed
  * when q->question_ok, counts zero but QDCOUNT. Returns the bytes written,
  * or 0 when cap is too small. */
-size_t dns_resp_begin(uint8_t *out, size_t cap, const struct dns_query *q, uint8_t rcode,
-		      bool aa);
+size_t dns_resp_begin(uint8_t *out, size_t cap, const struct dns_query *q, uint8_t rcode, bool aa);
 
 /* Append an OPT record advertising udp_size, with rcode's upper 8 bits
  * (BADVERS), version 0 and the DO bit echoed (RFC 6891 §6.1.1, RFC 3225);

@@ -228,11 +228,11 @@ static bool rdata_ok(uint16_t type, const uint8_t *r, uint16_t len)
 	}
 }
 
-#define FAIL(...)                                         \
-	do {                                              \
-		snprintf(err, errlen, __VA_ARGS__);       \
-		rc = -EINVAL;                             \
-		goto fail;                                \
+#define FAIL(...)                                   \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		rc = -EINVAL;                       \
+		goto fail;                          \
 	} while (0)
 
 int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
@@ -278,8 +278,8 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 		if (rrs[i].type == DNS_T_OPT || rrs[i].type == DNS_T_TSIG ||
 		    rrs[i].type == DNS_T_AXFR || rrs[i].type == DNS_T_IXFR ||
 		    rrs[i].type == DNS_T_ANY || rrs[i].type == 0)
-			FAIL("%s: type %u cannot be in a zone", dns_name_to_text(s[i].name, t, sizeof(t)),
-			     rrs[i].type);
+			FAIL("%s: type %u cannot be in a zone",
+			     dns_name_to_text(s[i].name, t, sizeof(t)), rrs[i].type);
 		if (!rdata_ok(rrs[i].type, rrs[i].rdata, rrs[i].rdlen))
 			FAIL("%s: bad RDATA for type %u", dns_name_to_text(s[i].name, t, sizeof(t)),
 			     rrs[i].type);
@@ -306,7 +306,8 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 		}
 		if (new_set) {
 			rs = &z->rrsets[z->n_rrsets++];
-			*rs = (struct rrset){ .type = r->type, .ttl = r->ttl,
+			*rs = (struct rrset){ .type = r->type,
+					      .ttl = r->ttl,
 					      .off = (uint32_t)z->blob_len };
 			z->nodes[z->n_nodes - 1].n++;
 		}
@@ -371,8 +372,7 @@ int dns_zone_build(const uint8_t *apex, const struct dns_zone_rr *rrs, size_t n,
 		if (nd->name_len == z->apex_len && memcmp(nd->name, z->apex, z->apex_len) == 0) {
 			nd->flags |= NODE_APEX;
 			z->apex_node = (uint32_t)i;
-		}
-		else if (rrset_of(z, nd, DNS_T_NS))
+		} else if (rrset_of(z, nd, DNS_T_NS))
 			nd->flags |= NODE_CUT;
 		if (rrset_of(z, nd, DNS_T_CNAME) && nd->n > 1)
 			FAIL("%s: CNAME and other data at one name",
@@ -508,8 +508,8 @@ static void referral(struct wbuf *w, const struct dns_zone *z, const struct node
 	}
 }
 
-static size_t finish(struct wbuf *w, const struct dns_query *q, size_t base, uint8_t rcode,
-		     bool aa, uint16_t edns_size, size_t limit)
+static size_t finish(struct wbuf *w, const struct dns_query *q, size_t base, uint8_t rcode, bool aa,
+		     uint16_t edns_size, size_t limit)
 {
 	uint8_t *p = w->p;
 
@@ -520,7 +520,7 @@ static size_t finish(struct wbuf *w, const struct dns_query *q, size_t base, uin
 		dns_wr16(p + 2, (uint16_t)(dns_rd16(p + 2) | DNS_F_TC));
 	}
 	dns_wr16(p + 2, (uint16_t)((dns_rd16(p + 2) & ~(0xf | DNS_F_AA)) | (rcode & 0xf) |
-			       (aa ? DNS_F_AA : 0)));
+				   (aa ? DNS_F_AA : 0)));
 	dns_set_counts(p, w->an, w->ns, w->ar);
 	if (q->edns) {
 		size_t n = dns_resp_opt(p, w->len, w->cap + 11 > limit ? limit : w->cap + 11, q,

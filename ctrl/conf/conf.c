@@ -172,11 +172,12 @@ static int check_socket_path(struct ctx *x, const config_setting_t *g, const cha
 
 static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c)
 {
-	static const char *const known[] = { "lcores",	  "main_lcore",	 "memory_mb",
-					     "hugepages", "file_prefix", "socket",
-					     "punt",	  "mbufs",	 "rx_desc",
-					     "tx_desc",	  "neigh_max",	 "icmp_rate_pps",
-					     "flows_max", "nat_port_min", "nat_port_max", NULL };
+	static const char *const known[] = { "lcores",	  "main_lcore",	  "memory_mb",
+					     "hugepages", "file_prefix",  "socket",
+					     "punt",	  "mbufs",	  "rx_desc",
+					     "tx_desc",	  "neigh_max",	  "icmp_rate_pps",
+					     "flows_max", "nat_port_min", "nat_port_max",
+					     NULL };
 	char huge[32] = "auto";
 	uint64_t lcores[16];
 	bool workers = false;
@@ -203,9 +204,10 @@ static int parse_dataplane(struct ctx *x, const config_setting_t *g, struct ctrl
 	    (rc = get_uint(x, g, "nat_port_max", &c->nat_port_max, 1024, 65535)) < 0)
 		return rc;
 	if (c->nat_port_max < c->nat_port_min + 63)
-		return conf_error(x, member_or(g, "nat_port_max"),
-				  "nat_port_min %u, nat_port_max %u: want a range of 64 ports or more",
-				  c->nat_port_min, c->nat_port_max);
+		return conf_error(
+			x, member_or(g, "nat_port_max"),
+			"nat_port_min %u, nat_port_max %u: want a range of 64 ports or more",
+			c->nat_port_min, c->nat_port_max);
 	if (strcmp(huge, "auto") == 0)
 		c->hugepages = CTRL_CONF_HUGEPAGES_AUTO;
 	else if (strcmp(huge, "on") == 0)
@@ -271,10 +273,10 @@ static const struct {
 	const char *name;
 	uint16_t type;
 } rr_types[] = {
-	{ "A", 1 },	  { "NS", 2 },	   { "CNAME", 5 }, { "PTR", 12 },   { "MX", 15 },
-	{ "TXT", 16 },	  { "AAAA", 28 },  { "SRV", 33 },  { "DS", 43 },    { "SSHFP", 44 },
-	{ "TLSA", 52 },	  { "CDS", 59 },   { "CDNSKEY", 60 }, { "SVCB", 64 }, { "HTTPS", 65 },
-	{ "CAA", 257 },
+	{ "A", 1 },	   { "NS", 2 },	    { "CNAME", 5 },  { "PTR", 12 },
+	{ "MX", 15 },	   { "TXT", 16 },   { "AAAA", 28 },  { "SRV", 33 },
+	{ "DS", 43 },	   { "SSHFP", 44 }, { "TLSA", 52 },  { "CDS", 59 },
+	{ "CDNSKEY", 60 }, { "SVCB", 64 },  { "HTTPS", 65 }, { "CAA", 257 },
 };
 
 static bool name_text_ok(const char *n)
@@ -284,8 +286,9 @@ static bool name_text_ok(const char *n)
 	if (!len || len > 253)
 		return false;
 	for (const char *p = n; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '_' || *p == '.' || (*p == '*' && p == n && p[1] == '.')))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
+		      (*p == '*' && p == n && p[1] == '.')))
 			return false;
 	return strstr(n, "..") == NULL && n[0] != '.';
 }
@@ -303,7 +306,8 @@ static int parse_grants(struct ctx *x, const config_setting_t *e, struct ctrl_co
 	if (!config_setting_is_list(ul))
 		return conf_error(x, ul, "update: expected ( { key = ...; names = [ ... ]; } )");
 	if (config_setting_length(ul) > CTRL_CONF_GRANTS_MAX)
-		return conf_error(x, ul, "update: at most %d rights per zone", CTRL_CONF_GRANTS_MAX);
+		return conf_error(x, ul, "update: at most %d rights per zone",
+				  CTRL_CONF_GRANTS_MAX);
 	for (int i = 0; i < config_setting_length(ul); i++) {
 		const config_setting_t *g = config_setting_get_elem(ul, (unsigned)i), *nl, *tl;
 		struct ctrl_conf_grant *gr = &z->grants[z->n_grants];
@@ -336,7 +340,8 @@ static int parse_grants(struct ctx *x, const config_setting_t *e, struct ctrl_co
 			size_t vl;
 
 			if (!v || !name_text_ok(v))
-				return conf_error(x, a, "update: names: \"%s\" is not a domain name",
+				return conf_error(x, a,
+						  "update: names: \"%s\" is not a domain name",
 						  v ? v : "?");
 			/* inside the zone */
 			snprintf(rel, sizeof(rel), "%s", v);
@@ -347,8 +352,8 @@ static int parse_grants(struct ctx *x, const config_setting_t *e, struct ctrl_co
 			      (vl > strlen(z->name) &&
 			       strcasecmp(rel + vl - strlen(z->name), z->name) == 0 &&
 			       rel[vl - strlen(z->name) - 1] == '.')))
-				return conf_error(x, a, "update: names: %s is outside the zone %s", v,
-						  z->name);
+				return conf_error(x, a, "update: names: %s is outside the zone %s",
+						  v, z->name);
 			if (used + vl + 2 > sizeof(gr->names))
 				return conf_error(x, a, "update: names: too many");
 			used += (size_t)snprintf(gr->names + used, sizeof(gr->names) - used, "%s%s",
@@ -365,7 +370,8 @@ static int parse_grants(struct ctx *x, const config_setting_t *e, struct ctrl_co
 			if (gr->n_types == CTRL_CONF_TYPES_MAX)
 				return conf_error(x, a, "update: types: at most %d",
 						  CTRL_CONF_TYPES_MAX);
-			for (size_t t = 0; v && t < sizeof(rr_types) / sizeof(rr_types[0]) && !ok; t++)
+			for (size_t t = 0; v && t < sizeof(rr_types) / sizeof(rr_types[0]) && !ok;
+			     t++)
 				if (strcasecmp(v, rr_types[t].name) == 0) {
 					gr->types[gr->n_types++] = rr_types[t].type;
 					ok = true;
@@ -404,8 +410,8 @@ static int parse_keys(struct ctx *x, const config_setting_t *g, struct ctrl_conf
 		snprintf(k->algorithm, sizeof(k->algorithm), "hmac-sha256");
 		if ((rc = only_known(x, e, known)) < 0 ||
 		    (rc = get_string(x, e, "name", k->name, sizeof(k->name), true)) < 0 ||
-		    (rc = get_string(x, e, "algorithm", k->algorithm, sizeof(k->algorithm), false)) <
-			    0 ||
+		    (rc = get_string(x, e, "algorithm", k->algorithm, sizeof(k->algorithm),
+				     false)) < 0 ||
 		    (rc = get_string(x, e, "secret", k->secret, sizeof(k->secret), true)) < 0)
 			return rc;
 		k->line = (unsigned)config_setting_source_line(e);
@@ -418,11 +424,12 @@ static int parse_keys(struct ctx *x, const config_setting_t *g, struct ctrl_conf
 		if (strcasecmp(k->algorithm, "hmac-sha256") != 0 &&
 		    strcasecmp(k->algorithm, "hmac-sha384") != 0 &&
 		    strcasecmp(k->algorithm, "hmac-sha512") != 0)
-			return conf_error(x, config_setting_get_member(e, "algorithm"),
-					  "dns.keys: algorithm %s is not supported: use hmac-sha256, "
-					  "hmac-sha384 or hmac-sha512 (RFC 8945 §6: MD5 and SHA-1 "
-					  "are too weak)",
-					  k->algorithm);
+			return conf_error(
+				x, config_setting_get_member(e, "algorithm"),
+				"dns.keys: algorithm %s is not supported: use hmac-sha256, "
+				"hmac-sha384 or hmac-sha512 (RFC 8945 §6: MD5 and SHA-1 "
+				"are too weak)",
+				k->algorithm);
 		/* base64, at least 16 bytes of key */
 		sl = strlen(k->secret);
 		for (size_t j = 0; j < sl; j++) {
@@ -451,8 +458,8 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 		     const char *conf_path)
 {
 	static const char *const known[] = { "zones", "rate_limit", "slip", "keys", NULL };
-	static const char *const zknown[] = { "name",	   "file",   "transfer",
-					      "notify",	   "primaries", "update", NULL };
+	static const char *const zknown[] = { "name",	   "file",   "transfer", "notify",
+					      "primaries", "update", NULL };
 	const config_setting_t *zl;
 	int rc;
 
@@ -460,13 +467,15 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 		return conf_error(x, g, "dns: expected a group { ... }");
 	if ((rc = only_known(x, g, known)) < 0 ||
 	    (rc = get_uint(x, g, "rate_limit", &c->dns_rate_limit, 0, 1000000)) < 0 ||
-	    (rc = get_uint(x, g, "slip", &c->dns_slip, 0, 10)) < 0 || (rc = parse_keys(x, g, c)) < 0)
+	    (rc = get_uint(x, g, "slip", &c->dns_slip, 0, 10)) < 0 ||
+	    (rc = parse_keys(x, g, c)) < 0)
 		return rc;
 	zl = config_setting_get_member(g, "zones");
 	if (!zl)
 		return 0;
 	if (!config_setting_is_list(zl))
-		return conf_error(x, zl, "dns.zones: expected a list ( { name = ...; file = ...; } )");
+		return conf_error(x, zl,
+				  "dns.zones: expected a list ( { name = ...; file = ...; } )");
 	if (config_setting_length(zl) > CTRL_CONF_ZONES_MAX)
 		return conf_error(x, zl, "dns.zones: at most %d", CTRL_CONF_ZONES_MAX);
 	for (int i = 0; i < config_setting_length(zl); i++) {
@@ -493,14 +502,15 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 			const char *slash = strrchr(conf_path, '/');
 			int dl = slash ? (int)(slash - conf_path) : 1;
 
-			if (snprintf(z->file, sizeof(z->file), "%.*s/%s", dl, slash ? conf_path : ".",
-				     file) >= (int)sizeof(z->file))
+			if (snprintf(z->file, sizeof(z->file), "%.*s/%s", dl,
+				     slash ? conf_path : ".", file) >= (int)sizeof(z->file))
 				return conf_error(x, e, "file: path too long");
 		}
 		z->line = (unsigned)config_setting_source_line(e);
 		if ((rc = get_addrs(x, e, "transfer", z->transfer, &z->n_transfer,
 				    CTRL_CONF_XFR_MAX)) < 0 ||
-		    (rc = get_addrs(x, e, "notify", z->notify, &z->n_notify, CTRL_CONF_XFR_MAX)) < 0 ||
+		    (rc = get_addrs(x, e, "notify", z->notify, &z->n_notify, CTRL_CONF_XFR_MAX)) <
+			    0 ||
 		    (rc = get_addrs(x, e, "primaries", z->primaries, &z->n_primaries,
 				    CTRL_CONF_XFR_MAX)) < 0 ||
 		    (rc = parse_grants(x, e, c, z)) < 0)
@@ -510,10 +520,11 @@ static int parse_dns(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 			z->n_notify = z->n_transfer;
 		}
 		if (z->n_primaries && z->n_grants)
-			return conf_error(x, config_setting_get_member(e, "update"),
-					  "update: zone %s is a secondary (primaries): updates go to "
-					  "its primary",
-					  z->name);
+			return conf_error(
+				x, config_setting_get_member(e, "update"),
+				"update: zone %s is a secondary (primaries): updates go to "
+				"its primary",
+				z->name);
 		c->n_zones++;
 	}
 	return 0;
@@ -903,7 +914,7 @@ static void defaults(struct ctrl_conf *c)
 int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t errlen)
 {
 	static const char *const known[] = { "dataplane", "ctrl",     "ports", "routes",
-					     "neighbors", "firewall", "dns", NULL };
+					     "neighbors", "firewall", "dns",   NULL };
 	struct ctx x = { .path = path };
 	config_t cfg;
 	const config_setting_t *root, *s;

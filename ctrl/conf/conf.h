@@ -16,12 +16,12 @@
 
 #include "dataplane/dataplane.h"
 
-#define CTRL_CONF_DNS_MAX  4
+#define CTRL_CONF_DNS_MAX   4
 #define CTRL_CONF_ZONES_MAX 64
 
 /* An authoritative zone (dns { zones = ( ... ) }). */
 #define CTRL_CONF_XFR_MAX    8
-#define CTRL_CONF_GRANTS_MAX 4  /* update rights per zone */
+#define CTRL_CONF_GRANTS_MAX 4	/* update rights per zone */
 #define CTRL_CONF_TYPES_MAX  16 /* types per right */
 #define CTRL_CONF_KEYS_MAX   16 /* TSIG keys */
 
@@ -88,7 +88,7 @@ struct ctrl_conf {
 	unsigned rx_desc, tx_desc;
 	unsigned neigh_max;
 	unsigned icmp_rate_pps;
-	unsigned flows_max; /* flow table entries (connection tracking) */
+	unsigned flows_max;		     /* flow table entries (connection tracking) */
 	unsigned nat_port_min, nat_port_max; /* the NAT's public ports */
 
 	/* ctrl { } */
@@ -100,9 +100,9 @@ struct ctrl_conf {
 
 	/* firewall { }: without it, or with rules = "" and nothing pushed yet,
 	 * the appliance routes without filtering */
-	bool fw_enabled;     /* the section is there: rules may be pushed */
-	char fw_rules[256];  /* the rule file; relative paths from this file's folder */
-	unsigned n_zones;    /* authoritative DNS (docs/dns.md) */
+	bool fw_enabled;    /* the section is there: rules may be pushed */
+	char fw_rules[256]; /* the rule file; relative paths from this file's folder */
+	unsigned n_zones;   /* authoritative DNS (docs/dns.md) */
 	unsigned dns_rate_limit, dns_slip; /* responses/s per source prefix (0: off), slip */
 	struct ctrl_conf_zone zones[CTRL_CONF_ZONES_MAX];
 	unsigned n_keys;

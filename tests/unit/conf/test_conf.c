@@ -422,8 +422,9 @@ Test(conf, firewall_errors_have_their_line)
 	assert_error("bad_dns_update_type.conf", 5,
 		     "update: types: \"SOA\" is not a type updates may change (SOA never; "
 		     "docs/dns.md lists them)");
-	assert_error("bad_dns_secondary_update.conf", 5,
-		     "update: zone example.org is a secondary (primaries): updates go to its primary");
+	assert_error(
+		"bad_dns_secondary_update.conf", 5,
+		"update: zone example.org is a secondary (primaries): updates go to its primary");
 	assert_error("bad_nat_ports.conf", 3,
 		     "nat_port_min 30000, nat_port_max 30010: want a range of 64 ports or more");
 }
