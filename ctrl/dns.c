@@ -42,9 +42,9 @@ static void encode_set(struct ctrl *c);
 static int load(struct ctrl *c, const char *only, char *errors, size_t errlen)
 {
 	struct ctrl_dns *d = &c->dns;
-	struct dns_zone *zones[CTRL_CONF_ZONES_MAX];
-	char names[CTRL_CONF_ZONES_MAX][256];
-	time_t loaded[CTRL_CONF_ZONES_MAX];
+	struct dns_zone *zones[CTRL_CONF_ZONES_MAX] = { 0 };
+	char names[CTRL_CONF_ZONES_MAX][256] = { { 0 } };
+	time_t loaded[CTRL_CONF_ZONES_MAX] = { 0 };
 	unsigned n = 0;
 	size_t used = 0;
 	int failed = 0;
@@ -464,8 +464,11 @@ static int answer_one(struct ctrl *c, int fd, const uint8_t *msg, size_t len)
 			: v == DNS_BADVERS ? DNS_RC_BADVERS
 					   : DNS_RC_REFUSED;
 		n = dns_resp_begin(out + 2, 65535, &q, rcode, false);
-		if (n && q.edns)
-			n = dns_resp_opt(out + 2, n, 65535, &q, 65535, rcode) ?: n;
+		if (n && q.edns) {
+			size_t o = dns_resp_opt(out + 2, n, 65535, &q, 65535, rcode);
+
+			n = o ? o : n;
+		}
 	}
 	if (!n)
 		return -1;

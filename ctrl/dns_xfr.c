@@ -959,7 +959,7 @@ static void refresh(struct ctrl *c, const struct ctrl_conf_zone *cz, struct ctrl
 		ctrl_dns_replace(c, cz->name, z, true);
 		return;
 	next:
-		snprintf(st->status, sizeof(st->status), "primary %s: %s",
+		snprintf(st->status, sizeof(st->status), "primary %s: %.400s",
 			 addr_text(p, a, sizeof(a)), why);
 		ctrl_log("warning", "dns: zone %s: primary %s: %s", cz->name, a, why);
 	}
