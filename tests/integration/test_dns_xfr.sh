@@ -34,7 +34,8 @@ cat >>"$TMP/rampart.conf" <<CONF
 dns = {
 	keys = ( { name = "acme"; secret = "$secret"; } );
 	zones = ( {
-		name = "example.org"; file = "$zone"; transfer = [ "198.19.1.2" ];
+		name = "example.org"; file = "$zone"; transfer = [ "198.19.1.2", "2001:db8:2::2" ];
+		notify = [ "198.19.1.2" ];
 		update = ( { key = "acme"; names = [ "*.example.org" ]; types = [ "TXT", "A" ]; } );
 	} );
 };
@@ -127,16 +128,19 @@ out=$(x +tcp example.org IXFR=1003)
 [ "$(grep -cE "IN\s+SOA" <<<"$out")" = 1 ] || fail "IXFR=1003: want the SOA alone: $out"
 out=$(x +notcp example.org IXFR=1001)
 grep -qE "IN\s+SOA.* 1003 " <<<"$out" || fail "IXFR over UDP: want the SOA: $out"
+out=$(ip netns exec wan kdig +timeout=2 +retry=0 +tcp @2001:db8:2::1 example.org AXFR 2>&1 || true)
+[ "$(grep -cE "IN\s+SOA" <<<"$out")" = 2 ] && grep -qE "^www\.example\.org\." <<<"$out" ||
+	fail "AXFR over IPv6: $out"
 out=$(ip netns exec lan kdig +timeout=2 +retry=0 +tcp @198.18.1.1 example.org IXFR=1001 2>&1 || true)
 grep -q "REFUSED\|failed" <<<"$out" || fail "IXFR from a host not listed: $out"
-ok "IXFR: 2 changes from 1001, the whole zone from an unknown serial, the SOA when current and over UDP; refused to lan"
+ok "IXFR: 2 changes from 1001, the whole zone from an unknown serial, the SOA when current and over UDP; AXFR over IPv6; refused to lan"
 
 # --- counters
 out=$("$RAMPART" dns zones --json)
 python3 - "$out" <<'PY' || fail "dns zones counters: $out"
 import json, sys
 z = json.loads(sys.argv[1])["zones"][0]
-assert z["notify_answered"] >= 3, z
+assert z["notify_answered"] >= 3 and z["notify_pending"] == 0, z
 assert z["ixfr_out"] >= 3, z
 assert z["changes_kept"] == 3 and z["oldest_serial"] == 1000, z
 assert z["updates"] == 1, z
