@@ -7,15 +7,17 @@
 #     cli0 198.18.2.2/24 ──── veth ────  srv0 198.18.2.1/24
 #
 #   - NSD (one server process), answering through the kernel;
+#   - Knot DNS (one UDP worker), the same way;
 #   - rampart's fast path, the dataplane on srv0 through AF_PACKET;
 #   - rampart-dnsbench: the responder alone (no packets), the fast path's
 #     own cost.
 #
-# Queries per second as dnsperf counts them, and cycles per query: for NSD its
-# core's busy time (/proc/stat) over the run, for rampart busy_cycles per
-# packet. Every process runs under a time limit, the whole script too; on
-# exit, failure or signal everything it started is stopped and its namespaces
-# and files removed. Results: dns.md and raw/dns.* in the report directory.
+# Queries per second as dnsperf counts them, and cycles per query: for NSD and
+# Knot their core's busy time (/proc/stat) over the run, for rampart
+# busy_cycles per packet. Every process runs under a time limit, the whole
+# script too; on exit, failure or signal everything it started is stopped and
+# its namespaces and files removed. Results: dns.md and raw/dns.* in the
+# report directory.
 #
 # Usage: bench/dns.sh [--quick] [--out DIR]
 #   --quick   3 s runs (a smoke test, under a minute)
@@ -25,6 +27,7 @@
 # caller (bench/run.sh) already holds /run/lock/rampart-bench.lock.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
 . "$top/bench/lib.sh"
 
 if [ -z "${RAMPART_DNSBENCH_BOUNDED:-}" ]; then
@@ -35,9 +38,9 @@ fi
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report
 QUICK=0
-bench_options "dns bench" 24 "$@"
+bench_options "dns bench" 27 "$@"
 [ "$(id -u)" -eq 0 ] || { echo "dns bench: needs root (sudo bench/dns.sh)" >&2; exit 1; }
-for c in nsd dnsperf ip; do
+for c in nsd knotd knotc dnsperf ip; do
 	command -v $c >/dev/null || { echo "dns bench: $c not found (make deps)" >&2; exit 1; }
 done
 DATAPLANE=$BUILD/dataplane/rampart-dataplane
@@ -80,11 +83,12 @@ hz() { awk -F: '/^cpu MHz/ { printf "%d\n", $2 * 1e6; exit }' /proc/cpuinfo; }
 
 # the zone (as rampart-dnsbench builds it) and a query mix over it
 {
+	# shellcheck disable=SC2016 # the zone file's own $ORIGIN and $TTL
 	printf '$ORIGIN example.org.\n$TTL 300\n'
 	printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n  IN NS ns1\nns1 IN A 198.18.2.1\n'
 	printf 'www IN CNAME host0\n*.wild IN A 192.0.2.1\nsub IN NS ns.sub\nns.sub IN A 192.0.2.1\n'
 	for i in $(seq 0 $((NAMES - 1))); do
-		printf 'host%d IN A 192.0.2.%d\nhost%d IN AAAA 2001:db8::%x\n' $i $((i % 256)) $i $i
+		printf 'host%d IN A 192.0.2.%d\nhost%d IN AAAA 2001:db8::%x\n' "$i" $((i % 256)) "$i" "$i"
 	done
 } >"$RUN/example.org.zone"
 awk -v n=$NAMES 'BEGIN { srand(1); for (i = 0; i < 10000; i++) { k = int(rand() * 10); h = int(rand() * n);
@@ -101,7 +105,7 @@ net_up() {
 	ip netns add $NS_CLI
 	ip netns add $NS_SRV
 	ip link add cli0 netns $NS_CLI type veth peer name srv0 netns $NS_SRV
-	for ns in $NS_CLI $NS_SRV; do ip -n $ns link set lo up; done
+	for ns in $NS_CLI $NS_SRV; do ip -n "$ns" link set lo up; done
 	ip -n $NS_CLI addr add 198.18.2.2/24 dev cli0
 	ip -n $NS_CLI link set cli0 up
 	ip -n $NS_SRV link set srv0 up
@@ -121,7 +125,10 @@ perf() {
 	BUSY_S=$(awk -v a="$b0" -v b="$b1" -v t="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / t }')
 }
 
-echo "dns bench: ${DUR}s runs, $NAMES names, dnsperf on core 0, the server on core 1"
+# the busy-time figures of NSD and Knot count whatever else runs on core 1
+BUSY_BEFORE=$(busy_cores)
+echo "dns bench: ${DUR}s runs, $NAMES names, dnsperf on core 0, the server on core 1;" \
+	"other load now: $BUSY_BEFORE of $(nproc) cores busy"
 HZ=$(hz)
 
 # ---- NSD
@@ -159,6 +166,56 @@ NSD_CYC=$(awk -v s="$BUSY_S" -v h="$HZ" -v q="$NSD_QPS" -v d="$DUR" \
 stop_spawned
 pids=()
 echo "  NSD: $NSD_QPS queries/s ($NSD_LOST lost), $NSD_CYC cycles per query on its core"
+
+# ---- Knot DNS the same way: one UDP worker (with the one TCP and background
+# worker it cannot do without) on the same core; no response rate limiting
+# (mod-rrl is not loaded), the zone never written back or journalled
+net_up
+in_srv ip addr add 198.18.2.1/24 dev srv0
+mkdir -p "$RUN/knot"
+cat >"$RUN/knot.conf" <<EOF
+server:
+    rundir: "$RUN/knot"
+    listen: 198.18.2.1@53
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+log:
+  - target: stderr
+    any: warning
+control:
+    listen: "$RUN/knot/knot.sock"
+database:
+    storage: "$RUN/knot"
+template:
+  - id: default
+    storage: "$RUN"
+    file: "example.org.zone"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: example.org
+EOF
+spawn knot_pid "$RAW/dns.knot.log" ip netns exec $NS_SRV taskset -c 1 knotd -c "$RUN/knot.conf"
+# knotd binds its sockets before it loads the zone: wait for the zone's serial
+for _ in $(seq 100); do
+	timeout 3 knotc -s "$RUN/knot/knot.sock" zone-status example.org 2>/dev/null |
+		grep -qE 'serial: 1( |$)' && break
+	sleep 0.2
+done
+# knotd pins UDP worker i to CPU i of all those online, whatever its own mask
+# (here: core 0, dnsperf's): put every thread back on core 1
+if ! taskset -a -pc 1 "$(cat "$RUN/knot/knot.pid" 2>/dev/null)" >/dev/null 2>&1; then
+	echo "dns bench: could not pin knotd's threads to core 1" >&2
+fi
+perf knot
+KNOT_QPS=${QPS:-0} KNOT_LOST=${LOST:-?}
+KNOT_CYC=$(awk -v s="$BUSY_S" -v h="$HZ" -v q="$KNOT_QPS" -v d="$DUR" \
+	'BEGIN { if (q > 0) printf "%.0f", s * h / (q * d); else print "n/a" }')
+stop_spawned
+pids=()
+echo "  Knot: $KNOT_QPS queries/s ($KNOT_LOST lost), $KNOT_CYC cycles per query on its core"
 
 # ---- rampart's fast path on the same veth
 net_up
@@ -202,18 +259,20 @@ ALONE=$("$DNSBENCH" --names $NAMES --queries $((DUR * 1000000)) | tee "$RAW/dns.
 A_CYC=$(sed -n 's/.*: \([0-9.]*\) cycles per query.*/\1/p' <<<"$ALONE")
 echo "  rampart-dnsbench: $A_CYC cycles per query (responder alone)"
 
+BUSY_AFTER=$(busy_cores)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", a / b; else print "n/a" }'; }
 cat >"$OUT/dns.md" <<EOF
 # DNS benchmark
 
-$(date -Iseconds), $(nproc) cores, clock $(awk -v h="$HZ" 'BEGIN { printf "%.2f GHz", h / 1e9 }'), $NAMES names, ${DUR} s runs; dnsperf (8 clients, 200 outstanding) on core 0, the server on core 1, between two namespaces over veth. Queries: 40% A/AAAA of existing names, 20% NXDOMAIN, 10% each NODATA, CNAME, wildcard, referral.
+$(date -Iseconds), $(nproc) cores, clock $(awk -v h="$HZ" 'BEGIN { printf "%.2f GHz", h / 1e9 }'), $NAMES names, ${DUR} s runs; dnsperf (8 clients, 200 outstanding) on core 0, the server on core 1, between two namespaces over veth, NSD, Knot and rampart one after the other. Queries: 40% A/AAAA of existing names, 20% NXDOMAIN, 10% each NODATA, CNAME, wildcard, referral. Other load: $BUSY_BEFORE cores busy before the runs, $BUSY_AFTER after$(awk -v a="$BUSY_BEFORE" -v b="$BUSY_AFTER" 'BEGIN { if (a > 0.2 || b > 0.2) print " - figures are disturbed (NSD and Knot are charged for all of core 1)" }').
 
 | server | queries/s | lost | cycles per query |
 |---|---:|---:|---:|
 | NSD $(nsd -v 2>&1 | head -1 | awk '{ print $3 }'), 1 server process | $NSD_QPS | $NSD_LOST | $NSD_CYC (its core's busy time) |
+| Knot $(knotd --version 2>&1 | awk '{ print $NF; exit }'), 1 UDP worker | $KNOT_QPS | $KNOT_LOST | $KNOT_CYC (its core's busy time) |
 | rampart fast path, AF_PACKET | $R_QPS | $R_LOST | $R_CYC (busy_cycles per packet) |
 | rampart responder alone (rampart-dnsbench) | - | - | $A_CYC |
 
-Per core (cycles per query): NSD / rampart on AF_PACKET $(ratio "$NSD_CYC" "$R_CYC")x; NSD / rampart's responder alone $(ratio "$NSD_CYC" "$A_CYC")x. Over veth both servers are limited by what dnsperf sends on one core; rampart's cycles on AF_PACKET are mostly the PMD's system calls (see NAT in bench.md), which NIC and memif ports do not have. Target: the fast path at >= 10x NSD per core.
+Per core (cycles per query): NSD / rampart on AF_PACKET $(ratio "$NSD_CYC" "$R_CYC")x; Knot / rampart on AF_PACKET $(ratio "$KNOT_CYC" "$R_CYC")x; NSD / rampart's responder alone $(ratio "$NSD_CYC" "$A_CYC")x; Knot / rampart's responder alone $(ratio "$KNOT_CYC" "$A_CYC")x. Over veth the servers are limited by what dnsperf sends on one core; rampart's cycles on AF_PACKET are mostly the PMD's system calls (see NAT in bench.md), which NIC and memif ports do not have. Target: the fast path at >= 10x NSD per core.
 EOF
 echo "dns bench: report in $OUT/dns.md"
