@@ -251,20 +251,18 @@ static void close_others(const int *keep, unsigned n)
 
 static void jail(void)
 {
-	char root[] = "/tmp/rampart-tender.XXXXXX";
 	struct rlimit zero = { 0, 0 };
 
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
 		die("unshare: %s (rampart-tender needs root)", strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("mount: %s", strerror(errno));
-	/* an empty, read-only root of its own */
-	if (!mkdtemp(root) ||
-	    mount("tenant", root, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") <
-		    0 ||
-	    chdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)
+	/* an empty, read-only root of its own: a tmpfs over /tmp, in this
+	 * mount namespace only */
+	if (mount("tenant", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+		  "size=4k,mode=0555") < 0 ||
+	    chdir("/tmp") < 0 || chroot(".") < 0 || chdir("/") < 0)
 		die("an empty root: %s", strerror(errno));
-	rmdir(root); /* in the old root, which this namespace no longer shows */
 	setrlimit(RLIMIT_CORE, &zero);
 	setrlimit(RLIMIT_NPROC, &zero);
 	/* nobody, no supplementary groups, no capability left */
@@ -366,7 +364,10 @@ static void usage(FILE *f)
 		MEM_MIN_MB, MEM_MAX_MB, TENDER_EXIT_SETUP);
 }
 
-extern void tender_launch(uint64_t sp, uint64_t entry, uint64_t arg) __attribute__((noreturn));
+/* It does not return; it is not declared noreturn, for ASan builds would
+ * then call __asan_handle_no_return first, whose sigaltstack the filter
+ * forbids. */
+extern void tender_launch(uint64_t sp, uint64_t entry, uint64_t arg);
 __asm__(".text\n"
 	".globl tender_launch\n"
 	".type tender_launch, @function\n"
@@ -538,4 +539,5 @@ int main(int argc, char **argv)
 		install(ctx);
 	}
 	tender_launch(mem_size - 8, im->entry, TENANT_BOOT_INFO_BASE);
+	return TENDER_EXIT_SETUP; /* not reached */
 }
