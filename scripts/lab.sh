@@ -11,6 +11,9 @@
 #   wan: veth0 198.19.1.2/24 2001:db8:2::2/64, and on lo 198.51.100.1, 203.0.113.1,
 #        2001:db8:100::1, 2001:db8:200::1 (destinations behind the wan host)
 #
+# A port of the configuration on "iface=tn-NAME" is a tenant's: the lab
+# makes TAP tn-NAME in "rampart" for rampart-tender to attach the tenant to.
+#
 # Usage: lab.sh up|down|status. Environment: LAB_CONF (default conf/rampart.conf),
 # LAB_BUILD (default build), LAB_QUIET=1 to print less. Safe to run twice.
 set -euo pipefail
@@ -123,6 +126,13 @@ up() {
 	host_side wan 198.19.1.2/24 2001:db8:2::2/64 198.19.1.1 2001:db8:2::1
 	for a in 198.51.100.1/32 203.0.113.1/32; do ip -n wan addr add "$a" dev lo; done
 	for a in 2001:db8:100::1/128 2001:db8:200::1/128; do ip -n wan addr add "$a" dev lo; done
+
+	# tenants' net devices (docs/sandbox.md): a port whose devargs read
+	# iface=tn-NAME is a TAP that rampart-tender attaches the tenant to
+	for t in $(grep -o 'iface=tn-[A-Za-z0-9_-]*' "$CONF" | sed 's/iface=//' | sort -u); do
+		ip -n rampart tuntap add dev "$t" mode tap
+		appliance_side "$t"
+	done
 
 	start_dataplane
 	start_ctrl
