@@ -314,8 +314,12 @@ static json_t *handle(struct ctrl *c, const char *buf, size_t len)
 		reply = ctrl_dns_api(c, cmd, req);
 		if (!reply)
 			reply = error_reply("unknown command \"%s\"", cmd);
+	} else if (strncmp(cmd, "tenant.", 7) == 0) {
+		reply = ctrl_tenant_api(c, cmd, req);
+		if (!reply)
+			reply = error_reply("unknown command \"%s\"", cmd);
 	} else if (strncmp(cmd, "rules.", 6) == 0 || strncmp(cmd, "flows.", 6) == 0 ||
-		 strncmp(cmd, "nat.", 4) == 0) {
+		   strncmp(cmd, "nat.", 4) == 0) {
 		reply = ctrl_fw_api(c, cmd, req);
 		if (!reply)
 			reply = error_reply("unknown command \"%s\"", cmd);

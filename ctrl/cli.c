@@ -125,6 +125,30 @@ static const struct cmd {
 	  "    The fast path's counters are in rampart stats (dns_*). Dynamic updates\n"
 	  "        come over DNS (knsupdate, nsupdate) signed with a key of dns.keys.\n"
 	  "        docs/dns.md.\n" },
+	{ "tenant", "sandboxed tenants: create, start, stop, list, console, update, destroy",
+	  "    rampart tenant create NAME --image FILE [--net DEV=PORT]... [--block DEV=FILE]...\n"
+	  "                   [--mem MB] [--cpu PCT] [--restart on-failure|always|never]\n"
+	  "                   [-- ARGS...]\n"
+	  "        Define a tenant: FILE, a tenant image (docs/sandbox.md), is checked and\n"
+	  "        kept by its SHA-256; every device its manifest declares must be given:\n"
+	  "        a net device on PORT, a port of rampart.conf on a tenant TAP\n"
+	  "        (iface=tn-NAME), a block device on FILE (absolute). --mem: its memory,\n"
+	  "        2..1024 MiB (16); --cpu: % of one core, 1..100 (0, no limit); --restart:\n"
+	  "        what to do when it exits (on-failure: after a non-zero status or a\n"
+	  "        signal, waiting 1, 2, 4 ... 60 s while it keeps failing). ARGS: its\n"
+	  "        command line. Not started.\n"
+	  "    rampart tenant start|stop|restart NAME\n"
+	  "    rampart tenant list\n"
+	  "        Each tenant: state (running, stopped, restarting, failed), pid,\n"
+	  "        uptime, memory in use, restarts, last exit, image hash, devices.\n"
+	  "    rampart tenant console NAME\n"
+	  "        The last 16 KiB of its console (also in ctrl's log, a line each).\n"
+	  "    rampart tenant update NAME --image FILE\n"
+	  "        Replace its image (devices and limits kept); restarted if running.\n"
+	  "    rampart tenant destroy NAME\n"
+	  "        Stop it and forget it; its block files are left alone.\n"
+	  "    Tenants run as rampart-tender processes of their own: they keep running\n"
+	  "    when ctrl restarts, and ctrl finds them again.\n" },
 	{ "reload", "read the configuration file again and apply it",
 	  "    Makes rampart-ctrl read its configuration file again, as SIGHUP does,\n"
 	  "    and push it to the dataplane. The file is validated whole first: on any\n"
@@ -198,7 +222,8 @@ static int cmd_help(const char *name)
 	       : strcmp(name, "flows") == 0 ? "flows flush"
 	       : strcmp(name, "nat") == 0   ? "nat show|flush [HOST]"
 	       : strcmp(name, "dns") == 0   ? "dns zones | dns reload [ZONE]"
-					    : c->name,
+	       : strcmp(name, "tenant") == 0 ? "tenant SUBCOMMAND [NAME] [OPTIONS]"
+					     : c->name,
 	       c->help);
 	return 0;
 }
@@ -664,6 +689,151 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 	return rc;
 }
 
+/* rampart tenant ...: its own options, after the subcommand */
+static int cmd_tenant(const char *sock, int argc, char **argv, bool json)
+{
+	json_t *req, *reply, *net = json_object(), *block = json_object();
+	const char *sub = argc ? argv[0] : "";
+	char args[1024] = "";
+	size_t al = 0;
+	int rc = 0, i = 1;
+	bool named = strcmp(sub, "list") != 0;
+
+	if (!argc || (named && argc < 2) ||
+	    !strstr(" create start stop restart list console update destroy ", sub) || !sub[0]) {
+		fprintf(stderr, "rampart: tenant wants create|start|stop|restart|list|console|"
+				"update|destroy (see rampart tenant --help)\n");
+		return EXIT_USAGE;
+	}
+	{
+		char cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "tenant.%s", sub);
+		req = json_pack("{s:s}", "cmd", cmd);
+	}
+	if (named)
+		json_object_set_new(req, "name", json_string(argv[i++]));
+	for (; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--json") == 0) {
+			json = true;
+		} else if (strcmp(a, "--") == 0) {
+			for (i++; i < argc; i++)
+				al += (size_t)snprintf(args + al, sizeof(args) - al, "%s%s",
+						       al ? " " : "", argv[i]);
+			if (al >= sizeof(args)) {
+				fprintf(stderr, "rampart: tenant: ARGS over %zu bytes\n",
+					sizeof(args) - 1);
+				return EXIT_USAGE;
+			}
+			json_object_set_new(req, "args", json_string(args));
+		} else if (v && (strcmp(a, "--net") == 0 || strcmp(a, "--block") == 0)) {
+			const char *eq = strchr(v, '=');
+			char dev[80];
+
+			if (!eq || eq == v || (size_t)(eq - v) >= sizeof(dev)) {
+				fprintf(stderr, "rampart: tenant: %s wants DEV=%s\n", a,
+					a[2] == 'n' ? "PORT" : "FILE");
+				return EXIT_USAGE;
+			}
+			snprintf(dev, sizeof(dev), "%.*s", (int)(eq - v), v);
+			json_object_set_new(a[2] == 'n' ? net : block, dev, json_string(eq + 1));
+			i++;
+		} else if (v && strcmp(a, "--image") == 0) {
+			char abs[4096];
+
+			json_object_set_new(req, "image", json_string(realpath(v, abs) ? abs : v));
+			i++;
+		} else if (v && (strcmp(a, "--mem") == 0 || strcmp(a, "--cpu") == 0)) {
+			char *end;
+			long n = strtol(v, &end, 10);
+
+			if (*end || n < 0 || n > 1024) {
+				fprintf(stderr, "rampart: tenant: %s wants a number\n", a);
+				return EXIT_USAGE;
+			}
+			json_object_set_new(req, a + 2, json_integer(n));
+			i++;
+		} else if (v && strcmp(a, "--restart") == 0) {
+			json_object_set_new(req, "restart", json_string(v));
+			i++;
+		} else {
+			fprintf(stderr,
+				"rampart: tenant %s: unexpected \"%s\" (see rampart tenant "
+				"--help)\n",
+				sub, a);
+			return EXIT_USAGE;
+		}
+	}
+	{
+		const char *k;
+		json_t *v;
+
+		json_object_foreach (block, k, v) {
+			char abs[4096];
+
+			if (realpath(json_string_value(v), abs))
+				json_object_set_new(block, k, json_string(abs));
+		}
+	}
+	json_object_set_new(req, "net", net);
+	json_object_set_new(req, "block", block);
+	reply = call(sock, req);
+	json_decref(req);
+	if (json) {
+		print_json(reply);
+		rc = json_is_true(json_object_get(reply, "ok")) ? 0 : EXIT_CTRL_ERROR;
+		json_decref(reply);
+		return rc;
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		fprintf(stderr, "rampart: tenant %s: %s\n", sub, str(reply, "error"));
+		json_decref(reply);
+		return EXIT_CTRL_ERROR;
+	}
+	if (strcmp(sub, "console") == 0) {
+		fputs(str(reply, "console"), stdout);
+	} else if (strcmp(sub, "list") == 0 || json_object_get(reply, "tenant")) {
+		struct table t = {
+			.n_cols = 8, .right = { false, false, true, true, true, true, false, false }
+		};
+		json_t *list = json_object_get(reply, "tenants"),
+		       *one = json_object_get(reply, "tenant"), *v;
+		size_t k;
+
+		table_add(&t, (const char *const[]){ "tenant", "state", "pid", "uptime", "rss_kb",
+						     "restarts", "last exit", "image" });
+		if (!list) {
+			list = json_array();
+			json_array_append(list, one);
+		} else {
+			json_incref(list);
+		}
+		json_array_foreach (list, k, v) {
+			char a[24], b[24], c[24], d[24], e[32], img[16];
+
+			snprintf(a, sizeof(a), "%lld", num(v, "pid"));
+			snprintf(b, sizeof(b), "%lld", num(v, "uptime"));
+			snprintf(c, sizeof(c), "%lld", num(v, "rss_kb"));
+			snprintf(d, sizeof(d), "%lld", num(v, "restarts"));
+			if (json_object_get(v, "last_exit"))
+				snprintf(e, sizeof(e), "status %lld", num(v, "last_exit"));
+			else if (json_object_get(v, "last_signal"))
+				snprintf(e, sizeof(e), "signal %lld", num(v, "last_signal"));
+			else
+				snprintf(e, sizeof(e), "-");
+			snprintf(img, sizeof(img), "%.12s", str(v, "image"));
+			table_add(&t, (const char *const[]){ str(v, "name"), str(v, "state"), a, b,
+							     c, d, e, img });
+		}
+		json_decref(list);
+		table_print(&t);
+	}
+	json_decref(reply);
+	return 0;
+}
+
 /* rampart nat show|flush [HOST] */
 static int cmd_nat(const char *sock, int argc, char **argv, bool json)
 {
@@ -811,8 +981,23 @@ int main(int argc, char **argv)
 	const char *sock = CTRL_DEFAULT_SOCKET, *cmd;
 	bool json = false, verbose = false, all = false, help = false;
 	json_t *reply;
-	int opt, rc = 0;
+	int opt, rc = 0, tenant_at = 0, all_argc = argc;
 
+	/* "tenant" takes options of its own after it: the global ones come
+	 * before it */
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "-s") == 0 || strcmp(argv[k], "--socket") == 0) {
+			k++;
+			continue;
+		}
+		if (argv[k][0] == '-')
+			continue;
+		if (strcmp(argv[k], "tenant") == 0) {
+			tenant_at = k;
+			argc = k;
+		}
+		break;
+	}
 	while ((opt = getopt_long(argc, argv, "s:jvah", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -848,6 +1033,12 @@ int main(int argc, char **argv)
 					"(see rampart --help)\n");
 			return EXIT_USAGE;
 		}
+	}
+	if (tenant_at) {
+		if (help ||
+		    (tenant_at + 1 < all_argc && strcmp(argv[tenant_at + 1], "--help") == 0))
+			return cmd_help("tenant");
+		return cmd_tenant(sock, all_argc - tenant_at - 1, argv + tenant_at + 1, json);
 	}
 	if (optind >= argc) {
 		if (help) {

@@ -19,6 +19,7 @@
 #include "ctrl/conf/conf.h"
 #include "ctrl/dns.h"
 #include "ctrl/fw.h"
+#include "ctrl/tenant.h"
 #include "dataplane/dataplane.h"
 
 #define CTRL_API_REQ_MAX    4096	/* a request is one small JSON object */

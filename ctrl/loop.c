@@ -25,6 +25,8 @@ void ctrl_tick(struct ctrl *c)
 	ctrl_punt_sync(c);
 	ctrl_fw_tick(c);
 	ctrl_dns_tick(c);
+	if (!c->check_only)
+		ctrl_tenants_tick(c);
 }
 
 static int arm(struct ctrl *c, bool now)

@@ -121,6 +121,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	ctrl_dns_listen(&c); /* without it, UDP still works */
+	ctrl_tenants_init(&c);
 	rc = ctrl_api_listen(&c);
 	if (rc < 0) {
 		fprintf(stderr, "rampart-ctrl: API socket %s: %s\n", c.conf.ctrl_socket,

@@ -8,7 +8,7 @@ PKGS=(
 	build-essential meson ninja-build pkg-config
 	libdpdk-dev dpdk python3-pyelftools
 	libconfig-dev libjansson-dev libcriterion-dev
-	libknot-dev libseccomp-dev
+	libknot-dev libseccomp-dev libsodium-dev
 	clang libclang-rt-14-dev
 	# lab, tests, benchmark
 	iproute2 iputils-ping iperf3 curl ethtool procps psmisc python3 gnuplot-nox

@@ -94,7 +94,9 @@ start_dataplane() {
 }
 
 start_ctrl() {
-	ip netns exec rampart "$BUILD/ctrl/rampart-ctrl" -c "$CONF" >"$RUN/ctrl.log" 2>&1 &
+	# nsenter, not ip netns exec: only the network namespace changes, /sys
+	# stays the host's, with the cgroups ctrl puts tenants in
+	nsenter --net=/run/netns/rampart "$BUILD/ctrl/rampart-ctrl" -c "$CONF" >"$RUN/ctrl.log" 2>&1 &
 	echo $! >"$RUN/ctrl.pid"
 	if ! wait_for 30 "ctrl in sync" sh -c "'$BUILD/ctrl/rampart' status --json | grep -q '\"in_sync\": true'"; then
 		tail -20 "$RUN/ctrl.log" >&2
@@ -148,6 +150,8 @@ down() {
 		fi
 		rm -f "$RUN/$p.pid"
 	done
+	# tenants ctrl started outlive it by design; the lab's go with the lab
+	pkill -x rampart-tender 2>/dev/null || true
 	for ns in lan wan rampart; do ip netns del "$ns" 2>/dev/null || true; done
 	# hugepage files DPDK keeps for secondary processes (dpdk-dumpcap)
 	rm -f /dev/hugepages/"$(conf_get file_prefix)"map_* 2>/dev/null || true
