@@ -10,7 +10,10 @@
 #   - Knot DNS (one UDP worker), the same way;
 #   - rampart's fast path, the dataplane on srv0 through AF_PACKET;
 #   - rampart-dnsbench: the responder alone (no packets), the fast path's
-#     own cost.
+#     own cost;
+#   - rampart's fast path on memif, from bench/run.sh's dns_memif (the same
+#     zone and mix from rampart-pktgen --dns) when its report.json is in the
+#     report directory (make bench runs it just before).
 #
 # Queries per second as dnsperf counts them, and cycles per query: for NSD and
 # Knot their core's busy time (/proc/stat) over the run, for rampart
@@ -38,7 +41,7 @@ fi
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report
 QUICK=0
-bench_options "dns bench" 27 "$@"
+bench_options "dns bench" 30 "$@"
 [ "$(id -u)" -eq 0 ] || { echo "dns bench: needs root (sudo bench/dns.sh)" >&2; exit 1; }
 for c in nsd knotd knotc dnsperf ip; do
 	command -v $c >/dev/null || { echo "dns bench: $c not found (make deps)" >&2; exit 1; }
@@ -82,15 +85,7 @@ cpu_busy() { awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 hz() { awk -F: '/^cpu MHz/ { printf "%d\n", $2 * 1e6; exit }' /proc/cpuinfo; }
 
 # the zone (as rampart-dnsbench builds it) and a query mix over it
-{
-	# shellcheck disable=SC2016 # the zone file's own $ORIGIN and $TTL
-	printf '$ORIGIN example.org.\n$TTL 300\n'
-	printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n  IN NS ns1\nns1 IN A 198.18.2.1\n'
-	printf 'www IN CNAME host0\n*.wild IN A 192.0.2.1\nsub IN NS ns.sub\nns.sub IN A 192.0.2.1\n'
-	for i in $(seq 0 $((NAMES - 1))); do
-		printf 'host%d IN A 192.0.2.%d\nhost%d IN AAAA 2001:db8::%x\n' "$i" $((i % 256)) "$i" "$i"
-	done
-} >"$RUN/example.org.zone"
+dns_zone $NAMES 198.18.2.1 >"$RUN/example.org.zone"
 awk -v n=$NAMES 'BEGIN { srand(1); for (i = 0; i < 10000; i++) { k = int(rand() * 10); h = int(rand() * n);
 	if (k < 4) printf "host%d.example.org %s\n", h, (k % 2 ? "AAAA" : "A");
 	else if (k < 6) printf "nohost%d.example.org A\n", h;
@@ -259,6 +254,19 @@ ALONE=$("$DNSBENCH" --names $NAMES --queries $((DUR * 1000000)) | tee "$RAW/dns.
 A_CYC=$(sed -n 's/.*: \([0-9.]*\) cycles per query.*/\1/p' <<<"$ALONE")
 echo "  rampart-dnsbench: $A_CYC cycles per query (responder alone)"
 
+# ---- rampart's fast path on memif: run.sh's dns_memif, same zone and mix,
+# when its report.json is in the same folder (make bench runs it just before)
+M_QPS=n/a M_CYC=n/a M_DATE="" MEMIF=""
+if [ -s "$OUT/report.json" ]; then
+	MEMIF=$(jq -r '.date as $d | .scenarios[]? | select(.id == "dns_memif")
+		| .duts["rampart-dns"] // empty | select(.available == true)
+		| [(.dns.answers_per_s // "n/a" | if type == "number" then round else . end),
+		   (.cycles_per_packet // "n/a" | if type == "number" then round else . end), $d]
+		| map(tostring) | join(" ")' "$OUT/report.json" 2>/dev/null | head -1) || true
+fi
+if [ -n "$MEMIF" ]; then read -r M_QPS M_CYC M_DATE <<<"$MEMIF"; fi
+[ -n "$M_DATE" ] && echo "  rampart (memif, run.sh dns_memif of $M_DATE): $M_QPS answers/s, $M_CYC cycles per query"
+
 BUSY_AFTER=$(busy_cores)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", a / b; else print "n/a" }'; }
 cat >"$OUT/dns.md" <<EOF
@@ -271,8 +279,9 @@ $(date -Iseconds), $(nproc) cores, clock $(awk -v h="$HZ" 'BEGIN { printf "%.2f 
 | NSD $(nsd -v 2>&1 | head -1 | awk '{ print $3 }'), 1 server process | $NSD_QPS | $NSD_LOST | $NSD_CYC (its core's busy time) |
 | Knot $(knotd --version 2>&1 | awk '{ print $NF; exit }'), 1 UDP worker | $KNOT_QPS | $KNOT_LOST | $KNOT_CYC (its core's busy time) |
 | rampart fast path, AF_PACKET | $R_QPS | $R_LOST | $R_CYC (busy_cycles per packet) |
+| rampart fast path, memif (report.md, dns_memif$([ -n "$M_DATE" ] && echo ", $M_DATE"); rampart-pktgen --dns) | $M_QPS | - | $M_CYC (busy_cycles per packet) |
 | rampart responder alone (rampart-dnsbench) | - | - | $A_CYC |
 
-Per core (cycles per query): NSD / rampart on AF_PACKET $(ratio "$NSD_CYC" "$R_CYC")x; Knot / rampart on AF_PACKET $(ratio "$KNOT_CYC" "$R_CYC")x; NSD / rampart's responder alone $(ratio "$NSD_CYC" "$A_CYC")x; Knot / rampart's responder alone $(ratio "$KNOT_CYC" "$A_CYC")x. Over veth the servers are limited by what dnsperf sends on one core; rampart's cycles on AF_PACKET are mostly the PMD's system calls (see NAT in bench.md), which NIC and memif ports do not have. Target: the fast path at >= 10x NSD per core.
+Per core (cycles per query): NSD / rampart on memif $(ratio "$NSD_CYC" "$M_CYC")x; Knot / rampart on memif $(ratio "$KNOT_CYC" "$M_CYC")x; NSD / rampart on AF_PACKET $(ratio "$NSD_CYC" "$R_CYC")x; Knot / rampart on AF_PACKET $(ratio "$KNOT_CYC" "$R_CYC")x; NSD / rampart's responder alone $(ratio "$NSD_CYC" "$A_CYC")x; Knot / rampart's responder alone $(ratio "$KNOT_CYC" "$A_CYC")x. Over veth the servers are limited by what dnsperf sends on one core; rampart's cycles on AF_PACKET are mostly the PMD's system calls (see NAT in bench.md), which NIC and memif ports do not have; the memif row is the one the target is read from: the fast path at >= 10x NSD per core.
 EOF
 echo "dns bench: report in $OUT/dns.md"

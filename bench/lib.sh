@@ -103,3 +103,19 @@ bench_lock() {
 		flock -w 600 9 || { echo "$1: still busy, giving up" >&2; exit 1; }
 	fi
 }
+
+# dns_zone NAMES NS-ADDRESS: the DNS benchmarks' zone file (dns.sh over veth,
+# run.sh's dns_memif): example.org with host0 .. host<NAMES-1>, an A and an
+# AAAA each, a CNAME (www), a wildcard (*.wild), a delegation with glue (sub),
+# and ns1 at NS-ADDRESS; the names rampart-dnsbench and rampart-pktgen --dns
+# ask for
+dns_zone() {
+	local i
+	# shellcheck disable=SC2016 # the zone file's own $ORIGIN and $TTL
+	printf '$ORIGIN example.org.\n$TTL 300\n'
+	printf '@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n  IN NS ns1\nns1 IN A %s\n' "$2"
+	printf 'www IN CNAME host0\n*.wild IN A 192.0.2.1\nsub IN NS ns.sub\nns.sub IN A 192.0.2.1\n'
+	for i in $(seq 0 $(($1 - 1))); do
+		printf 'host%d IN A 192.0.2.%d\nhost%d IN AAAA 2001:db8::%x\n' "$i" $((i % 256)) "$i" "$i"
+	done
+}

@@ -35,8 +35,9 @@ static const char manual[] =
 	"    Sends UDP over IPv4 (or IPv6) out of one DPDK port at a set rate, counts what\n"
 	"    comes back on another port (or the same one), and measures latency from a\n"
 	"    TSC timestamp carried in one packet in N. Or searches the RFC 2544 zero-loss\n"
-	"    throughput by bisection. One lcore does everything: transmit bursts paced\n"
-	"    by the TSC, receive polls between them. Every run is bounded in time.\n"
+	"    throughput by bisection. Or, with --dns, sends DNS queries to a server and\n"
+	"    counts its answers. One lcore does everything: transmit bursts paced by the\n"
+	"    TSC, receive polls between them. Every run is bounded in time.\n"
 	"\n"
 	"    EAL options come first, up to \"--\": the lcore (-l), memory (-m, --no-huge),\n"
 	"    --file-prefix, and the ports (-a PCI address, or --vdev for net_memif, net_tap,\n"
@@ -52,14 +53,31 @@ static const char manual[] =
 	"    --src-mac MAC       source MAC (default: the MAC of the transmit port)\n"
 	"    --dst-ip ADDR       destination address (default 198.19.1.2, or\n"
 	"                        2001:db8:2::2 with --ipv6)\n"
+	"    --src-ip ADDR       source address of flow 0 (default 198.18.0.1, or\n"
+	"                        2001:db8:18::1 with --ipv6); flow i has ADDR + i in the\n"
+	"                        last 16 bits\n"
 	"    --ipv6              send IPv6 instead of IPv4\n"
 	"\n"
 	"  Traffic\n"
 	"    --size BYTES        frame size including CRC, 64..1518 (default 64)\n"
 	"    --imix              7:4:1 mix of 64, 570 and 1518 byte frames (avg 362 B)\n"
 	"    --flows N           flows, 1..%d (default 1): flow i has source address\n"
-	"                        198.18.0.0 + i + 1 (2001:db8:18:: + i + 1) and UDP source\n"
-	"                        port 1024 + i; packets take the flows in turn\n"
+	"                        --src-ip + i (198.18.0.0 + i + 1 by default) and UDP\n"
+	"                        source port 1024 + i; packets take the flows in turn\n"
+	"\n"
+	"  DNS\n"
+	"    --dns               send DNS queries to port 53 of --dst-ip (required: the\n"
+	"                        server's address) from a set of %d, in turn: 40%% A or\n"
+	"                        AAAA of hostN.example.org, 20%% NXDOMAIN, 10%% each NODATA\n"
+	"                        (MX), CNAME (www), wildcard (*.wild), referral (sub); every\n"
+	"                        other one with EDNS (OPT, 1232 bytes); query i from flow\n"
+	"                        i %% --flows (at most %d). Count the responses that come\n"
+	"                        back (UDP from port 53, QR set) by rcode. No latency\n"
+	"                        stamps (they would overwrite the message); not with\n"
+	"                        --size or --imix. --ready-wait waits for an answer from\n"
+	"                        the zone (NOERROR or NXDOMAIN) or for a packet that is not\n"
+	"                        a response (a forwarder's)\n"
+	"    --dns-names N       the zone has host0 .. host<N-1> (default 10000)\n"
 	"\n"
 	"  Rate\n"
 	"    --rate PPS          offered rate in packets/s (default 0: as fast as the\n"
@@ -78,7 +96,8 @@ static const char manual[] =
 	"                        (default 0.2, at most 10); later arrivals count as lost\n"
 	"\n"
 	"  Latency\n"
-	"    --latency-every N   timestamp one packet in N (default 1000; 0: none)\n"
+	"    --latency-every N   timestamp one packet in N (default 1000, 0 with --dns;\n"
+	"                        0: none)\n"
 	"\n"
 	"  RFC 2544 throughput (section 26.1)\n"
 	"    --rfc2544           search the highest rate without loss instead of one run:\n"
@@ -107,15 +126,19 @@ static const char manual[] =
 	"    host order; its UDP checksum is recomputed. IPv6 frames are at least 82 bytes,\n"
 	"    the smallest that holds the stamp. Latency is the TSC difference at receipt,\n"
 	"    so the transmit and receive ports must be on this host; it includes the\n"
-	"    generator's own queueing (at full rate, mostly that).\n"
+	"    generator's own queueing (at full rate, mostly that). With --dns, UDP to\n"
+	"    port 53 carrying query i of the set (ID i, RD clear), no stamp, as long as\n"
+	"    the query is.\n"
 	"\n"
 	"OUTPUT\n"
 	"    One line per trial (run, max, pass, loss), then a summary: packets sent and\n"
 	"    received, Mpps, Gbit/s of frames with CRC, lost = sent - received, latency\n"
 	"    percentiles p50/p99/p99.9 and max in microseconds (log2/linear histogram,\n"
-	"    within 1.6 %%). With --json, an object with the settings (size, imix, flows,\n"
-	"    ipv6), the headline figures at the top level (tx_pkts, rx_pkts, lost, loss,\n"
-	"    tx_mpps, rx_mpps, latency_us {p50, p99, p99_9, max, ...}), and \"run\", or for\n"
+	"    within 1.6 %%); with --dns, the answers, answers per second and their rcodes.\n"
+	"    With --json, an object with the settings (size, imix, flows, ipv6, dns_mode,\n"
+	"    dns_names), the headline figures at the top level (tx_pkts, rx_pkts, lost,\n"
+	"    loss, tx_mpps, rx_mpps, latency_us {p50, p99, p99_9, max, ...}, with --dns\n"
+	"    dns {answers, answers_per_s, noerror, nxdomain, other}), and \"run\", or for\n"
 	"    --rfc2544 \"zero_loss_mpps\", \"zero_loss\", \"max\" and \"trials\" [].\n"
 	"\n"
 	"EXIT STATUS\n"
@@ -129,6 +152,11 @@ static const char manual[] =
 	"        --vdev net_memif0,role=server,socket=/run/b/a.sock \\\n"
 	"        --vdev net_memif1,role=server,socket=/run/b/b.sock \\\n"
 	"        -- --dst-mac 02:00:00:00:01:01 --rate 1000000 --duration 10\n"
+	"    DNS queries to 198.18.0.1 for 10 s, the answers counted on the same port:\n"
+	"      rampart-pktgen -l 0 --no-huge -m 256 --no-pci \\\n"
+	"        --vdev net_memif0,role=server,socket=/run/b/a.sock -- \\\n"
+	"        --dst-mac 02:00:00:00:01:01 --dns --dst-ip 198.18.0.1 --src-ip 198.18.0.2 \\\n"
+	"        --flows 100 --duration 10\n"
 	"    Two NIC ports bound to vfio-pci, zero-loss search at 64 bytes, 1000 flows:\n"
 	"      rampart-pktgen -l 2 -a 0000:3b:00.0 -a 0000:3b:00.1 -- \\\n"
 	"        --dst-mac 02:00:00:00:01:01 --flows 1000 --rfc2544 --trial 10 --json r.json\n"
@@ -138,8 +166,8 @@ static const char manual[] =
 
 static void usage(FILE *f)
 {
-	fprintf(f, manual, BENCH_MAX_FLOWS, BENCH_MAX_DURATION_S, BENCH_MAX_DURATION_S,
-		BENCH_MAX_TRIALS);
+	fprintf(f, manual, BENCH_MAX_FLOWS, BENCH_DNS_SET, BENCH_DNS_SET, BENCH_MAX_DURATION_S,
+		BENCH_MAX_DURATION_S, BENCH_MAX_TRIALS);
 }
 
 static void on_signal(int sig)
@@ -195,6 +223,7 @@ enum {
 	O_DMAC,
 	O_SMAC,
 	O_DIP,
+	O_SIP,
 	O_V6,
 	O_RATE,
 	O_PCT,
@@ -202,6 +231,8 @@ enum {
 	O_SIZE,
 	O_IMIX,
 	O_FLOWS,
+	O_DNS,
+	O_DNAMES,
 	O_DUR,
 	O_COUNT,
 	O_WARM,
@@ -225,6 +256,7 @@ static const struct option options[] = {
 	{ "dst-mac", 1, NULL, O_DMAC },
 	{ "src-mac", 1, NULL, O_SMAC },
 	{ "dst-ip", 1, NULL, O_DIP },
+	{ "src-ip", 1, NULL, O_SIP },
 	{ "ipv6", 0, NULL, O_V6 },
 	{ "rate", 1, NULL, O_RATE },
 	{ "rate-pct", 1, NULL, O_PCT },
@@ -232,6 +264,9 @@ static const struct option options[] = {
 	{ "size", 1, NULL, O_SIZE },
 	{ "imix", 0, NULL, O_IMIX },
 	{ "flows", 1, NULL, O_FLOWS },
+	/* the DNS mode */
+	{ "dns", 0, NULL, O_DNS },
+	{ "dns-names", 1, NULL, O_DNAMES },
 	{ "duration", 1, NULL, O_DUR },
 	{ "count", 1, NULL, O_COUNT },
 	{ "warmup", 1, NULL, O_WARM },
@@ -251,8 +286,13 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_set, bool *dur_set,
-		     bool *have_dmac, const char **dst_ip)
+/* what the options said beyond the settings themselves: which were given */
+struct given {
+	bool rx, dur, dmac, lat;
+	const char *dst_ip, *src_ip;
+};
+
+static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, struct given *g)
 {
 	const char *name = "?";
 	uint64_t u;
@@ -270,18 +310,21 @@ static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_s
 	case O_RX:
 		rc = parse_uint(name, arg, 0, RTE_MAX_ETHPORTS - 1, &u);
 		cfg->rx_port = (uint16_t)u;
-		*rx_set = true;
+		g->rx = true;
 		break;
 	case O_DMAC:
 		rc = parse_mac(name, arg, &cfg->dst_mac);
-		*have_dmac = true;
+		g->dmac = true;
 		break;
 	case O_SMAC:
 		rc = parse_mac(name, arg, &cfg->src_mac);
 		cfg->have_src_mac = true;
 		break;
 	case O_DIP:
-		*dst_ip = arg;
+		g->dst_ip = arg;
+		break;
+	case O_SIP:
+		g->src_ip = arg;
 		break;
 	case O_V6:
 		cfg->ipv6 = true;
@@ -306,9 +349,16 @@ static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_s
 		rc = parse_uint(name, arg, 1, BENCH_MAX_FLOWS, &u);
 		cfg->flows = (unsigned)u;
 		break;
+	case O_DNS:
+		cfg->dns = true;
+		break;
+	case O_DNAMES:
+		rc = parse_uint(name, arg, 1, 100000000, &u);
+		cfg->dns_names = (unsigned)u;
+		break;
 	case O_DUR:
 		rc = parse_double(name, arg, 0.001, BENCH_MAX_DURATION_S, &cfg->duration_s);
-		*dur_set = true;
+		g->dur = true;
 		break;
 	case O_COUNT:
 		rc = parse_uint(name, arg, 1, UINT64_MAX, &cfg->count);
@@ -322,6 +372,7 @@ static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_s
 	case O_LAT:
 		rc = parse_uint(name, arg, 0, UINT32_MAX, &u);
 		cfg->latency_every = (unsigned)u;
+		g->lat = true;
 		break;
 	case O_2544:
 		cfg->rfc2544 = true;
@@ -362,8 +413,7 @@ static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, bool *rx_s
 
 static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
 {
-	const char *dst_ip = NULL;
-	bool have_dmac = false, rx_set = false, dur_set = false;
+	struct given g = { 0 };
 	int opt;
 
 	optind = 1;
@@ -372,14 +422,14 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
 			usage(stdout);
 			exit(0);
 		}
-		if (parse_one(opt, optarg, cfg, &rx_set, &dur_set, &have_dmac, &dst_ip) < 0)
+		if (parse_one(opt, optarg, cfg, &g) < 0)
 			goto bad;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "rampart-pktgen: unexpected argument \"%s\"\n", argv[optind]);
 		goto bad;
 	}
-	if (!have_dmac) {
+	if (!g.dmac) {
 		fprintf(stderr, "rampart-pktgen: --dst-mac is required\n");
 		goto bad;
 	}
@@ -391,19 +441,45 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
 		fprintf(stderr, "rampart-pktgen: --imix and --size exclude each other\n");
 		goto bad;
 	}
-	if (cfg->count && !dur_set)
+	if (cfg->dns) {
+		if (!g.dst_ip) {
+			fprintf(stderr,
+				"rampart-pktgen: --dns needs --dst-ip, the server's address\n");
+			goto bad;
+		}
+		if (cfg->imix || cfg->size != 64) {
+			fprintf(stderr, "rampart-pktgen: --dns sends queries as long as they are: "
+					"no --size or --imix\n");
+			goto bad;
+		}
+		if (g.lat && cfg->latency_every) {
+			fprintf(stderr, "rampart-pktgen: --dns has no latency stamps\n");
+			goto bad;
+		}
+		if (cfg->flows > BENCH_DNS_SET) {
+			fprintf(stderr, "rampart-pktgen: --dns: at most %d flows\n", BENCH_DNS_SET);
+			goto bad;
+		}
+		cfg->latency_every = 0;
+	}
+	if (cfg->count && !g.dur)
 		cfg->duration_s = BENCH_MAX_DURATION_S;
-	if (!rx_set && rte_eth_dev_count_avail() < 2)
+	if (!g.rx && rte_eth_dev_count_avail() < 2)
 		cfg->rx_port = 0;
-	if (!dst_ip)
-		dst_ip = cfg->ipv6 ? "2001:db8:2::2" : "198.19.1.2";
-	if (inet_pton(cfg->ipv6 ? AF_INET6 : AF_INET, dst_ip, cfg->dst_ip) != 1) {
-		fprintf(stderr, "rampart-pktgen: --dst-ip: \"%s\" is not an %s address\n", dst_ip,
+	if (!g.dst_ip)
+		g.dst_ip = cfg->ipv6 ? "2001:db8:2::2" : "198.19.1.2";
+	if (!g.src_ip)
+		g.src_ip = cfg->ipv6 ? "2001:db8:18::1" : "198.18.0.1";
+	if (inet_pton(cfg->ipv6 ? AF_INET6 : AF_INET, g.dst_ip, cfg->dst_ip) != 1) {
+		fprintf(stderr, "rampart-pktgen: --dst-ip: \"%s\" is not an %s address\n", g.dst_ip,
 			cfg->ipv6 ? "IPv6" : "IPv4");
 		goto bad;
 	}
-	inet_pton(cfg->ipv6 ? AF_INET6 : AF_INET, cfg->ipv6 ? "2001:db8:18::" : "198.18.0.0",
-		  cfg->src_base);
+	if (inet_pton(cfg->ipv6 ? AF_INET6 : AF_INET, g.src_ip, cfg->src_base) != 1) {
+		fprintf(stderr, "rampart-pktgen: --src-ip: \"%s\" is not an %s address\n", g.src_ip,
+			cfg->ipv6 ? "IPv6" : "IPv4");
+		goto bad;
+	}
 	if (cfg->rate_pct > 0) {
 		double avg = bench_frame_avg(cfg);
 
@@ -565,6 +641,7 @@ int main(int argc, char **argv)
 		.line_rate_mbps = 10000,
 		.size = 64,
 		.flows = 1,
+		.dns_names = 10000,
 		.duration_s = 5,
 		.rx_timeout_s = 0.2,
 		.latency_every = 1000,

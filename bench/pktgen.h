@@ -4,7 +4,8 @@
  * the latency histogram, and the result of one trial (a bounded run at one
  * rate). pktgen.c reads the options and drives the run, pktgen_traffic.c
  * builds, sends and counts the packets, pktgen_stats.c turns samples into
- * percentiles and prints them, pktgen_rfc2544.c searches the zero-loss rate.
+ * percentiles and prints them, pktgen_rfc2544.c searches the zero-loss rate,
+ * pktgen_dns.c builds the DNS mode's queries and reads its answers.
  */
 #ifndef RAMPART_BENCH_PKTGEN_H
 #define RAMPART_BENCH_PKTGEN_H
@@ -21,6 +22,8 @@
 #define BENCH_MAX_DURATION_S 300   /* hard cap on any run */
 #define BENCH_MAX_TRIALS     64
 #define BENCH_LAT_MAGIC	     0x52504c54u /* "RPLT" */
+#define BENCH_DNS_SET	     1024	 /* queries in the DNS mode's set, sent in turn */
+#define BENCH_DNS_MSG_MAX    128	 /* the longest of them (names under 64 bytes) */
 
 /*
  * Latency histogram, log2/linear (the HdrHistogram layout): values below
@@ -48,6 +51,9 @@ struct bench_cfg {
 	bool imix;
 	unsigned flows;
 	bool ipv6;
+	bool dns;	    /* DNS queries to port 53 instead of UDP to port 9 */
+	unsigned dns_names; /* host0 .. host<N-1> exist in the zone */
+	/* src_base: flow 0's source address */
 	uint8_t dst_ip[16], src_base[16];
 	struct rte_ether_addr src_mac, dst_mac;
 	bool have_src_mac;
@@ -73,6 +79,11 @@ struct bench_result {
 	uint64_t lat_stamped, lat_samples, lat_reordered;
 	double lat_min_us, lat_mean_us, lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us;
 	bool pass; /* rfc2544: loss within the tolerance */
+	/* --dns: what came back as DNS responses, by rcode (the rest of
+	 * rx_pkts came back unanswered, as a forwarder returns them) */
+	bool dns;
+	uint64_t dns_answers, dns_noerror, dns_nxdomain, dns_other;
+	double dns_answers_per_s;
 };
 
 /* pktgen_traffic.c */
@@ -82,6 +93,10 @@ void bench_templates_free(void);
 int bench_wait_ready(const struct bench_cfg *cfg, double timeout_s);
 int bench_trial(const struct bench_cfg *cfg, double rate_pps, double duration_s,
 		struct bench_result *res);
+
+/* pktgen_dns.c */
+size_t bench_dns_query(unsigned i, unsigned names, uint8_t *msg);
+int bench_dns_rcode(const uint8_t *frame, size_t len);
 
 /* pktgen_stats.c */
 void bench_hist_reset(struct bench_hist *h);

@@ -108,6 +108,11 @@ void bench_print_trial(const char *what, const struct bench_result *r)
 	if (r->lat_samples)
 		printf("  latency p50 %.1f p99 %.1f p99.9 %.1f max %.1f us", r->lat_p50_us,
 		       r->lat_p99_us, r->lat_p999_us, r->lat_max_us);
+	if (r->dns)
+		printf("  answers %lu (%.3f M/s: NOERROR %lu NXDOMAIN %lu other %lu)",
+		       (unsigned long)r->dns_answers, r->dns_answers_per_s / 1e6,
+		       (unsigned long)r->dns_noerror, (unsigned long)r->dns_nxdomain,
+		       (unsigned long)r->dns_other);
 	printf("\n");
 	fflush(stdout);
 }
@@ -118,6 +123,8 @@ void bench_print_summary(const struct bench_cfg *cfg, const struct bench_result 
 
 	if (cfg->imix)
 		snprintf(size, sizeof(size), "IMIX 7:4:1 (avg %.0f B)", bench_frame_avg(cfg));
+	else if (cfg->dns)
+		snprintf(size, sizeof(size), "DNS query (avg %.0f B)", bench_frame_avg(cfg));
 	else
 		snprintf(size, sizeof(size), "%.0f B", bench_frame_avg(cfg));
 	printf("\n%s UDP, %s frames, %u flow%s, port %u -> port %u, %.2f s\n",
@@ -130,6 +137,12 @@ void bench_print_summary(const struct bench_cfg *cfg, const struct bench_result 
 	printf("\n  received  %12lu pkts  %8.3f Mpps  %7.3f Gbit/s\n", (unsigned long)r->rx_pkts,
 	       r->rx_mpps, r->rx_gbps);
 	printf("  lost      %12ld pkts  %8.4f %%\n", (long)r->lost, r->loss * 100);
+	if (r->dns)
+		printf("  answered  %12lu       %8.3f M/s  NOERROR %lu, NXDOMAIN %lu, other %lu; "
+		       "%lu came back unanswered\n",
+		       (unsigned long)r->dns_answers, r->dns_answers_per_s / 1e6,
+		       (unsigned long)r->dns_noerror, (unsigned long)r->dns_nxdomain,
+		       (unsigned long)r->dns_other, (unsigned long)(r->rx_pkts - r->dns_answers));
 	if (r->lat_samples)
 		printf("  latency   p50 %.2f  p99 %.2f  p99.9 %.2f  min %.2f  max %.2f us"
 		       "  (%lu of %lu stamped back, %lu out of order)\n",
@@ -162,6 +175,13 @@ static void json_fields(FILE *f, const struct bench_result *r)
 			r->lat_max_us);
 	else
 		fprintf(f, "null");
+	if (r->dns)
+		fprintf(f,
+			", \"dns\": {\"answers\": %lu, \"answers_per_s\": %.1f, \"noerror\": %lu, "
+			"\"nxdomain\": %lu, \"other\": %lu}",
+			(unsigned long)r->dns_answers, r->dns_answers_per_s,
+			(unsigned long)r->dns_noerror, (unsigned long)r->dns_nxdomain,
+			(unsigned long)r->dns_other);
 }
 
 void bench_json_result(FILE *f, const struct bench_result *r)
@@ -194,10 +214,11 @@ int bench_json_write(const struct bench_cfg *cfg, const struct bench_result *hea
 	fprintf(f,
 		"{\"tool\": \"rampart-pktgen\", \"mode\": \"%s\", \"size\": %u, \"imix\": %s, "
 		"\"frame_bytes_avg\": %.1f, \"flows\": %u, \"ipv6\": %s, \"tx_port\": %u, "
-		"\"rx_port\": %u, \"latency_every\": %u,\n ",
-		cfg->rfc2544 ? "rfc2544" : "run", cfg->imix ? 0 : cfg->size,
+		"\"rx_port\": %u, \"latency_every\": %u, \"dns_mode\": %s, \"dns_names\": %u,\n ",
+		cfg->rfc2544 ? "rfc2544" : "run", cfg->imix || cfg->dns ? 0 : cfg->size,
 		cfg->imix ? "true" : "false", bench_frame_avg(cfg), cfg->flows,
-		cfg->ipv6 ? "true" : "false", cfg->tx_port, cfg->rx_port, cfg->latency_every);
+		cfg->ipv6 ? "true" : "false", cfg->tx_port, cfg->rx_port, cfg->latency_every,
+		cfg->dns ? "true" : "false", cfg->dns ? cfg->dns_names : 0);
 	json_fields(f, headline);
 	if (cfg->rfc2544) {
 		fprintf(f, ",\n \"loss_tolerance\": %g, \"resolution_pct\": %g, \"trial_s\": %g,",

@@ -6,7 +6,9 @@
  * transmit when the TSC says packets are due, receive between bursts, then
  * keep receiving for the rx timeout. One packet in N carries magic, sequence
  * number and TSC in its UDP payload; the receive side turns those into
- * latency samples.
+ * latency samples. In the DNS mode (--dns) the templates are the queries of
+ * pktgen_dns.c's set, one each, and the receive side counts the responses by
+ * rcode.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,7 +39,7 @@ struct lat_stamp {
 	uint64_t tsc;
 } __attribute__((packed));
 
-static struct tmpl *templates; /* [flow * n_sizes + size index] */
+static struct tmpl *templates; /* [flow * n_sizes + size index]; --dns: [query] */
 static unsigned n_sizes;
 static struct bench_hist hist; /* one trial at a time, on one lcore */
 
@@ -64,17 +66,16 @@ static void udp_cksum(const struct bench_cfg *cfg, uint8_t *frame)
 			(const struct rte_ipv4_hdr *)(frame + RTE_ETHER_HDR_LEN), udp);
 }
 
-static void build_one(const struct bench_cfg *cfg, unsigned flow, unsigned size, struct tmpl *t)
+/* Ethernet, IP and UDP headers of a frame of t->len bytes from flow to port
+ * dport; the UDP checksum is left to udp_cksum, once the payload is there.
+ * Flow i's source is cfg->src_base + i in the last 16 bits (wrapping there). */
+static void build_hdrs(const struct bench_cfg *cfg, unsigned flow, uint16_t dport, struct tmpl *t)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)t->data;
 	struct rte_udp_hdr *udp;
-	unsigned l3;
+	unsigned l3 = t->len - RTE_ETHER_HDR_LEN, last = cfg->ipv6 ? 14 : 2;
+	uint16_t low = (uint16_t)((cfg->src_base[last] << 8 | cfg->src_base[last + 1]) + flow);
 
-	memset(t, 0, sizeof(*t));
-	t->len = (uint16_t)(size - RTE_ETHER_CRC_LEN);
-	if (cfg->ipv6 && t->len < MIN_LEN_V6)
-		t->len = MIN_LEN_V6;
-	l3 = t->len - RTE_ETHER_HDR_LEN;
 	eth->dst_addr = cfg->dst_mac;
 	eth->src_addr = cfg->src_mac;
 	if (cfg->ipv6) {
@@ -86,8 +87,8 @@ static void build_one(const struct bench_cfg *cfg, unsigned flow, unsigned size,
 		ip->proto = IPPROTO_UDP;
 		ip->hop_limits = 64;
 		memcpy(ip->src_addr, cfg->src_base, 16);
-		ip->src_addr[14] = (uint8_t)((flow + 1) >> 8);
-		ip->src_addr[15] = (uint8_t)(flow + 1);
+		ip->src_addr[14] = (uint8_t)(low >> 8);
+		ip->src_addr[15] = (uint8_t)low;
 		memcpy(ip->dst_addr, cfg->dst_ip, 16);
 		udp = (struct rte_udp_hdr *)(ip + 1);
 	} else {
@@ -100,16 +101,37 @@ static void build_one(const struct bench_cfg *cfg, unsigned flow, unsigned size,
 		ip->time_to_live = 64;
 		ip->next_proto_id = IPPROTO_UDP;
 		memcpy(&ip->src_addr, cfg->src_base, 4);
-		((uint8_t *)&ip->src_addr)[2] = (uint8_t)((flow + 1) >> 8);
-		((uint8_t *)&ip->src_addr)[3] = (uint8_t)(flow + 1);
+		((uint8_t *)&ip->src_addr)[2] = (uint8_t)(low >> 8);
+		((uint8_t *)&ip->src_addr)[3] = (uint8_t)low;
 		memcpy(&ip->dst_addr, cfg->dst_ip, 4);
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		udp = (struct rte_udp_hdr *)(ip + 1);
 	}
 	/* one source port per flow too, so RSS and flow tables see distinct 5-tuples */
 	udp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + flow));
-	udp->dst_port = rte_cpu_to_be_16(9); /* discard */
+	udp->dst_port = rte_cpu_to_be_16(dport);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(t->len - l4_off(cfg)));
+}
+
+static void build_one(const struct bench_cfg *cfg, unsigned flow, unsigned size, struct tmpl *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->len = (uint16_t)(size - RTE_ETHER_CRC_LEN);
+	if (cfg->ipv6 && t->len < MIN_LEN_V6)
+		t->len = MIN_LEN_V6;
+	build_hdrs(cfg, flow, 9 /* discard */, t);
+	udp_cksum(cfg, t->data);
+}
+
+/* Query i of the DNS set, from flow i % flows, to port 53; frames as long as
+ * the query, no padding (the shortest query is over Ethernet's 60 bytes). */
+static void build_dns(const struct bench_cfg *cfg, unsigned i, struct tmpl *t)
+{
+	unsigned off = l4_off(cfg) + sizeof(struct rte_udp_hdr);
+
+	memset(t, 0, sizeof(*t));
+	t->len = (uint16_t)(off + bench_dns_query(i, cfg->dns_names, t->data + off));
+	build_hdrs(cfg, i % cfg->flows, 53, t);
 	udp_cksum(cfg, t->data);
 }
 
@@ -118,6 +140,15 @@ double bench_frame_avg(const struct bench_cfg *cfg)
 {
 	unsigned min = cfg->ipv6 ? MIN_LEN_V6 + RTE_ETHER_CRC_LEN : 0, sum = 0;
 
+	if (cfg->dns) {
+		uint8_t msg[BENCH_DNS_MSG_MAX];
+		size_t dns = 0;
+
+		for (unsigned i = 0; i < BENCH_DNS_SET; i++)
+			dns += bench_dns_query(i, cfg->dns_names, msg);
+		return l4_off(cfg) + sizeof(struct rte_udp_hdr) + RTE_ETHER_CRC_LEN +
+		       (double)dns / BENCH_DNS_SET;
+	}
 	if (!cfg->imix)
 		return RTE_MAX(cfg->size, min);
 	for (unsigned i = 0; i < RTE_DIM(imix_pattern); i++)
@@ -127,6 +158,14 @@ double bench_frame_avg(const struct bench_cfg *cfg)
 
 int bench_templates_build(const struct bench_cfg *cfg)
 {
+	if (cfg->dns) {
+		templates = calloc(BENCH_DNS_SET, sizeof(*templates));
+		if (!templates)
+			return -ENOMEM;
+		for (unsigned i = 0; i < BENCH_DNS_SET; i++)
+			build_dns(cfg, i, &templates[i]);
+		return 0;
+	}
 	n_sizes = cfg->imix ? RTE_DIM(imix_pattern) : 1;
 	templates = calloc((size_t)cfg->flows * n_sizes, sizeof(*templates));
 	if (!templates)
@@ -148,8 +187,16 @@ struct rx_state {
 	uint64_t start_tsc, stamped_sent;
 	double ns_per_cycle;
 	uint64_t rx_pkts, rx_bytes, max_seq, reordered;
+	uint64_t dns_rcodes[16];
 	bool any_seq;
 };
+
+static const struct tmpl *tmpl_at(const struct bench_cfg *cfg, uint64_t k)
+{
+	if (cfg->dns)
+		return &templates[k % BENCH_DNS_SET];
+	return &templates[(k % cfg->flows) * n_sizes + (k / cfg->flows) % n_sizes];
+}
 
 static void rx_poll(const struct bench_cfg *cfg, struct rx_state *st)
 {
@@ -166,6 +213,14 @@ static void rx_poll(const struct bench_cfg *cfg, struct rx_state *st)
 
 		st->rx_pkts++;
 		st->rx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
+		if (cfg->dns) {
+			int rc = bench_dns_rcode(rte_pktmbuf_mtod(m[i], const uint8_t *),
+						 m[i]->data_len);
+
+			if (rc >= 0)
+				st->dns_rcodes[rc]++;
+			continue;
+		}
 		if (!cfg->latency_every || m[i]->data_len < off + sizeof(*ls))
 			continue;
 		ls = rte_pktmbuf_mtod_offset(m[i], const struct lat_stamp *, off);
@@ -210,8 +265,7 @@ static int fill(const struct bench_cfg *cfg, struct rte_mbuf **m, unsigned n, ui
 		return -ENOBUFS;
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t k = first + i;
-		const struct tmpl *t =
-			&templates[(k % cfg->flows) * n_sizes + (k / cfg->flows) % n_sizes];
+		const struct tmpl *t = tmpl_at(cfg, k);
 		uint8_t *d = rte_pktmbuf_mtod(m[i], uint8_t *);
 
 		rte_memcpy(d, t->data, t->len);
@@ -231,6 +285,19 @@ static int fill(const struct bench_cfg *cfg, struct rte_mbuf **m, unsigned n, ui
 	return 0;
 }
 
+/* A probe's return that says the DUT is ready: anything, or with --dns a
+ * packet that is not a response (a forwarder's) or an answer from the zone,
+ * NOERROR or NXDOMAIN (a server without it yet says REFUSED). */
+static bool ready_reply(const struct bench_cfg *cfg, const struct rte_mbuf *m)
+{
+	int rc;
+
+	if (!cfg->dns)
+		return true;
+	rc = bench_dns_rcode(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+	return rc < 0 || rc == 0 || rc == 3;
+}
+
 /*
  * Before the first trial: send one probe every millisecond until one comes
  * back, so the run starts when the DUT forwards (configured, neighbours
@@ -246,9 +313,15 @@ int bench_wait_ready(const struct bench_cfg *cfg, double timeout_s)
 		uint16_t n = rte_eth_rx_burst(cfg->rx_port, 0, m, BENCH_BURST);
 
 		if (n) {
+			bool ready = false;
+
+			for (uint16_t i = 0; i < n; i++)
+				ready |= ready_reply(cfg, m[i]);
 			rte_pktmbuf_free_bulk(m, n);
-			rx_flush(cfg);
-			return 0;
+			if (ready) {
+				rx_flush(cfg);
+				return 0;
+			}
 		}
 		if (now >= next && fill(cfg, m, 1, 1) == 0) {
 			if (rte_eth_tx_burst(cfg->tx_port, 0, m, 1) == 0)
@@ -339,6 +412,16 @@ int bench_trial(const struct bench_cfg *cfg, double rate_pps, double duration_s,
 	res->loss = sent && res->lost > 0 ? (double)res->lost / (double)sent : 0;
 	res->lat_stamped = st.stamped_sent;
 	res->lat_reordered = st.reordered;
+	if (cfg->dns) {
+		res->dns = true;
+		res->dns_noerror = st.dns_rcodes[0];
+		res->dns_nxdomain = st.dns_rcodes[3];
+		for (unsigned i = 0; i < 16; i++)
+			res->dns_answers += st.dns_rcodes[i];
+		res->dns_other = res->dns_answers - res->dns_noerror - res->dns_nxdomain;
+		if (res->elapsed_s > 0)
+			res->dns_answers_per_s = (double)res->dns_answers / res->elapsed_s;
+	}
 	bench_result_latency(res, &hist);
 	return bench_quit ? -EINTR : 0;
 }

@@ -100,6 +100,10 @@ def one_run(name):
          "lost": main.get("lost", main["tx_pkts"] - main["rx_pkts"]),
          "latency_us": main.get("latency_us") if main.get("latency_samples") else None,
          "raw": r}
+    if isinstance(main.get("dns"), dict):
+        # --dns: the responses that came back, by rcode
+        d["dns"] = main["dns"]
+        d["answers_mps"] = main["dns"].get("answers_per_s", 0) / 1e6
     if rfc:
         zl = r.get("zero_loss") or {}
         d["zero_loss_mpps"] = r.get("zero_loss_mpps", 0.0)
@@ -434,6 +438,16 @@ if NAT_MODE:
     nat_report()
     sys.exit(0)
 
+def base_dut(s):
+    """The baseline of a scenario: testpmd, or for dns_memif testpmd-loop."""
+    return "testpmd-loop" if "testpmd-loop" in s["dut_list"] else "testpmd"
+
+
+def main_dut(s):
+    """rampart as the summary shows it: rampart, or for dns_memif rampart-dns."""
+    return "rampart-dns" if "rampart-dns" in s["dut_list"] else "rampart"
+
+
 scenarios = []
 with open(os.path.join(raw, "scenarios.tsv")) as f:
     for line in f:
@@ -464,10 +478,11 @@ for s in scenarios:
             s["duts"][dut] = med
         elif runs:
             s["duts"][dut] = runs[0]
-    tp, rp = s["duts"].get("testpmd"), s["duts"].get("rampart")
+    tp, rp = s["duts"].get(base_dut(s)), s["duts"].get(main_dut(s))
     if tp and rp and tp.get("available") and rp.get("available") and tp.get(key):
-        s["ratio_to_testpmd"] = rp.get(key, 0) / tp[key]
-        s["ratio_of"] = key
+        # DNS: the answers against the queries testpmd returned
+        s["ratio_to_testpmd"] = rp.get("answers_mps" if "dns" in rp else key, 0) / tp[key]
+        s["ratio_of"] = "answers_mps / mpps" if "dns" in rp else key
     # the firewall and NAT scenarios: each rampart-fwN and rampart-nat against
     # testpmd, and each rampart-fwN against 1 rule
     one = s["duts"].get("rampart-fw1")
@@ -478,6 +493,8 @@ for s in scenarios:
             d["ratio_to_testpmd"] = d.get(key, 0) / tp[key]
         if dut.startswith("rampart-fw") and one and one.get("available") and one.get(key):
             d["ratio_to_1_rule"] = d.get(key, 0) / one[key]
+    if "ratio_to_testpmd" in s and main_dut(s) != "rampart":
+        rp["ratio_to_testpmd"] = s["ratio_to_testpmd"]
 
 env = load(os.path.join(raw, "env.json")) or {}
 report = {
@@ -511,6 +528,8 @@ def cell(s, dut):
         return "not available"
     if "zero_loss_mpps" in d:
         return fmt(d["zero_loss_mpps"]) + " zero-loss" + (" (generator-bound)" if bound(d) else "")
+    if d.get("dns", {}).get("answers"):
+        return fmt(d["answers_mps"]) + " M answers/s"
     return fmt(d["mpps"])
 
 
@@ -540,9 +559,42 @@ md += ["Absolute figures on a shared 2-core machine are noisy; the ratio to test
        "| scenario | testpmd Mpps | rampart Mpps | rampart / testpmd |",
        "|---|---|---|---|"]
 for s in scenarios:
-    md.append(f"| {s['id']} | {cell(s, 'testpmd')} | {cell(s, 'rampart')} | "
+    md.append(f"| {s['id']} | {cell(s, base_dut(s))} | {cell(s, main_dut(s))} | "
               f"{fmt(s.get('ratio_to_testpmd'), '%.2fx')} |")
 md.append("")
+for s in scenarios:
+    dn, lp = s["duts"].get("rampart-dns"), s["duts"].get("testpmd-loop")
+    if not dn and not lp:
+        continue
+    hz = cpu_hz()
+    md += ["## DNS fast path (memif): queries answered per second", "",
+           "rampart-pktgen --dns: 40% A or AAAA of existing names, 20% NXDOMAIN, 10% each "
+           "NODATA, CNAME, wildcard, referral, half with EDNS, from 100 sources to the \"in\" "
+           "port's address; the worker answers from a zone of 10 000 names, back out of the "
+           "port the query came in by, where the generator counts the answers by rcode. "
+           "testpmd-loop (io forwarding, --port-topology=loop) returns the same queries out of "
+           "the same port: the least a DUT can do with them. Summary cells: Mpps returned "
+           "(testpmd), answers in millions a second (rampart). Cycles per query: busy_cycles / "
+           "rx_pkts of the worker; per core: the clock over that. NSD and Knot on the same "
+           "zone and queries: dns.md (bench/dns.sh, same folder).", "",
+           "| DUT | answers/s | returned Mpps | loss | NOERROR | NXDOMAIN | other | "
+           "cycles/query | queries/s per core | ratio to testpmd-loop |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for dut, d in (("testpmd-loop", lp), ("rampart-dns", dn)):
+        if not d:
+            continue
+        if not d["available"]:
+            md.append(f"| {dut} | not available: {d['reason']} | | | | | | | | |")
+            continue
+        q = d.get("dns") or {}
+        cpq = d.get("cycles_per_packet")
+        ratio = 1.0 if dut == "testpmd-loop" else d.get("ratio_to_testpmd")
+        answers = "%.0f" % q["answers_per_s"] if q.get("answers") else "-"
+        md.append(f"| {dut} | {answers} | {d['mpps']:.3f} | "
+                  f"{d['loss'] * 100:.4f}% | {q.get('noerror', '-')} | "
+                  f"{q.get('nxdomain', '-')} | {q.get('other', '-')} | {fmt(cpq, '%.0f')} | "
+                  f"{fmt(hz / cpq if hz and cpq else None, '%.0f')} | {fmt(ratio, '%.2fx')} |")
+    md.append("")
 for s in scenarios:
     nat = s["duts"].get("rampart-nat")
     if not nat:
@@ -638,7 +690,7 @@ with open(dat, "w") as f:
     f.write("# scenario testpmd rampart\n")
     for s in scenarios:
         v = []
-        for dut in DUTS:
+        for dut in (base_dut(s), main_dut(s)):
             d = s["duts"].get(dut) or {}
             v.append(d.get("zero_loss_mpps", d.get("mpps", 0)) if d.get("available") else 0)
         f.write(f"{s['id']} {v[0]:.4f} {v[1]:.4f}\n")

@@ -9,7 +9,11 @@
 # The firewall: rampart with 1, 100, 10 000 (and 100 000) rules against the same
 # testpmd baseline (memif), then bench/fw.sh (nftables on veth) into the same
 # report directory. NAT44: rampart masquerading the same traffic (memif,
-# scenario nat64_1k), then bench/nat.sh (nftables masquerade on veth).
+# scenario nat64_1k), then bench/nat.sh (nftables masquerade on veth). DNS:
+# rampart's fast path answering the generator's queries from a zone of 10 000
+# names, back out of the port they came in by (scenario dns_memif), against
+# testpmd returning the same queries out of the same port; then bench/dns.sh
+# (NSD and Knot against the fast path over veth).
 #
 # Usage: bench/run.sh [--quick] [--dut testpmd|rampart|both] [--out DIR]
 #   --quick   short runs, one repetition (a smoke test, under a minute per DUT)
@@ -17,7 +21,7 @@
 #   --out     report directory (default bench/report)
 # Environment: BUILD (build directory, default build/), BENCH_TIMEOUT (seconds
 # for the whole run, default 1200), BENCH_ONLY (scenario ids to run, e.g.
-# "fw64_1k nat64_1k"; fw.sh and nat.sh run only without it).
+# "fw64_1k nat64_1k dns_memif"; fw.sh, nat.sh and dns.sh run only without it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
@@ -49,7 +53,7 @@ while [ $# -gt 0 ]; do
 		shift
 		OUT=$1
 		;;
-	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -121,6 +125,9 @@ TESTPMD_CMD=("$TESTPMD" -l 0,1 --main-lcore 0 -m 512 --file-prefix "$PREFIX-tp" 
 	--vdev "net_memif0,role=client,socket=$RUN/a.sock,socket-abstract=no,id=0,mac=$DUT_MAC"
 	--vdev "net_memif1,role=client,socket=$RUN/b.sock,socket-abstract=no,id=0,mac=02:00:00:00:01:02"
 	-- --forward-mode=io --auto-start --nb-cores=1 --total-num-mbufs=16384 --stats-period 1)
+# testpmd-loop: the same, each packet back out of the port it came in by, as
+# rampart's DNS answers go
+TESTPMD_LOOP_CMD=("${TESTPMD_CMD[@]}" --port-topology=loop)
 DATAPLANE_CMD=("$DATAPLANE" -c "$RUN/bench.conf")
 CTRL_CMD=(taskset -c 0 "$CTRL" -c "$RUN/bench.conf")
 PKTGEN_CMD=("$PKTGEN" -l 0 -m 256 --file-prefix "$PREFIX-pg" "${EAL_COMMON[@]}"
@@ -150,15 +157,34 @@ fw_in_service() {
 		jq -e '.firewall.in_service == true' >/dev/null 2>&1
 }
 
+# the configured zones are in service on the dataplane
+dns_in_service() {
+	timeout 3 "$CLI" -s "$RUN/ctrl.sock" dns zones --json 2>/dev/null |
+		jq -e '.in_service == true' >/dev/null 2>&1
+}
+
+# rampart-DUT's own part beside in_sync: its firewall, or its zones
+dut_in_service() {
+	case $1 in
+	rampart) ;;
+	rampart-dns) dns_in_service ;;
+	*) fw_in_service ;;
+	esac
+}
+
 start_dut() { # dut name; on failure writes NAME.na with the reason
 	local dut=$1 name=$2 conf=$RUN/bench.conf
 	case $dut in
 	testpmd)
 		spawn DUT "$RAW/$name.dut.log" "${TESTPMD_CMD[@]}"
 		;;
-	rampart | rampart-fw* | rampart-nat)
+	testpmd-loop)
+		spawn DUT "$RAW/$name.dut.log" "${TESTPMD_LOOP_CMD[@]}"
+		;;
+	rampart | rampart-fw* | rampart-nat | rampart-dns)
 		# rampart-fwN: the same with the firewall and N rules (below);
-		# rampart-nat: with the firewall passing all and NAT44 (below)
+		# rampart-nat: with the firewall passing all and NAT44 (below);
+		# rampart-dns: with a zone to answer from (below)
 		[ "$dut" = rampart ] || conf=$RUN/bench.${dut#rampart-}.conf
 		rm -f "$RUN/dataplane.sock" "$RUN/ctrl.sock"
 		spawn DUT "$RAW/$name.dut.log" "$DATAPLANE" -c "$conf"
@@ -174,7 +200,7 @@ start_dut() { # dut name; on failure writes NAME.na with the reason
 		# ctrl on the generator's core, so it never preempts the worker
 		spawn CTL "$RAW/$name.ctrl.log" taskset -c 0 "$CTRL" -c "$conf"
 		for _ in $(seq $((SYNC_WAIT * 5))); do
-			in_sync && { [ "$dut" = rampart ] || fw_in_service; } && return 0
+			in_sync && dut_in_service "$dut" && return 0
 			kill -0 "$CTL" 2>/dev/null || break
 			kill -0 "$DUT" 2>/dev/null || break
 			sleep 0.2
@@ -321,17 +347,43 @@ case " $DUTS " in
 	DUTS=$SAVED_DUTS
 	;;
 esac
+# DNS: the generator's queries (rampart-pktgen --dns: 40% hits, 20% NXDOMAIN,
+# 10% each NODATA, CNAME, wildcard, referral, half with EDNS) from 100 sources
+# to the "in" port's address, answered by the worker from the zone of 10 000
+# names that bench/dns.sh serves (bench.dns.conf), the answers counted where
+# they come back: the port they went in by. The baseline: testpmd sending the
+# same queries back out of that port (testpmd-loop).
+dns_zone 10000 198.18.0.1 >"$RUN/example.org.zone"
+{
+	cat "$RUN/bench.conf"
+	printf 'dns = { zones = ( { name = "example.org"; file = "%s"; } ); };\n' \
+		"$RUN/example.org.zone"
+} >"$RUN/bench.dns.conf"
+SAVED_DUTS=$DUTS
+DUTS=""
+for dut in $SAVED_DUTS; do
+	case $dut in
+	testpmd) DUTS="$DUTS testpmd-loop" ;;
+	rampart) DUTS="$DUTS rampart-dns" ;;
+	esac
+done
+DUTS=${DUTS# }
+scenario dns_memif "DNS queries to the DUT's address, answered (testpmd: returned) out of the same port" \
+	--dns --dst-ip 198.18.0.1 --src-ip 198.18.0.2 --flows 100 --rx-port 0 --duration $DUR
+DUTS=$SAVED_DUTS
 BUSY_AFTER=$(busy_cores)
 
 # what ran, for the report
 jq -n --arg busy_before "$BUSY_BEFORE" --arg busy_after "$BUSY_AFTER" --arg quick "$QUICK" \
 	--arg duts "$DUTS" --arg repeat "$REPEAT" --arg dur "$DUR" --arg warm "$WARM" \
-	--arg testpmd "${TESTPMD_CMD[*]}" --arg dataplane "${DATAPLANE_CMD[*]}" \
+	--arg testpmd "${TESTPMD_CMD[*]}" --arg testpmd_loop "${TESTPMD_LOOP_CMD[*]}" \
+	--arg dataplane "${DATAPLANE_CMD[*]}" \
 	--arg ctrl "${CTRL_CMD[*]}" --arg pktgen "${PKTGEN_CMD[*]}" --arg conf "$(cat "$RUN/bench.conf")" \
 	'{other_busy_cores_before: ($busy_before | tonumber), other_busy_cores_after: ($busy_after | tonumber),
 	  quick: ($quick == "1"), duts: ($duts | split(" ")), repeat: ($repeat | tonumber),
 	  duration_s: ($dur | tonumber), warmup_s: ($warm | tonumber),
-	  commands: {testpmd: $testpmd, rampart_dataplane: $dataplane, rampart_ctrl: $ctrl,
+	  commands: {testpmd: $testpmd, testpmd_loop: $testpmd_loop, rampart_dataplane: $dataplane,
+	             rampart_ctrl: $ctrl,
 	             pktgen: ($pktgen + " --json RAW.json SCENARIO-ARGS")},
 	  rampart_conf: $conf}' >"$RAW/env.json"
 python3 "$top/bench/report.py" "$RAW" "$OUT"
@@ -339,14 +391,16 @@ echo "bench: report in $OUT/report.md"
 
 # the firewall against Linux nftables (veth, AF_PACKET): bench/fw.sh, same lock;
 # then NAT44 against nftables masquerade the same way: bench/nat.sh; then
-# the DNS fast path against NSD: bench/dns.sh
+# the DNS fast path against NSD and Knot: bench/dns.sh
+QUICK_OPT=()
+if [ $QUICK = 1 ]; then QUICK_OPT=(--quick); fi
 case "${BENCH_ONLY:+only} $DUTS " in
 " "*" rampart "*)
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/fw.sh" \
-		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: fw.sh failed" >&2
+		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: fw.sh failed" >&2
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/nat.sh" \
-		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: nat.sh failed" >&2
+		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: nat.sh failed" >&2
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/dns.sh" \
-		$([ $QUICK = 1 ] && echo --quick) --out "$OUT" || echo "bench: dns.sh failed" >&2
+		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: dns.sh failed" >&2
 	;;
 esac

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# A tenant on a port of the dataplane: the echo tenant's net device is TAP
+# Tenants on ports of the dataplane: the echo tenant's net device is TAP
 # tn-echo in the appliance's namespace, read and written by the dataplane
 # as port "svc" (AF_PACKET), so the tenant is a host behind the appliance
 # like any other: reached from lan through the firewall (ping, UDP echo),
 # refused from wan until a rule lets wan in, its port's counters moving.
+# The http tenant on port "web" (tn-web) serves curl from lan.
 . "$(dirname "$0")/lib.sh"
 TENDER=$BUILD/sandbox/rampart-tender
 
@@ -17,6 +18,12 @@ port = '''	{
 		devargs = "net_af_packet2,iface=tn-echo,qpairs=1";
 		addresses = [ "198.18.3.1/24" ];
 		mtu = 1500;
+	},
+	{
+		name = "web";
+		devargs = "net_af_packet3,iface=tn-web,qpairs=1";
+		addresses = [ "198.18.4.1/24" ];
+		mtu = 1500;
 	}
 );'''
 i = s.index("ports = (")
@@ -27,7 +34,10 @@ PY
 lab_up "$TMP/rampart.conf"
 ip netns exec rampart "$TENDER" --name=echo --net:service=tn-echo "$BUILD/sandbox/tenants/echo.tenant" \
 	ip=198.18.3.2 >"$TMP/echo.out" 2>&1 &
-CLEANUP_EXTRA="kill $! || true"
+echo_pid=$!
+ip netns exec rampart "$TENDER" --name=http --net:service=tn-web "$BUILD/sandbox/tenants/http.tenant" \
+	ip=198.18.4.2 >"$TMP/http.out" 2>&1 &
+CLEANUP_EXTRA="kill $echo_pid $! || true"
 wait_until 5 grep -q "echo: 198.18.3.2" "$TMP/echo.out" || fail "the tenant did not start: $(cat "$TMP/echo.out")"
 
 udp_echo() { # NS ADDR: one datagram to port 7, prints what comes back
@@ -69,4 +79,19 @@ tx = svc["tx_pkts"]
 assert rx >= 5 and tx >= 5, svc
 PY
 ok "port svc counts the tenant's traffic"
+
+wait_until 5 grep -q "http: serving on 198.18.4.2" "$TMP/http.out" || fail "the http tenant: $(cat "$TMP/http.out")"
+out=$(ip netns exec lan curl -s -m 5 -w " %{http_code}" http://198.18.4.2/ || true)
+[ "$out" = "hello from a rampart tenant
+ 200" ] || fail "curl from lan to the http tenant: $out"
+for i in $(seq 10); do
+	[ "$(ip netns exec lan curl -s -m 5 -o /dev/null -w "%{http_code}" http://198.18.4.2/ || true)" = 200 ] ||
+		fail "curl $i to the http tenant"
+done
+out=$(ip netns exec lan curl -s -m 5 -w " %{http_code}" http://198.18.4.2/nope || true)
+[ "$out" = "not found
+ 404" ] || fail "curl /nope: $out"
+out=$(ip netns exec lan curl -s -m 5 http://198.18.4.2/stats || true)
+grep -q "^requests 13$" <<<"$out" || fail "http stats: $out"
+ok "http tenant on port web: 13 requests from lan over TCP through the firewall, counted by the tenant"
 ok "the tenant on a dataplane port: all cases passed"
