@@ -209,7 +209,9 @@ int mft_check(const struct mft *m, size_t len, char *err, size_t errlen)
 		}
 		if (e->type != MFT_DEV_BLOCK_BASIC && e->type != MFT_DEV_NET_BASIC)
 			return ERR("device %s: unknown type %u", e->name, (unsigned)e->type);
-		if (e->attached)
+		/* the image's byte, read as a byte: any value but 0 or 1 in a
+		 * bool is undefined, and may read as false */
+		if (*(const uint8_t *)&e->attached)
 			return ERR("device %s: attached in the image", e->name);
 		for (uint32_t k = 1; k < i; k++)
 			if (strcmp(m->e[k].name, e->name) == 0)
