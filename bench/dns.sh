@@ -268,7 +268,7 @@ if [ -n "$MEMIF" ]; then read -r M_QPS M_CYC M_DATE <<<"$MEMIF"; fi
 [ -n "$M_DATE" ] && echo "  rampart (memif, run.sh dns_memif of $M_DATE): $M_QPS answers/s, $M_CYC cycles per query"
 
 BUSY_AFTER=$(busy_cores)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1fx", a / b; else print "n/a" }'; }
 cat >"$OUT/dns.md" <<EOF
 # DNS benchmark
 
@@ -282,6 +282,6 @@ $(date -Iseconds), $(nproc) cores, clock $(awk -v h="$HZ" 'BEGIN { printf "%.2f 
 | rampart fast path, memif (report.md, dns_memif$([ -n "$M_DATE" ] && echo ", $M_DATE"); rampart-pktgen --dns) | $M_QPS | - | $M_CYC (busy_cycles per packet) |
 | rampart responder alone (rampart-dnsbench) | - | - | $A_CYC |
 
-Per core (cycles per query): NSD / rampart on memif $(ratio "$NSD_CYC" "$M_CYC")x; Knot / rampart on memif $(ratio "$KNOT_CYC" "$M_CYC")x; NSD / rampart on AF_PACKET $(ratio "$NSD_CYC" "$R_CYC")x; Knot / rampart on AF_PACKET $(ratio "$KNOT_CYC" "$R_CYC")x; NSD / rampart's responder alone $(ratio "$NSD_CYC" "$A_CYC")x; Knot / rampart's responder alone $(ratio "$KNOT_CYC" "$A_CYC")x. Over veth the servers are limited by what dnsperf sends on one core; rampart's cycles on AF_PACKET are mostly the PMD's system calls (see NAT in bench.md), which NIC and memif ports do not have; the memif row is the one the target is read from: the fast path at >= 10x NSD per core.
+Per core (cycles per query): NSD / rampart on memif $(ratio "$NSD_CYC" "$M_CYC"); Knot / rampart on memif $(ratio "$KNOT_CYC" "$M_CYC"); NSD / rampart on AF_PACKET $(ratio "$NSD_CYC" "$R_CYC"); Knot / rampart on AF_PACKET $(ratio "$KNOT_CYC" "$R_CYC"); NSD / rampart's responder alone $(ratio "$NSD_CYC" "$A_CYC"); Knot / rampart's responder alone $(ratio "$KNOT_CYC" "$A_CYC"). Over veth the servers are limited by what dnsperf sends on one core; rampart's cycles on AF_PACKET are mostly the PMD's system calls (see NAT in bench.md), which NIC and memif ports do not have; the memif row is the one the target is read from: the fast path at >= 10x NSD per core.
 EOF
 echo "dns bench: report in $OUT/dns.md"
