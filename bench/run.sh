@@ -391,7 +391,8 @@ echo "bench: report in $OUT/report.md"
 
 # the firewall against Linux nftables (veth, AF_PACKET): bench/fw.sh, same lock;
 # then NAT44 against nftables masquerade the same way: bench/nat.sh; then
-# the DNS fast path against NSD and Knot: bench/dns.sh
+# the DNS fast path against NSD and Knot: bench/dns.sh; then tenants:
+# bench/tenant.sh
 QUICK_OPT=()
 if [ $QUICK = 1 ]; then QUICK_OPT=(--quick); fi
 case "${BENCH_ONLY:+only} $DUTS " in
@@ -402,5 +403,7 @@ case "${BENCH_ONLY:+only} $DUTS " in
 		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: nat.sh failed" >&2
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/dns.sh" \
 		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: dns.sh failed" >&2
+	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/tenant.sh" \
+		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: tenant.sh failed" >&2
 	;;
 esac

@@ -352,6 +352,8 @@ static void usage(FILE *f)
 		"                       default 02:00:00:00:00:00\n"
 		"  --name=NAME          the tenant's name in messages\n"
 		"  --manifest           print the image's manifest and exit\n"
+		"  --syscalls           print the system calls the filter would allow this\n"
+		"                       image with these devices, and exit\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"Every device the image declares must be attached; a device it does not\n"
@@ -383,7 +385,7 @@ int main(int argc, char **argv)
 	static struct dev_arg blocks[MFT_MAX_ENTRIES], nets[MFT_MAX_ENTRIES];
 	unsigned nb = 0, nn = 0, mem_mb = 16;
 	const char *mac = NULL;
-	bool show = false;
+	bool show = false, syscalls = false;
 	char err[512];
 	struct image *im = calloc(1, sizeof(*im));
 	struct tenant_boot_info *bi;
@@ -419,6 +421,8 @@ int main(int argc, char **argv)
 			name = a + 7;
 		} else if (strcmp(a, "--manifest") == 0) {
 			show = true;
+		} else if (strcmp(a, "--syscalls") == 0) {
+			syscalls = true;
 		} else if (strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -457,6 +461,18 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	attach(im->mft, blocks, nb, nets, nn, mac);
+	if (syscalls) {
+		/* what filter() allows for this image and its devices */
+		bool net = false, block = false;
+
+		for (uint32_t k = 1; k < im->mft->entries; k++) {
+			net |= im->mft->e[k].type == MFT_DEV_NET_BASIC;
+			block |= im->mft->e[k].type == MFT_DEV_BLOCK_BASIC;
+		}
+		printf("write exit_group epoll_pwait timerfd_settime clock_gettime arch_prctl%s%s\n",
+		       net ? " read" : "", block ? " pread64 pwrite64" : "");
+		return 0;
+	}
 	if (personality(0xffffffff) & READ_IMPLIES_EXEC)
 		die("the personality READ_IMPLIES_EXEC is set: W^X cannot hold");
 
