@@ -108,11 +108,13 @@ static int blast(const char *addr, int port, double secs, size_t size)
 		int n;
 
 		if (inflight < window) {
-			unsigned k = (unsigned)(window - inflight < BATCH ? window - inflight : BATCH);
+			unsigned k =
+				(unsigned)(window - inflight < BATCH ? window - inflight : BATCH);
 
 			for (unsigned i = 0; i < k; i++) {
 				iov[i] = (struct iovec){ buf[i], size };
-				m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+				m[i].msg_hdr =
+					(struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
 			}
 			n = sendmmsg(fd, m, k, 0);
 			if (n > 0)

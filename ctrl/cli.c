@@ -309,7 +309,7 @@ static const char *duration(long long s, char *buf, size_t len)
 }
 
 /* A table printed with each column as wide as its widest cell. */
-#define TABLE_COLS 8
+#define TABLE_COLS 10
 struct table {
 	unsigned n_cols;
 	bool right[TABLE_COLS]; /* numbers align right */
@@ -795,15 +795,16 @@ static int cmd_tenant(const char *sock, int argc, char **argv, bool json)
 	if (strcmp(sub, "console") == 0) {
 		fputs(str(reply, "console"), stdout);
 	} else if (strcmp(sub, "list") == 0 || json_object_get(reply, "tenant")) {
-		struct table t = {
-			.n_cols = 8, .right = { false, false, true, true, true, true, false, false }
-		};
+		struct table t = { .n_cols = 9,
+				   .right = { false, false, true, true, true, true, true, false,
+					      false } };
 		json_t *list = json_object_get(reply, "tenants"),
 		       *one = json_object_get(reply, "tenant"), *v;
 		size_t k;
 
-		table_add(&t, (const char *const[]){ "tenant", "state", "pid", "uptime", "rss_kb",
-						     "restarts", "last exit", "image" });
+		table_add(&t,
+			  (const char *const[]){ "tenant", "state", "pid", "uptime", "rss_kb",
+						 "pkts in/out", "restarts", "last exit", "image" });
 		if (!list) {
 			list = json_array();
 			json_array_append(list, one);
@@ -811,7 +812,7 @@ static int cmd_tenant(const char *sock, int argc, char **argv, bool json)
 			json_incref(list);
 		}
 		json_array_foreach (list, k, v) {
-			char a[24], b[24], c[24], d[24], e[32], img[16];
+			char a[24], b[24], c[24], d[24], e[32], img[16], pk[48];
 
 			snprintf(a, sizeof(a), "%lld", num(v, "pid"));
 			snprintf(b, sizeof(b), "%lld", num(v, "uptime"));
@@ -824,8 +825,13 @@ static int cmd_tenant(const char *sock, int argc, char **argv, bool json)
 			else
 				snprintf(e, sizeof(e), "-");
 			snprintf(img, sizeof(img), "%.12s", str(v, "image"));
+			if (json_object_get(v, "packets_in"))
+				snprintf(pk, sizeof(pk), "%lld/%lld", num(v, "packets_in"),
+					 num(v, "packets_out"));
+			else
+				snprintf(pk, sizeof(pk), "-");
 			table_add(&t, (const char *const[]){ str(v, "name"), str(v, "state"), a, b,
-							     c, d, e, img });
+							     c, pk, d, e, img });
 		}
 		json_decref(list);
 		table_print(&t);

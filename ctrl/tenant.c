@@ -801,10 +801,42 @@ json_t *ctrl_tenant_api(struct ctrl *c, const char *cmd, json_t *req)
 
 	if (strcmp(cmd, "tenant.list") == 0) {
 		json_t *a = json_array();
+		struct dp_msg m = { 0 };
+		const struct dp_port_info *pi = NULL;
+		size_t np = 0;
 
-		for (unsigned i = 0; i < CTRL_TENANTS_MAX; i++)
-			if (tenants[i].name[0])
-				json_array_append_new(a, tenant_json(&tenants[i]));
+		/* packets to and from each tenant: its ports' counters */
+		if (c->dp_connected &&
+		    ctrl_dp_call(c, DP_MSG_GET_PORTS, 0, NULL, 0, DP_MSG_PORTS, &m) == 0) {
+			if (m.hdr.type == DP_MSG_PORTS) {
+				pi = m.payload;
+				np = m.len / sizeof(*pi);
+			}
+		}
+		for (unsigned i = 0; i < CTRL_TENANTS_MAX; i++) {
+			const struct ctrl_tenant *tn = &tenants[i];
+			json_t *o;
+			uint64_t in = 0, out = 0;
+
+			if (!tn->name[0])
+				continue;
+			o = tenant_json(tn);
+			for (unsigned k = 0; k < tn->n_net; k++)
+				for (size_t j = 0; j < np; j++)
+					if (strncmp(pi[j].name, tn->net[k].what,
+						    sizeof(pi[j].name)) == 0) {
+						in += pi[j].tx_pkts; /* the dataplane sent it */
+						out += pi[j].rx_pkts;
+					}
+			if (pi) {
+				json_object_set_new(o, "packets_in", json_integer((json_int_t)in));
+				json_object_set_new(o, "packets_out",
+						    json_integer((json_int_t)out));
+			}
+			json_array_append_new(a, o);
+		}
+		if (m.payload)
+			dp_msg_free(&m);
 		return json_pack("{s:b, s:o}", "ok", 1, "tenants", a);
 	}
 	if (strcmp(cmd, "tenant.create") == 0)

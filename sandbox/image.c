@@ -187,7 +187,8 @@ int mft_check(const struct mft *m, size_t len, char *err, size_t errlen)
 		return ERR("manifest version %u; rampart-tender reads version %u", m->version,
 			   MFT_VERSION);
 	if (!m->entries || m->entries > MFT_MAX_ENTRIES)
-		return ERR("the manifest has %u entries (1..%u)", m->entries, MFT_MAX_ENTRIES);
+		return ERR("the manifest has %u entries (1..%u)", m->entries,
+			   (unsigned)MFT_MAX_ENTRIES);
 	if (len != sizeof(*m) + (size_t)m->entries * sizeof(struct mft_entry))
 		return ERR("the manifest's size (%zu) does not match its %u entries", len,
 			   m->entries);

@@ -26,7 +26,7 @@
 #define TENANT_GUEST_MIN_BASE 0x100000
 #define TENANT_CMDLINE_SIZE   8192
 
-#define TENANT_ABI_VERSION 2 /* Solo5's SPT_ABI_VERSION */
+#define TENANT_ABI_VERSION 2u /* Solo5's SPT_ABI_VERSION */
 
 /* Left at TENANT_BOOT_INFO_BASE; its address is the entry point's one
  * argument. */
@@ -64,7 +64,7 @@ struct abi1_note {
 };
 
 /* ---- the device manifest (".note.solo5.manifest") ---- */
-#define MFT_VERSION	1
+#define MFT_VERSION	1u
 #define MFT_NAME_SIZE	68 /* with the terminator */
 #define MFT_NAME_MAX	67
 #define MFT_MAX_ENTRIES 64 /* one bit each in a 64-bit handle set */

@@ -81,7 +81,12 @@ else
 		fail "memory limit"
 	grep -qx "$pid1" $cg/cpu/rampart-echo/cgroup.procs || fail "not in its cpu cgroup"
 fi
-ok "echo created and started: reached from lan, console in ctrl's log, in its cgroups (50% CPU, 8+32 MiB)"
+rt list --json | python3 -c '
+import json, sys
+t = [t for t in json.load(sys.stdin)["tenants"] if t["name"] == "echo"][0]
+assert t["packets_in"] >= 2 and t["packets_out"] >= 2 and t["rss_kb"] > 0, t' ||
+	fail "tenant list: packets and memory: $(rt list --json)"
+ok "echo created and started: reached from lan, console in ctrl's log, in its cgroups (50% CPU, 8+32 MiB), packets and memory listed"
 
 # --- killed: restarted by its policy (on-failure)
 kill -9 "$pid1"
