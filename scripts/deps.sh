@@ -8,7 +8,7 @@ PKGS=(
 	build-essential meson ninja-build pkg-config
 	libdpdk-dev dpdk python3-pyelftools
 	libconfig-dev libjansson-dev libcriterion-dev
-	libknot-dev libseccomp-dev libsodium-dev
+	libknot-dev libseccomp-dev libsodium-dev libmbedtls-dev
 	clang libclang-rt-14-dev
 	# lab, tests, benchmark
 	iproute2 iputils-ping iperf3 curl ethtool procps psmisc python3 gnuplot-nox
@@ -19,6 +19,8 @@ PKGS=(
 	# DNS benchmark: NSD beside rampart, dnsperf to load both; DNS tests:
 	# NSD and Knot as secondaries, Knot as a primary
 	nsd dnsperf knot
+	# VPN tests: Debian's OpenVPN 2.6 as the peer
+	openvpn
 )
 
 missing=()
@@ -39,4 +41,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null || true
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # the tests run their own NSD and Knot in namespaces: not the system's
-systemctl disable --now knot nsd >/dev/null 2>&1 || true
+systemctl disable --now knot nsd openvpn >/dev/null 2>&1 || true
