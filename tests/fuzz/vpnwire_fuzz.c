@@ -3,7 +3,8 @@
  * vpnwire_fuzz.c - libFuzzer target for what the VPN reads off the network
  * before anything authenticates it (vpn/wire.h, vpn/tlscrypt.h): any bytes
  * as a packet: the WKc at its end unwrapped with a fixed server key, the
- * rest unwrapped with tls-crypt, its control fields parsed (from the
+ * rest unwrapped with tls-crypt, as P_DATA_V2 decrypted with each cipher,
+ * its control fields parsed (from the
  * unwrapped plaintext when it authenticates, else from the raw bytes: the
  * parser must hold either way), its reset TLVs, the TCP framing; and what
  * parses must write back to the same bytes.
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vpn/data.h"
 #include "vpn/tlscrypt.h"
 #include "vpn/wire.h"
 
@@ -37,6 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vpn_tcp_next(data, size);
 	if (!size)
 		return 0;
+	for (int ci = 0; ci < 3; ci++) {
+		struct vpn_data_keys dk;
+		uint32_t pid;
+
+		vpn_data_keys_from_ekm((const uint8_t *)&k, (enum vpn_cipher)ci, true, &dk);
+		vpn_data_decrypt(&dk.in, data, size, plain, sizeof(plain), &pid);
+	}
 	op = vpn_op_of(data[0]);
 	wl = vpn_tc2_unwrap_wkc(srv, data, size, &kc, meta, &ml);
 	if (wl > 0)
