@@ -4,7 +4,8 @@
  * before anything authenticates it (vpn/wire.h, vpn/tlscrypt.h): any bytes
  * as a packet: the WKc at its end unwrapped with a fixed server key, the
  * rest unwrapped with tls-crypt, as P_DATA_V2 decrypted with each cipher,
- * its control fields parsed (from the
+ * as the key-method-2 message, a PUSH_REPLY and peer-info, its control
+ * fields parsed (from the
  * unwrapped plaintext when it authenticates, else from the raw bytes: the
  * parser must hold either way), its reset TLVs, the TCP framing; and what
  * parses must write back to the same bytes.
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vpn/control.h"
 #include "vpn/data.h"
 #include "vpn/tlscrypt.h"
 #include "vpn/wire.h"
@@ -45,6 +47,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		vpn_data_keys_from_ekm((const uint8_t *)&k, (enum vpn_cipher)ci, true, &dk);
 		vpn_data_decrypt(&dk.in, data, size, plain, sizeof(plain), &pid);
+	}
+	{
+		static struct vpn_km2 km;
+		struct vpn_push push;
+		struct vpn_peer_info pi;
+		char err[256], text[4096];
+		size_t tl = size < sizeof(text) - 1 ? size : sizeof(text) - 1;
+
+		vpn_km2_parse(data, size, data[0] & 1, &km, err, sizeof(err));
+		vpn_push_init(&push);
+		vpn_push_parse((const char *)data, size, &push, err, sizeof(err));
+		memcpy(text, data, tl);
+		text[tl] = '\0';
+		vpn_peer_info_parse(text, &pi, err, sizeof(err));
+		vpn_cmd_of(text, tl);
 	}
 	op = vpn_op_of(data[0]);
 	wl = vpn_tc2_unwrap_wkc(srv, data, size, &kc, meta, &ml);
