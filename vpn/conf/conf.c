@@ -1508,9 +1508,10 @@ static int read_block(struct ctx *x, struct cursor *cu, char **p, int *np)
 static int handle(struct ctx *x, char **p, int n)
 {
 	const struct opt *o = find_opt(p[0]);
-	char what[VPN_CONF_PARAM_MAX + 4];
 
 	if (!o) {
+		char what[VPN_CONF_PARAM_MAX + 4];
+
 		snprintf(what, sizeof(what), x->is_inline ? "<%s>" : "%s", p[0]);
 		return refuse(x, x->line, what,
 			      "rampart does not implement it (docs/vpn.md lists the options it "
