@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_session.c - the server side of a session (vpn/session.h) against
+ * Debian's openvpn 2.6 as the client, in a network namespace of the
+ * test's own: tls-crypt-v2, TLS 1.2 with certificates both ways, key
+ * method 2, data keys from the TLS exporter, cipher negotiation, PUSH_REPLY;
+ * the client's tunnel comes up with the pushed address and `ping` through
+ * it is answered by the test from the decrypted packets. Then a client
+ * whose certificate another CA signed is refused.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "vpn/session.h"
+
+static char dir[] = "/tmp/rampart-vpn-session.XXXXXX";
+static struct vpn_server srv;
+static struct vpn_session ss;
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* A CA, a server and a client certificate (EC P-256; EKU as OpenVPN's
+ * remote-cert-tls wants), a second CA with its own client, and the
+ * tls-crypt-v2 keys. */
+static void pki(void)
+{
+	static const char *const script =
+		"set -e; cd %s\n"
+		"ca() { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		"-keyout $1.key -out $1.crt -days 2 -subj /CN=$1 "
+		"-addext basicConstraints=critical,CA:TRUE "
+		"-addext keyUsage=critical,keyCertSign,cRLSign; }\n"
+		"leaf() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		"-keyout $1.key -out $1.csr -subj /CN=$1; "
+		"printf 'basicConstraints=CA:FALSE\\nkeyUsage=critical,digitalSignature\\n"
+		"extendedKeyUsage=%%s\\n' $3 >$1.ext; "
+		"openssl x509 -req -in $1.csr -CA $2.crt -CAkey $2.key -CAcreateserial -days 2 "
+		"-extfile $1.ext -out $1.crt; }\n"
+		"ca ca; ca other\n"
+		"leaf server ca serverAuth; leaf client ca clientAuth; leaf stranger other "
+		"clientAuth\n"
+		"openvpn --genkey tls-crypt-v2-server tc2-server.key\n"
+		"openvpn --tls-crypt-v2 tc2-server.key --genkey tls-crypt-v2-client "
+		"tc2-client.key\n";
+
+	sh(script, dir);
+}
+
+static void lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	cr_assert_eq(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
+	ifr.ifr_flags |= IFF_UP;
+	cr_assert_eq(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
+	close(fd);
+}
+
+static pid_t client(int port, const char *cert, const char *log)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char p[8];
+
+		snprintf(p, sizeof(p), "%d", port);
+		if (chdir(dir) < 0 || !freopen(log, "w", stdout))
+			_exit(126);
+		dup2(1, 2);
+		execlp("openvpn", "openvpn", "--client", "--dev", "tun", "--proto", "udp4",
+		       "--remote", "127.0.0.1", p, "--nobind", "--ca", "ca.crt", "--cert", cert,
+		       "--key", strcmp(cert, "client.crt") == 0 ? "client.key" : "stranger.key",
+		       "--remote-cert-tls", "server", "--tls-crypt-v2", "tc2-client.key",
+		       "--data-ciphers", "AES-256-GCM:CHACHA20-POLY1305", "--disable-dco", "--verb",
+		       "4", "--connect-retry-max", "1", "--hand-window", "20", NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Answer an ICMP echo request to 198.18.60.1 in place; true when it was one. */
+static bool echo_reply(uint8_t *ip, size_t len)
+{
+	size_t ihl = (size_t)(ip[0] & 15) * 4;
+	uint32_t sum = 0;
+	uint8_t t[4];
+
+	if (len < ihl + 8 || (ip[0] >> 4) != 4 || ip[9] != 1 || ip[ihl] != 8 ||
+	    memcmp(ip + 16, "\xc6\x12\x3c\x01", 4) != 0)
+		return false;
+	memcpy(t, ip + 12, 4);
+	memcpy(ip + 12, ip + 16, 4);
+	memcpy(ip + 16, t, 4);
+	ip[ihl] = 0;
+	ip[ihl + 2] = ip[ihl + 3] = 0;
+	for (size_t i = ihl; i + 1 < len; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	if ((len - ihl) & 1)
+		sum += (uint32_t)ip[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[ihl + 2] = (uint8_t)(~sum >> 8);
+	ip[ihl + 3] = (uint8_t)~sum;
+	return true;
+}
+
+Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	uint8_t pkt[2048], plain[2048];
+	char err[256], log[300];
+	int fd, answered = 0, ping_rc = -1;
+	pid_t cl, pinger = 0;
+	uint64_t start;
+
+	if (geteuid() != 0 ||
+	    system("command -v openvpn >/dev/null && command -v openssl "
+		   ">/dev/null && command -v ping >/dev/null") != 0 ||
+	    access("/dev/net/tun", R_OK | W_OK) != 0)
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	cr_assert_not_null(mkdtemp(dir));
+	pki();
+	cr_assert_eq(unshare(CLONE_NEWNET), 0);
+	lo_up();
+	snprintf(log, sizeof(log), "%s/client.log", dir);
+	cr_assert_eq(vpn_server_init(&srv, strcat(strcpy((char[300]){ 0 }, dir), "/ca.crt"),
+				     strcat(strcpy((char[300]){ 0 }, dir), "/server.crt"),
+				     strcat(strcpy((char[300]){ 0 }, dir), "/server.key"),
+				     strcat(strcpy((char[300]){ 0 }, dir), "/tc2-server.key"), err,
+				     sizeof(err)),
+		     0, "%s", err);
+	snprintf(srv.push, sizeof(srv.push),
+		 "route-gateway 198.18.60.1,topology subnet,ping 10,ping-restart 60,"
+		 "ifconfig 198.18.60.2 255.255.255.0");
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
+	vpn_session_init(&ss, &srv, 0);
+	cl = client(ntohs(sa.sin_port), "client.crt", "client.log");
+	start = now_ms();
+	while (now_ms() - start < 60000 && ping_rc < 0) {
+		ssize_t n;
+		size_t len;
+
+		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 50);
+		while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0) {
+			int r = vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain,
+						  sizeof(plain), &len);
+
+			if (r == 1 && echo_reply(plain, len) &&
+			    vpn_session_send_data(&ss, plain, len) == 0)
+				answered++;
+		}
+		vpn_session_tick(&ss, now_ms());
+		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
+			sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
+		cr_assert_neq(ss.state, VPN_S_FAILED, "session failed: %s", ss.why);
+		if (!pinger && system("grep -q 'Initialization Sequence Completed' $(ls -d "
+				      "/tmp/rampart-vpn-session.*)/client.log 2>/dev/null") == 0) {
+			pinger = fork();
+			if (pinger == 0) {
+				int nul = open("/dev/null", O_WRONLY);
+
+				dup2(nul, 1);
+				execlp("ping", "ping", "-c", "3", "-i", "0.2", "-W", "2",
+				       "198.18.60.1", NULL);
+				_exit(127);
+			}
+		}
+		if (pinger) {
+			int st;
+
+			if (waitpid(pinger, &st, WNOHANG) == pinger)
+				ping_rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		}
+	}
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "state %d: %s; client log: see %s", ss.state, ss.why,
+		     log);
+	cr_assert_eq(ss.cipher, VPN_AES_256_GCM, "the first of our ciphers the client has");
+	cr_assert(ss.peer.proto & VPN_IV_TLS_KEY_EXPORT);
+	cr_assert_eq(ping_rc, 0, "ping through the tunnel (answered %d)", answered);
+	cr_assert_geq(answered, 3);
+	sh("grep -q 'Data Channel: cipher .AES-256-GCM' %s/client.log", dir);
+	sh("grep -q 'TLSv1.2' %s/client.log", dir);
+	vpn_session_fini(&ss);
+
+	/* a client whose certificate another CA signed */
+	vpn_session_init(&ss, &srv, 1);
+	cl = client(ntohs(sa.sin_port), "stranger.crt", "stranger.log");
+	start = now_ms();
+	while (now_ms() - start < 20000 && ss.state != VPN_S_FAILED) {
+		ssize_t n;
+		size_t len;
+
+		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 50);
+		while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0)
+			vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain, sizeof(plain),
+					  &len);
+		vpn_session_tick(&ss, now_ms());
+		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
+			sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
+	}
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_FAILED, "a stranger's certificate was taken");
+	cr_assert(strstr(ss.why, "TLS") != NULL, "%s", ss.why);
+	vpn_session_fini(&ss);
+	vpn_server_fini(&srv);
+	if (!getenv("KEEP_VPN_TEST"))
+		sh("rm -rf %s", dir);
+}

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * session.c - an OpenVPN client session, server side (session.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <mbedtls/error.h>
+#include <mbedtls/platform_util.h>
+
+#include "vpn/session.h"
+
+#define CHUNK 1100 /* TLS bytes per control packet: within the 1250 of tls-mtu */
+
+static const uint8_t ping_magic[16] = { 0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb,
+					0x07, 0xed, 0x2d, 0x0a, 0x98, 0x1f, 0xc7, 0x48 };
+
+int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
+		    const char *tc2_key, char *err, size_t errlen)
+{
+	char text[4096];
+	FILE *f;
+	size_t n;
+
+	memset(s, 0, sizeof(*s));
+	mbedtls_x509_crt_init(&s->ca);
+	mbedtls_x509_crt_init(&s->cert);
+	mbedtls_pk_init(&s->key);
+	mbedtls_entropy_init(&s->entropy);
+	mbedtls_ctr_drbg_init(&s->drbg);
+	if (mbedtls_ctr_drbg_seed(&s->drbg, mbedtls_entropy_func, &s->entropy,
+				  (const unsigned char *)"rampart-vpn", 11) != 0)
+		return snprintf(err, errlen, "no entropy"), -1;
+	if (mbedtls_x509_crt_parse_file(&s->ca, ca) != 0)
+		return snprintf(err, errlen, "%s: not a PEM certificate", ca), -1;
+	if (mbedtls_x509_crt_parse_file(&s->cert, cert) != 0)
+		return snprintf(err, errlen, "%s: not a PEM certificate", cert), -1;
+	if (mbedtls_pk_parse_keyfile(&s->key, key, NULL) != 0)
+		return snprintf(err, errlen, "%s: not a PEM private key", key), -1;
+	if (!(f = fopen(tc2_key, "r")))
+		return snprintf(err, errlen, "%s: cannot read it", tc2_key), -1;
+	n = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	if (vpn_tc2_server_key_parse(text, n, s->tc2_key, err, errlen) < 0)
+		return -1;
+	mbedtls_platform_zeroize(text, sizeof(text));
+	s->ciphers[0] = VPN_AES_256_GCM;
+	s->ciphers[1] = VPN_CHACHA20_POLY1305;
+	s->n_ciphers = 2;
+	return 0;
+}
+
+void vpn_server_fini(struct vpn_server *s)
+{
+	mbedtls_x509_crt_free(&s->ca);
+	mbedtls_x509_crt_free(&s->cert);
+	mbedtls_pk_free(&s->key);
+	mbedtls_ctr_drbg_free(&s->drbg);
+	mbedtls_entropy_free(&s->entropy);
+	mbedtls_platform_zeroize(s->tc2_key, sizeof(s->tc2_key));
+}
+
+/* ---- TLS's byte streams ---- */
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct vpn_session *ss = ctx;
+	size_t n = sizeof(ss->tls_out) - ss->tls_out_len;
+
+	if (!n)
+		return MBEDTLS_ERR_SSL_WANT_WRITE;
+	n = len < n ? len : n;
+	memcpy(ss->tls_out + ss->tls_out_len, buf, n);
+	ss->tls_out_len += n;
+	return (int)n;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+	struct vpn_session *ss = ctx;
+	size_t n = len < ss->tls_in_len ? len : ss->tls_in_len;
+
+	if (!n)
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	memcpy(buf, ss->tls_in, n);
+	memmove(ss->tls_in, ss->tls_in + n, ss->tls_in_len - n);
+	ss->tls_in_len -= n;
+	return (int)n;
+}
+
+static int export_keys(void *ctx, const unsigned char *ms, const unsigned char *kb, size_t maclen,
+		       size_t keylen, size_t ivlen, const unsigned char cr[32],
+		       const unsigned char sr[32], mbedtls_tls_prf_types prf)
+{
+	struct vpn_session *ss = ctx;
+
+	(void)kb;
+	(void)maclen;
+	(void)keylen;
+	(void)ivlen;
+	memcpy(ss->ms, ms, 48);
+	memcpy(ss->randoms, cr, 32);
+	memcpy(ss->randoms + 32, sr, 32);
+	ss->prf = prf;
+	return 0;
+}
+
+void vpn_session_init(struct vpn_session *ss, const struct vpn_server *srv, uint32_t peer_id)
+{
+	struct vpn_server *s = (struct vpn_server *)srv; /* its DRBG advances */
+
+	memset(ss, 0, sizeof(*ss));
+	ss->srv = srv;
+	ss->peer_id = peer_id;
+	ss->cipher = -1;
+	ss->rp_time = (uint32_t)time(NULL);
+	mbedtls_ctr_drbg_random(&s->drbg, ss->sid, sizeof(ss->sid));
+	vpn_rel_init(&ss->rel);
+	mbedtls_ssl_config_init(&ss->tls_conf);
+	mbedtls_ssl_init(&ss->tls);
+	mbedtls_ssl_config_defaults(&ss->tls_conf, MBEDTLS_SSL_IS_SERVER,
+				    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+	mbedtls_ssl_conf_min_version(&ss->tls_conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 at least */
+	mbedtls_ssl_conf_rng(&ss->tls_conf, mbedtls_ctr_drbg_random, &s->drbg);
+	mbedtls_ssl_conf_ca_chain(&ss->tls_conf, &s->ca, NULL);
+	mbedtls_ssl_conf_own_cert(&ss->tls_conf, &s->cert, &s->key);
+	mbedtls_ssl_conf_authmode(&ss->tls_conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_export_keys_ext_cb(&ss->tls_conf, export_keys, ss);
+	mbedtls_ssl_setup(&ss->tls, &ss->tls_conf);
+	mbedtls_ssl_set_bio(&ss->tls, ss, bio_send, bio_recv, NULL);
+}
+
+void vpn_session_fini(struct vpn_session *ss)
+{
+	mbedtls_ssl_free(&ss->tls);
+	mbedtls_ssl_config_free(&ss->tls_conf);
+	vpn_tc_wipe(&ss->tc);
+	vpn_data_keys_wipe(&ss->keys);
+	mbedtls_platform_zeroize(ss, sizeof(*ss));
+}
+
+static void fail(struct vpn_session *ss, const char *why)
+{
+	ss->state = VPN_S_FAILED;
+	snprintf(ss->why, sizeof(ss->why), "%s", why);
+}
+
+/* ---- the control channel out ---- */
+
+static void queue(struct vpn_session *ss, const uint8_t *p, size_t n)
+{
+	if (ss->n_out == VPN_OUT_MAX || !n)
+		return; /* the reliability layer sends it again */
+	memcpy(ss->out[ss->n_out], p, n);
+	ss->out_len[ss->n_out++] = n;
+}
+
+static void send_ctl(struct vpn_session *ss, uint8_t op, uint32_t msgid, const uint8_t *payload,
+		     size_t len, unsigned max_acks)
+{
+	uint8_t plain[1600], hdr[VPN_TC_HDR_LEN], pkt[1700];
+	struct vpn_ctl c = { .op = op, .msgid = msgid, .payload = payload, .payload_len = len };
+	size_t pl;
+
+	c.n_acks = (uint8_t)vpn_rel_take_acks(&ss->rel, c.acks, max_acks);
+	memcpy(c.peer_sid, ss->peer_sid, VPN_SID_LEN);
+	pl = vpn_ctl_write(plain, sizeof(plain), &c);
+	vpn_hdr_write(hdr, op, 0, ss->sid, ++ss->rp_id, ss->rp_time);
+	queue(ss, pkt, vpn_tc_wrap(&ss->tc, hdr, plain, pl, pkt, sizeof(pkt)));
+}
+
+static void flush(struct vpn_session *ss, uint64_t now_ms)
+{
+	struct vpn_rel_out *o;
+
+	/* TLS bytes into reliable control packets, while the window has room */
+	while (ss->tls_out_len) {
+		size_t n = ss->tls_out_len < CHUNK ? ss->tls_out_len : CHUNK;
+
+		if (vpn_rel_send(&ss->rel, VPN_P_CONTROL_V1, ss->tls_out, n, now_ms) < 0)
+			break;
+		memmove(ss->tls_out, ss->tls_out + n, ss->tls_out_len - n);
+		ss->tls_out_len -= n;
+	}
+	while ((o = vpn_rel_due(&ss->rel, now_ms)))
+		send_ctl(ss, o->op, o->msgid, o->payload, o->len, VPN_REL_ACKS_ON_CONTROL);
+	while (ss->rel.n_acks)
+		send_ctl(ss, VPN_P_ACK_V1, 0, NULL, 0, VPN_ACKS_MAX);
+}
+
+/* ---- inside TLS ---- */
+
+struct push_ctx {
+	struct vpn_session *ss;
+	int rc;
+};
+
+static void push_one(void *ctx, const char *msg, size_t len)
+{
+	struct push_ctx *pc = ctx;
+
+	/* one message, one record */
+	if (mbedtls_ssl_write(&pc->ss->tls, (const unsigned char *)msg, len) != (int)len)
+		pc->rc = -1;
+}
+
+static void push(struct vpn_session *ss)
+{
+	char opts[sizeof(ss->srv->push) + 256];
+	struct push_ctx pc = { ss, 0 };
+
+	snprintf(opts, sizeof(opts), "%s%speer-id %u,cipher %s,%s", ss->srv->push,
+		 ss->srv->push[0] ? "," : "", ss->peer_id, vpn_cipher_name(ss->cipher),
+		 ss->peer.proto & VPN_IV_CC_EXIT_NOTIFY ? "protocol-flags cc-exit tls-ekm"
+							: "key-derivation tls-ekm");
+	if (vpn_push_build(opts, push_one, &pc) < 0 || pc.rc < 0)
+		fail(ss, "PUSH_REPLY could not be sent");
+	else
+		ss->state = VPN_S_ACTIVE, ss->pushed = true;
+}
+
+static void key_method_2(struct vpn_session *ss, const uint8_t *rec, size_t len)
+{
+	static struct vpn_km2 theirs, ours;
+	uint8_t out[sizeof(struct vpn_km2)], ekm[256];
+	struct vpn_server *s = (struct vpn_server *)ss->srv;
+	char err[256];
+	size_t n;
+
+	if (vpn_km2_parse(rec, len, true, &theirs, err, sizeof(err)) < 0) {
+		fail(ss, err);
+		return;
+	}
+	if (vpn_peer_info_parse(theirs.peer_info, &ss->peer, err, sizeof(err)) < 0) {
+		fail(ss, err);
+		return;
+	}
+	if (!(ss->peer.proto & VPN_IV_TLS_KEY_EXPORT)) {
+		fail(ss, "the client cannot derive keys with the TLS exporter (IV_PROTO "
+			 "bit 3): refused");
+		return;
+	}
+	ss->cipher = vpn_ncp_choose(s->ciphers, s->n_ciphers, &ss->peer);
+	if (ss->cipher < 0) {
+		static const char af[] = "AUTH_FAILED,no common data cipher";
+
+		mbedtls_ssl_write(&ss->tls, (const unsigned char *)af, sizeof(af));
+		{
+			fail(ss, "no data cipher in common with the client");
+			return;
+		}
+	}
+	memset(&ours, 0, sizeof(ours));
+	mbedtls_ctr_drbg_random(&s->drbg, ours.random1, 32);
+	mbedtls_ctr_drbg_random(&s->drbg, ours.random2, 32);
+	vpn_options_string(ours.options, sizeof(ours.options), true, false);
+	n = vpn_km2_write(&ours, out, sizeof(out));
+	if (!n || mbedtls_ssl_write(&ss->tls, out, n) != (int)n) {
+		fail(ss, "key-method 2 could not be sent");
+		return;
+	}
+	/* RFC 5705, no context: PRF(master, label, client random || server random) */
+	if (mbedtls_ssl_tls_prf(ss->prf, ss->ms, 48, "EXPORTER-OpenVPN-datakeys", ss->randoms, 64,
+				ekm, sizeof(ekm)) != 0) {
+		fail(ss, "the TLS exporter failed");
+		return;
+	}
+	vpn_data_keys_from_ekm(ekm, (enum vpn_cipher)ss->cipher, true, &ss->keys);
+	mbedtls_platform_zeroize(ekm, sizeof(ekm));
+	mbedtls_platform_zeroize(ss->ms, sizeof(ss->ms));
+	ss->state = VPN_S_KEYS;
+	if (ss->peer.proto & VPN_IV_REQUEST_PUSH)
+		push(ss);
+}
+
+static void drive_tls(struct vpn_session *ss)
+{
+	uint8_t rec[16384];
+	int r;
+
+	if (ss->state == VPN_S_TLS && ss->tls.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+		r = mbedtls_ssl_handshake(&ss->tls);
+		if (r != 0 && r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
+			char e[128];
+
+			mbedtls_strerror(r, e, sizeof(e));
+			snprintf(ss->why, sizeof(ss->why), "TLS: %s", e);
+			ss->state = VPN_S_FAILED;
+			return;
+		}
+		if (r != 0)
+			return;
+	}
+	while (ss->state != VPN_S_FAILED &&
+	       (r = mbedtls_ssl_read(&ss->tls, rec, sizeof(rec))) > 0) {
+		if (ss->state == VPN_S_TLS)
+			key_method_2(ss, rec, (size_t)r);
+		else if (vpn_cmd_of((const char *)rec, (size_t)r) == VPN_CMD_PUSH_REQUEST)
+			push(ss);
+		else if (vpn_cmd_of((const char *)rec, (size_t)r) == VPN_CMD_EXIT)
+			fail(ss, "the client left (EXIT)");
+	}
+}
+
+/* ---- packets in ---- */
+
+int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, uint64_t now_ms,
+		      uint8_t *plain, size_t cap, size_t *plain_len)
+{
+	static uint8_t buf[2048];
+	uint8_t op, kid, sid[VPN_SID_LEN], meta[VPN_WKC_MAX];
+	uint32_t rp_id, rp_time, pid;
+	struct vpn_key2 kc;
+	struct vpn_ctl c;
+	size_t ml;
+	long pl, wl;
+
+	if (!len || ss->state == VPN_S_FAILED)
+		return -1;
+	op = vpn_op_of(pkt[0]);
+	if (op == VPN_P_DATA_V2) {
+		if (ss->state != VPN_S_ACTIVE && ss->state != VPN_S_KEYS)
+			return -1;
+		pl = vpn_data_decrypt(&ss->keys.in, pkt, len, plain, cap, &pid);
+		if (pl < 0 || !vpn_replay_check(&ss->data_replay, pid, 0))
+			return -1;
+		if (pl == sizeof(ping_magic) && memcmp(plain, ping_magic, sizeof(ping_magic)) == 0)
+			return 0; /* keepalive */
+		*plain_len = (size_t)pl;
+		return 1;
+	}
+	if (!vpn_op_is_control(op) || len < VPN_TC_HDR_LEN + VPN_TC_TAG_LEN)
+		return -1;
+	if (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1) {
+		wl = vpn_tc2_unwrap_wkc(ss->srv->tc2_key, pkt, len, &kc, meta, &ml);
+		if (wl < 0)
+			return -1;
+		if (ss->state == VPN_S_INIT) {
+			ss->kc = kc;
+			vpn_tc_init(&ss->tc, &kc, true);
+		} else if (memcmp(&kc, &ss->kc, sizeof(kc)) != 0) {
+			return -1; /* another client's key */
+		}
+		mbedtls_platform_zeroize(&kc, sizeof(kc));
+		len -= (size_t)wl;
+	} else if (ss->state == VPN_S_INIT) {
+		return -1; /* nothing before the V3 reset: no unwrapped channel, no V2 */
+	}
+	pl = vpn_tc_unwrap(&ss->tc, pkt, len, buf, sizeof(buf));
+	if (pl < 0)
+		return -1;
+	vpn_hdr_read(pkt, &op, &kid, sid, &rp_id, &rp_time);
+	if (kid != 0 || !vpn_replay_check(&ss->replay, rp_id, rp_time) ||
+	    vpn_ctl_parse(buf, (size_t)pl, op, &c) < 0)
+		return -1;
+	if (ss->state == VPN_S_INIT)
+		memcpy(ss->peer_sid, sid, VPN_SID_LEN);
+	else if (memcmp(sid, ss->peer_sid, VPN_SID_LEN) != 0)
+		return -1;
+	if (c.n_acks && memcmp(c.peer_sid, ss->sid, VPN_SID_LEN) != 0)
+		return -1; /* "ACK read BAD SESSION-ID" */
+	vpn_rel_acked(&ss->rel, c.acks, c.n_acks);
+	if (op != VPN_P_ACK_V1 &&
+	    vpn_rel_received(&ss->rel, c.msgid, op, c.payload, c.payload_len) >= 0) {
+		const uint8_t *p;
+		size_t n;
+
+		while (vpn_rel_next_in(&ss->rel, &op, &p, &n)) {
+			if (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3) {
+				static const uint8_t tlv[6] = { 0, 1, 0, 2, 0, 1 }; /* resend WKc */
+
+				if (ss->state == VPN_S_INIT) {
+					ss->state = VPN_S_TLS;
+					vpn_rel_send(&ss->rel, VPN_P_CONTROL_HARD_RESET_SERVER_V2,
+						     tlv, sizeof(tlv), now_ms);
+				}
+				continue;
+			}
+			if (n > sizeof(ss->tls_in) - ss->tls_in_len) {
+				fail(ss, "TLS input overflow");
+				return -1;
+			}
+			memcpy(ss->tls_in + ss->tls_in_len, p, n);
+			ss->tls_in_len += n;
+		}
+	}
+	drive_tls(ss);
+	flush(ss, now_ms);
+	return 0;
+}
+
+void vpn_session_tick(struct vpn_session *ss, uint64_t now_ms)
+{
+	if (ss->state != VPN_S_FAILED && ss->state != VPN_S_INIT)
+		flush(ss, now_ms);
+}
+
+int vpn_session_send_data(struct vpn_session *ss, const uint8_t *ip, size_t len)
+{
+	uint8_t pkt[1700];
+	size_t n;
+
+	if (ss->state != VPN_S_ACTIVE)
+		return -1;
+	n = vpn_data_encrypt(&ss->keys.out, 0, ss->peer_id, ++ss->data_pid, ip, len, pkt,
+			     sizeof(pkt));
+	if (!n)
+		return -1;
+	queue(ss, pkt, n);
+	return 0;
+}
+
+size_t vpn_session_output(struct vpn_session *ss, uint8_t *buf, size_t cap)
+{
+	size_t n;
+
+	if (!ss->n_out)
+		return 0;
+	n = ss->out_len[0] <= cap ? ss->out_len[0] : 0;
+	memcpy(buf, ss->out[0], n);
+	memmove(ss->out[0], ss->out[1], (ss->n_out - 1) * sizeof(ss->out[0]));
+	memmove(ss->out_len, ss->out_len + 1, (ss->n_out - 1) * sizeof(ss->out_len[0]));
+	ss->n_out--;
+	return n;
+}

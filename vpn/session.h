@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * session.h - one OpenVPN client session on the server's side, over UDP
+ * with tls-crypt-v2 (docs/vpn.md): the client's key unwrapped from its
+ * first packet, the reliability layer, TLS 1.2 with certificates through
+ * mbedTLS (the client's certificate verified against the CA), key-method 2
+ * both ways, data keys from the TLS exporter (a client without EKM is
+ * refused), cipher negotiation, PUSH_REPLY, then P_DATA_V2 both ways. The
+ * caller owns the socket and the clock: it feeds packets in and takes the
+ * packets to send out.
+ */
+#ifndef RAMPART_VPN_SESSION_H
+#define RAMPART_VPN_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "vpn/control.h"
+#include "vpn/data.h"
+#include "vpn/reliable.h"
+#include "vpn/tlscrypt.h"
+
+/* What every session of one server shares. */
+struct vpn_server {
+	uint8_t tc2_key[128]; /* the tls-crypt-v2 server key */
+	mbedtls_x509_crt ca, cert;
+	mbedtls_pk_context key;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	enum vpn_cipher ciphers[3]; /* data-ciphers, in order */
+	unsigned n_ciphers;
+	char push[VPN_PUSH_BUNDLE * 4]; /* options pushed to every client */
+};
+
+/* Load the CA, certificate and key (PEM files) and the tls-crypt-v2 server
+ * key. 0, or -1 with the reason. */
+int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
+		    const char *tc2_key, char *err, size_t errlen);
+void vpn_server_fini(struct vpn_server *s);
+
+enum vpn_session_state {
+	VPN_S_INIT,   /* nothing yet */
+	VPN_S_TLS,    /* resets exchanged, TLS under way */
+	VPN_S_KEYS,   /* TLS up, key-method 2 exchanged, data keys derived */
+	VPN_S_ACTIVE, /* pushed: data flows */
+	VPN_S_FAILED, /* refused: the reason in why */
+};
+
+#define VPN_OUT_MAX 64
+
+struct vpn_session {
+	const struct vpn_server *srv;
+	enum vpn_session_state state;
+	char why[256];
+	uint8_t sid[VPN_SID_LEN], peer_sid[VPN_SID_LEN];
+	struct vpn_key2 kc; /* the client's tls-crypt key */
+	struct vpn_tc tc;
+	struct vpn_replay replay;
+	uint32_t rp_id, rp_time; /* ours */
+	struct vpn_rel rel;
+	mbedtls_ssl_config tls_conf;
+	mbedtls_ssl_context tls;
+	uint8_t tls_in[65536], tls_out[65536]; /* TLS bytes between it and the channel */
+	size_t tls_in_len, tls_out_len;
+	uint8_t ms[48], randoms[64]; /* for the exporter */
+	mbedtls_tls_prf_types prf;
+	bool km2_sent, pushed;
+	struct vpn_peer_info peer;
+	int cipher;
+	struct vpn_data_keys keys;
+	uint32_t data_pid;
+	struct vpn_replay data_replay;
+	uint32_t peer_id;
+	/* packets to send, in order */
+	uint8_t out[VPN_OUT_MAX][1600];
+	size_t out_len[VPN_OUT_MAX];
+	unsigned n_out;
+};
+
+/* A new session (on the first packet from an address). */
+void vpn_session_init(struct vpn_session *ss, const struct vpn_server *srv, uint32_t peer_id);
+void vpn_session_fini(struct vpn_session *ss);
+/* A packet from the client. Returns 1 with a data packet's plaintext (an IP
+ * packet) in plain and its length in *plain_len, 0 for anything else (the
+ * packets to send are queued), -1 when it was dropped. */
+int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, uint64_t now_ms,
+		      uint8_t *plain, size_t cap, size_t *plain_len);
+/* Timers: resends. */
+void vpn_session_tick(struct vpn_session *ss, uint64_t now_ms);
+/* Encrypt an IP packet to the client (queued). */
+int vpn_session_send_data(struct vpn_session *ss, const uint8_t *ip, size_t len);
+/* The next packet to send, or 0. */
+size_t vpn_session_output(struct vpn_session *ss, uint8_t *buf, size_t cap);
+
+#endif /* RAMPART_VPN_SESSION_H */
