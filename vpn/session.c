@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <mbedtls/error.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/platform_util.h>
 
 #include "vpn/session.h"
@@ -16,13 +17,9 @@
 static const uint8_t ping_magic[16] = { 0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb,
 					0x07, 0xed, 0x2d, 0x0a, 0x98, 0x1f, 0xc7, 0x48 };
 
-int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
-		    const char *tc2_key, char *err, size_t errlen)
+static int endpoint_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
+			 char *err, size_t errlen)
 {
-	char text[4096];
-	FILE *f;
-	size_t n;
-
 	memset(s, 0, sizeof(*s));
 	mbedtls_x509_crt_init(&s->ca);
 	mbedtls_x509_crt_init(&s->cert);
@@ -38,6 +35,43 @@ int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, cons
 		return snprintf(err, errlen, "%s: not a PEM certificate", cert), -1;
 	if (mbedtls_pk_parse_keyfile(&s->key, key, NULL) != 0)
 		return snprintf(err, errlen, "%s: not a PEM private key", key), -1;
+	s->ciphers[0] = VPN_AES_256_GCM;
+	s->ciphers[1] = VPN_CHACHA20_POLY1305;
+	s->n_ciphers = 2;
+	return 0;
+}
+
+int vpn_client_conf_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
+			 const char *tc2_client_key, const char *verify_name, char *err,
+			 size_t errlen)
+{
+	char text[8192];
+	FILE *f;
+	size_t n;
+
+	if (endpoint_init(s, ca, cert, key, err, errlen) < 0)
+		return -1;
+	s->client = true;
+	snprintf(s->verify_name, sizeof(s->verify_name), "%s", verify_name);
+	if (!(f = fopen(tc2_client_key, "r")))
+		return snprintf(err, errlen, "%s: cannot read it", tc2_client_key), -1;
+	n = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	if (vpn_tc2_client_key_parse(text, n, &s->kc, s->wkc, &s->wkc_len, err, errlen) < 0)
+		return -1;
+	mbedtls_platform_zeroize(text, sizeof(text));
+	return 0;
+}
+
+int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
+		    const char *tc2_key, char *err, size_t errlen)
+{
+	char text[4096];
+	FILE *f;
+	size_t n;
+
+	if (endpoint_init(s, ca, cert, key, err, errlen) < 0)
+		return -1;
 	if (!(f = fopen(tc2_key, "r")))
 		return snprintf(err, errlen, "%s: cannot read it", tc2_key), -1;
 	n = fread(text, 1, sizeof(text), f);
@@ -45,9 +79,6 @@ int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, cons
 	if (vpn_tc2_server_key_parse(text, n, s->tc2_key, err, errlen) < 0)
 		return -1;
 	mbedtls_platform_zeroize(text, sizeof(text));
-	s->ciphers[0] = VPN_AES_256_GCM;
-	s->ciphers[1] = VPN_CHACHA20_POLY1305;
-	s->n_ciphers = 2;
 	return 0;
 }
 
@@ -59,6 +90,7 @@ void vpn_server_fini(struct vpn_server *s)
 	mbedtls_ctr_drbg_free(&s->drbg);
 	mbedtls_entropy_free(&s->entropy);
 	mbedtls_platform_zeroize(s->tc2_key, sizeof(s->tc2_key));
+	mbedtls_platform_zeroize(&s->kc, sizeof(s->kc));
 }
 
 /* ---- TLS's byte streams ---- */
@@ -119,7 +151,8 @@ void vpn_session_init(struct vpn_session *ss, const struct vpn_server *srv, uint
 	vpn_rel_init(&ss->rel);
 	mbedtls_ssl_config_init(&ss->tls_conf);
 	mbedtls_ssl_init(&ss->tls);
-	mbedtls_ssl_config_defaults(&ss->tls_conf, MBEDTLS_SSL_IS_SERVER,
+	mbedtls_ssl_config_defaults(&ss->tls_conf,
+				    srv->client ? MBEDTLS_SSL_IS_CLIENT : MBEDTLS_SSL_IS_SERVER,
 				    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	mbedtls_ssl_conf_min_version(&ss->tls_conf, MBEDTLS_SSL_MAJOR_VERSION_3,
 				     MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 at least */
@@ -130,6 +163,13 @@ void vpn_session_init(struct vpn_session *ss, const struct vpn_server *srv, uint
 	mbedtls_ssl_conf_export_keys_ext_cb(&ss->tls_conf, export_keys, ss);
 	mbedtls_ssl_setup(&ss->tls, &ss->tls_conf);
 	mbedtls_ssl_set_bio(&ss->tls, ss, bio_send, bio_recv, NULL);
+	if (srv->client) {
+		mbedtls_ssl_set_hostname(&ss->tls, srv->verify_name); /* verify-x509-name */
+		ss->kc = srv->kc;
+		vpn_tc_init(&ss->tc, &ss->kc, false);
+		ss->rp_id = 0x0f000000; /* early negotiation: the first is 0x0f000001 */
+		vpn_push_init(&ss->push_in);
+	}
 }
 
 void vpn_session_fini(struct vpn_session *ss)
@@ -168,7 +208,15 @@ static void send_ctl(struct vpn_session *ss, uint8_t op, uint32_t msgid, const u
 	memcpy(c.peer_sid, ss->peer_sid, VPN_SID_LEN);
 	pl = vpn_ctl_write(plain, sizeof(plain), &c);
 	vpn_hdr_write(hdr, op, 0, ss->sid, ++ss->rp_id, ss->rp_time);
-	queue(ss, pkt, vpn_tc_wrap(&ss->tc, hdr, plain, pl, pkt, sizeof(pkt)));
+	pl = vpn_tc_wrap(&ss->tc, hdr, plain, pl, pkt, sizeof(pkt));
+	if (pl && ss->srv->client &&
+	    (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1)) {
+		if (pl + ss->srv->wkc_len > sizeof(pkt))
+			return;
+		memcpy(pkt + pl, ss->srv->wkc, ss->srv->wkc_len); /* the WKc, in clear */
+		pl += ss->srv->wkc_len;
+	}
+	queue(ss, pkt, pl);
 }
 
 static void flush(struct vpn_session *ss, uint64_t now_ms)
@@ -178,8 +226,14 @@ static void flush(struct vpn_session *ss, uint64_t now_ms)
 	/* TLS bytes into reliable control packets, while the window has room */
 	while (ss->tls_out_len) {
 		size_t n = ss->tls_out_len < CHUNK ? ss->tls_out_len : CHUNK;
+		/* a client asked to resend its WKc does so with message 1 */
+		uint8_t op = ss->srv->client && ss->resend_wkc && ss->rel.next_msgid == 1
+				     ? VPN_P_CONTROL_WKC_V1
+				     : VPN_P_CONTROL_V1;
 
-		if (vpn_rel_send(&ss->rel, VPN_P_CONTROL_V1, ss->tls_out, n, now_ms) < 0)
+		if (op == VPN_P_CONTROL_WKC_V1 && n > CHUNK - ss->srv->wkc_len)
+			n = CHUNK - ss->srv->wkc_len;
+		if (vpn_rel_send(&ss->rel, op, ss->tls_out, n, now_ms) < 0)
 			break;
 		memmove(ss->tls_out, ss->tls_out + n, ss->tls_out_len - n);
 		ss->tls_out_len -= n;
@@ -275,6 +329,94 @@ static void key_method_2(struct vpn_session *ss, const uint8_t *rec, size_t len)
 		push(ss);
 }
 
+/* ---- the client's side inside TLS ---- */
+
+static void client_send_km2(struct vpn_session *ss)
+{
+	static struct vpn_km2 ours;
+	struct vpn_server *s = (struct vpn_server *)ss->srv;
+	uint8_t out[sizeof(struct vpn_km2)];
+	const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&ss->tls);
+	size_t n;
+
+	/* remote-cert-tls server */
+	if (!peer ||
+	    mbedtls_x509_crt_check_extended_key_usage(peer, MBEDTLS_OID_SERVER_AUTH,
+						      MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH))) {
+		fail(ss, "the server's certificate has no serverAuth extended key usage");
+		return;
+	}
+	memset(&ours, 0, sizeof(ours));
+	ours.from_client = true;
+	mbedtls_ctr_drbg_random(&s->drbg, ours.pre_master, 48);
+	mbedtls_ctr_drbg_random(&s->drbg, ours.random1, 32);
+	mbedtls_ctr_drbg_random(&s->drbg, ours.random2, 32);
+	vpn_options_string(ours.options, sizeof(ours.options), false, false);
+	vpn_peer_info_write(ours.peer_info, sizeof(ours.peer_info), s->ciphers, s->n_ciphers);
+	n = vpn_km2_write(&ours, out, sizeof(out));
+	mbedtls_platform_zeroize(&ours, sizeof(ours));
+	if (!n || mbedtls_ssl_write(&ss->tls, out, n) != (int)n) {
+		fail(ss, "key-method 2 could not be sent");
+		return;
+	}
+	ss->km2_sent = true;
+}
+
+static void client_km2(struct vpn_session *ss, const uint8_t *rec, size_t len)
+{
+	static struct vpn_km2 theirs;
+	static const char req[] = "PUSH_REQUEST";
+	char err[256];
+
+	if (vpn_km2_parse(rec, len, false, &theirs, err, sizeof(err)) < 0) {
+		fail(ss, err);
+		return;
+	}
+	if (mbedtls_ssl_tls_prf(ss->prf, ss->ms, 48, "EXPORTER-OpenVPN-datakeys", ss->randoms, 64,
+				ss->ekm, sizeof(ss->ekm)) != 0) {
+		fail(ss, "the TLS exporter failed");
+		return;
+	}
+	mbedtls_platform_zeroize(ss->ms, sizeof(ss->ms));
+	ss->state = VPN_S_KEYS;
+	/* a 2.6 server pushes unasked (IV_PROTO bit 2); asking does no harm */
+	if (mbedtls_ssl_write(&ss->tls, (const unsigned char *)req, sizeof(req)) != sizeof(req))
+		fail(ss, "PUSH_REQUEST could not be sent");
+}
+
+static void client_push(struct vpn_session *ss, const uint8_t *rec, size_t len)
+{
+	char err[256];
+	bool ours = false;
+	int r;
+
+	if (ss->state == VPN_S_ACTIVE)
+		return; /* an answer to a PUSH_REQUEST sent before the push came */
+	r = vpn_push_parse((const char *)rec, len, &ss->push_in, err, sizeof(err));
+	if (r < 0) {
+		fail(ss, err);
+		return;
+	}
+	if (r == 0)
+		return; /* more parts to come */
+	if (!ss->push_in.tls_ekm) {
+		fail(ss, "the server does not derive keys with the TLS exporter: refused");
+		return;
+	}
+	for (unsigned i = 0; i < ss->srv->n_ciphers; i++)
+		ours |= (int)ss->srv->ciphers[i] == ss->push_in.cipher;
+	if (!ours) {
+		fail(ss, "the server pushed a cipher not in data-ciphers");
+		return;
+	}
+	ss->cipher = ss->push_in.cipher;
+	ss->peer_id = ss->push_in.peer_id;
+	vpn_data_keys_from_ekm(ss->ekm, (enum vpn_cipher)ss->cipher, false, &ss->keys);
+	mbedtls_platform_zeroize(ss->ekm, sizeof(ss->ekm));
+	ss->pushed = true;
+	ss->state = VPN_S_ACTIVE;
+}
+
 static void drive_tls(struct vpn_session *ss)
 {
 	uint8_t rec[16384];
@@ -293,8 +435,23 @@ static void drive_tls(struct vpn_session *ss)
 		if (r != 0)
 			return;
 	}
+	if (ss->srv->client && !ss->km2_sent && ss->state == VPN_S_TLS)
+		client_send_km2(ss);
 	while (ss->state != VPN_S_FAILED &&
 	       (r = mbedtls_ssl_read(&ss->tls, rec, sizeof(rec))) > 0) {
+		enum vpn_cmd cmd = vpn_cmd_of((const char *)rec, (size_t)r);
+
+		if (ss->srv->client) {
+			if (ss->state == VPN_S_TLS)
+				client_km2(ss, rec, (size_t)r);
+			else if (cmd == VPN_CMD_PUSH_REPLY)
+				client_push(ss, rec, (size_t)r);
+			else if (cmd == VPN_CMD_AUTH_FAILED || cmd == VPN_CMD_HALT ||
+				 cmd == VPN_CMD_RESTART)
+				fail(ss,
+				     "the server ended the session (AUTH_FAILED, HALT or RESTART)");
+			continue;
+		}
 		if (ss->state == VPN_S_TLS)
 			key_method_2(ss, rec, (size_t)r);
 		else if (vpn_cmd_of((const char *)rec, (size_t)r) == VPN_CMD_PUSH_REQUEST)
@@ -333,7 +490,8 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 	}
 	if (!vpn_op_is_control(op) || len < VPN_TC_HDR_LEN + VPN_TC_TAG_LEN)
 		return -1;
-	if (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1) {
+	if (!ss->srv->client &&
+	    (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1)) {
 		wl = vpn_tc2_unwrap_wkc(ss->srv->tc2_key, pkt, len, &kc, meta, &ml);
 		if (wl < 0)
 			return -1;
@@ -355,10 +513,12 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 	if (kid != 0 || !vpn_replay_check(&ss->replay, rp_id, rp_time) ||
 	    vpn_ctl_parse(buf, (size_t)pl, op, &c) < 0)
 		return -1;
-	if (ss->state == VPN_S_INIT)
+	if (!ss->have_peer) {
 		memcpy(ss->peer_sid, sid, VPN_SID_LEN);
-	else if (memcmp(sid, ss->peer_sid, VPN_SID_LEN) != 0)
+		ss->have_peer = true;
+	} else if (memcmp(sid, ss->peer_sid, VPN_SID_LEN) != 0) {
 		return -1;
+	}
 	if (c.n_acks && memcmp(c.peer_sid, ss->sid, VPN_SID_LEN) != 0)
 		return -1; /* "ACK read BAD SESSION-ID" */
 	vpn_rel_acked(&ss->rel, c.acks, c.n_acks);
@@ -368,6 +528,11 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 		size_t n;
 
 		while (vpn_rel_next_in(&ss->rel, &op, &p, &n)) {
+			if (op == VPN_P_CONTROL_HARD_RESET_SERVER_V2 && ss->srv->client) {
+				/* the server's reset: TLS may start; the WKc again? */
+				ss->resend_wkc = vpn_reset_tlv_resend_wkc(p, n) == 1;
+				continue;
+			}
 			if (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3) {
 				static const uint8_t tlv[6] = { 0, 1, 0, 2, 0, 1 }; /* resend WKc */
 
@@ -424,4 +589,11 @@ size_t vpn_session_output(struct vpn_session *ss, uint8_t *buf, size_t cap)
 	memmove(ss->out_len, ss->out_len + 1, (ss->n_out - 1) * sizeof(ss->out_len[0]));
 	ss->n_out--;
 	return n;
+}
+
+void vpn_session_start(struct vpn_session *ss, uint64_t now_ms)
+{
+	ss->state = VPN_S_TLS;
+	vpn_rel_send(&ss->rel, VPN_P_CONTROL_HARD_RESET_CLIENT_V3, NULL, 0, now_ms);
+	flush(ss, now_ms);
 }

@@ -27,9 +27,16 @@
 #include "vpn/reliable.h"
 #include "vpn/tlscrypt.h"
 
-/* What every session of one server shares. */
+/* What every session of one endpoint shares: a server's (its tls-crypt-v2
+ * server key, what it pushes) or a client's (its tls-crypt-v2 client key,
+ * the name the server's certificate must bear). */
 struct vpn_server {
+	bool client;
 	uint8_t tc2_key[128]; /* the tls-crypt-v2 server key */
+	struct vpn_key2 kc;   /* a client's tls-crypt-v2 key and its WKc */
+	uint8_t wkc[VPN_WKC_MAX];
+	size_t wkc_len;
+	char verify_name[256]; /* a client's verify-x509-name (CN or SAN) */
 	mbedtls_x509_crt ca, cert;
 	mbedtls_pk_context key;
 	mbedtls_entropy_context entropy;
@@ -44,6 +51,12 @@ struct vpn_server {
 int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
 		    const char *tc2_key, char *err, size_t errlen);
 void vpn_server_fini(struct vpn_server *s);
+/* A client's: the CA, its certificate and key, its tls-crypt-v2 client key,
+ * the server's expected name. The server's certificate must also carry
+ * the serverAuth EKU (remote-cert-tls server). */
+int vpn_client_conf_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
+			 const char *tc2_client_key, const char *verify_name, char *err,
+			 size_t errlen);
 
 enum vpn_session_state {
 	VPN_S_INIT,   /* nothing yet */
@@ -71,7 +84,9 @@ struct vpn_session {
 	size_t tls_in_len, tls_out_len;
 	uint8_t ms[48], randoms[64]; /* for the exporter */
 	mbedtls_tls_prf_types prf;
-	bool km2_sent, pushed;
+	bool km2_sent, pushed, resend_wkc, have_peer;
+	uint8_t ekm[256]; /* a client keeps it until the cipher is pushed */
+	struct vpn_push push_in;
 	struct vpn_peer_info peer;
 	int cipher;
 	struct vpn_data_keys keys;
@@ -87,7 +102,9 @@ struct vpn_session {
 /* A new session (on the first packet from an address). */
 void vpn_session_init(struct vpn_session *ss, const struct vpn_server *srv, uint32_t peer_id);
 void vpn_session_fini(struct vpn_session *ss);
-/* A packet from the client. Returns 1 with a data packet's plaintext (an IP
+/* A client starts: its V3 hard reset, carrying its WKc. */
+void vpn_session_start(struct vpn_session *ss, uint64_t now_ms);
+/* A packet from the peer. Returns 1 with a data packet's plaintext (an IP
  * packet) in plain and its length in *plain_len, 0 for anything else (the
  * packets to send are queued), -1 when it was dropped. */
 int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, uint64_t now_ms,

@@ -246,3 +246,131 @@ Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
 	if (!getenv("KEEP_VPN_TEST"))
 		sh("rm -rf %s", dir);
 }
+
+static pid_t server_proc(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (chdir(dir) < 0 || !freopen("server.log", "w", stdout))
+			_exit(126);
+		dup2(1, 2);
+		execlp("openvpn", "openvpn", "--server", "198.18.60.0", "255.255.255.0",
+		       "--topology", "subnet", "--dev", "tun", "--proto", "udp4", "--local",
+		       "127.0.0.1", "--port", "1194", "--ca", "ca.crt", "--cert", "server.crt",
+		       "--key", "server.key", "--dh", "none", "--remote-cert-tls", "client",
+		       "--tls-crypt-v2", "tc2-server.key", "--data-ciphers",
+		       "AES-256-GCM:CHACHA20-POLY1305", "--keepalive", "10", "60", "--disable-dco",
+		       "--verb", "4", NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* An ICMP echo request from src to 198.18.60.1, sequence seq. */
+static size_t echo_request(uint8_t *ip, const uint8_t src[4], uint16_t seq)
+{
+	uint32_t sum = 0;
+
+	memset(ip, 0, 36);
+	ip[0] = 0x45;
+	ip[3] = 36;
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, "\xc6\x12\x3c\x01", 4);
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	ip[20] = 8;
+	ip[24] = 0x52;
+	ip[26] = (uint8_t)(seq >> 8);
+	ip[27] = (uint8_t)seq;
+	memcpy(ip + 28, "rampart!", 8);
+	sum = 0;
+	for (int i = 20; i < 36; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[22] = (uint8_t)(~sum >> 8);
+	ip[23] = (uint8_t)~sum;
+	return 36;
+}
+
+Test(vpn_session, client_to_openvpn_server, .timeout = 90)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(1194),
+				  .sin_addr.s_addr = htonl(0x7f000001) };
+	uint8_t pkt[2048], plain[2048];
+	char err[256], p[4][300];
+	int fd, replies = 0;
+	uint16_t sent = 0;
+	uint64_t start, last = 0;
+	pid_t sp;
+
+	if (geteuid() != 0 ||
+	    system("command -v openvpn >/dev/null && command -v openssl "
+		   ">/dev/null") != 0 ||
+	    access("/dev/net/tun", R_OK | W_OK) != 0)
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl");
+	cr_assert_not_null(mkdtemp(dir));
+	pki();
+	cr_assert_eq(unshare(CLONE_NEWNET), 0);
+	lo_up();
+	sp = server_proc();
+	start = now_ms();
+	while (system("grep -q 'Initialization Sequence Completed' $(ls -dt "
+		      "/tmp/rampart-vpn-session.* | head -1)/server.log 2>/dev/null") != 0) {
+		cr_assert_lt(now_ms() - start, 20000, "the openvpn server did not start");
+		usleep(100000);
+	}
+	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/client.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/client.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/tc2-client.key", dir);
+	cr_assert_eq(vpn_client_conf_init(&srv, p[0], p[1], p[2], p[3], "server", err, sizeof(err)),
+		     0, "%s", err);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	vpn_session_init(&ss, &srv, VPN_PEER_ID_NONE);
+	vpn_session_start(&ss, now_ms());
+	start = now_ms();
+	while (now_ms() - start < 40000 && replies < 3 && ss.state != VPN_S_FAILED) {
+		ssize_t n;
+		size_t len;
+
+		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 50);
+		while ((n = recv(fd, pkt, sizeof(pkt), 0)) > 0)
+			if (vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain, sizeof(plain),
+					      &len) == 1 &&
+			    len >= 28 && plain[9] == 1 && plain[20] == 0 && plain[24] == 0x52 &&
+			    memcmp(plain + 12, "\xc6\x12\x3c\x01", 4) == 0)
+				replies++; /* the server's kernel answered our ping */
+		if (ss.state == VPN_S_ACTIVE && sent < 10 && now_ms() - last > 200) {
+			len = echo_request(plain, ss.push_in.ifconfig, ++sent);
+			cr_assert_eq(vpn_session_send_data(&ss, plain, len), 0);
+			last = now_ms();
+		}
+		vpn_session_tick(&ss, now_ms());
+		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
+			send(fd, pkt, len, 0);
+	}
+	kill(sp, SIGTERM);
+	waitpid(sp, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "state %d: %s (server log in %s)", ss.state, ss.why,
+		     dir);
+	cr_assert(ss.push_in.has_ifconfig && ss.push_in.ifconfig[3] == 2, "the pushed address");
+	cr_assert_eq(ss.cipher, VPN_AES_256_GCM);
+	cr_assert_neq(ss.peer_id, VPN_PEER_ID_NONE, "a peer-id was pushed");
+	cr_assert_geq(replies, 3, "echo replies through the tunnel: %d of %u", replies, sent);
+	sh("grep -q 'Incoming Data Channel: Cipher .AES-256-GCM' %s/server.log", dir);
+	sh("grep -q 'peer info: IV_PROTO=142' %s/server.log", dir);
+	vpn_session_fini(&ss);
+	vpn_server_fini(&srv);
+	if (!getenv("KEEP_VPN_TEST"))
+		sh("rm -rf %s", dir);
+}
