@@ -537,9 +537,10 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 				static const uint8_t tlv[6] = { 0, 1, 0, 2, 0, 1 }; /* resend WKc */
 
 				if (ss->state == VPN_S_INIT) {
+					/* over TCP there is no HMAC cookie: an empty reset */
 					ss->state = VPN_S_TLS;
 					vpn_rel_send(&ss->rel, VPN_P_CONTROL_HARD_RESET_SERVER_V2,
-						     tlv, sizeof(tlv), now_ms);
+						     tlv, ss->tcp ? 0 : sizeof(tlv), now_ms);
 				}
 				continue;
 			}

@@ -85,6 +85,7 @@ struct vpn_session {
 	uint8_t ms[48], randoms[64]; /* for the exporter */
 	mbedtls_tls_prf_types prf;
 	bool km2_sent, pushed, resend_wkc, have_peer;
+	bool tcp; /* set by the caller: packets come framed over TCP (it frames them) */
 	uint8_t ekm[256]; /* a client keeps it until the cipher is pushed */
 	struct vpn_push push_in;
 	struct vpn_peer_info peer;

@@ -89,7 +89,7 @@ static void lo_up(void)
 	close(fd);
 }
 
-static pid_t client(int port, const char *cert, const char *log)
+static pid_t client(int port, const char *cert, const char *log, const char *proto)
 {
 	pid_t pid = fork();
 
@@ -100,7 +100,7 @@ static pid_t client(int port, const char *cert, const char *log)
 		if (chdir(dir) < 0 || !freopen(log, "w", stdout))
 			_exit(126);
 		dup2(1, 2);
-		execlp("openvpn", "openvpn", "--client", "--dev", "tun", "--proto", "udp4",
+		execlp("openvpn", "openvpn", "--client", "--dev", "tun", "--proto", proto,
 		       "--remote", "127.0.0.1", p, "--nobind", "--ca", "ca.crt", "--cert", cert,
 		       "--key", strcmp(cert, "client.crt") == 0 ? "client.key" : "stranger.key",
 		       "--remote-cert-tls", "server", "--tls-crypt-v2", "tc2-client.key",
@@ -171,7 +171,7 @@ Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
 	vpn_session_init(&ss, &srv, 0);
-	cl = client(ntohs(sa.sin_port), "client.crt", "client.log");
+	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
 	start = now_ms();
 	while (now_ms() - start < 60000 && ping_rc < 0) {
 		ssize_t n;
@@ -223,7 +223,7 @@ Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
 
 	/* a client whose certificate another CA signed */
 	vpn_session_init(&ss, &srv, 1);
-	cl = client(ntohs(sa.sin_port), "stranger.crt", "stranger.log");
+	cl = client(ntohs(sa.sin_port), "stranger.crt", "stranger.log", "udp4");
 	start = now_ms();
 	while (now_ms() - start < 20000 && ss.state != VPN_S_FAILED) {
 		ssize_t n;
@@ -371,6 +371,109 @@ Test(vpn_session, client_to_openvpn_server, .timeout = 90)
 	sh("grep -q 'peer info: IV_PROTO=142' %s/server.log", dir);
 	vpn_session_fini(&ss);
 	vpn_server_fini(&srv);
+	if (!getenv("KEEP_VPN_TEST"))
+		sh("rm -rf %s", dir);
+}
+
+/* The same over TCP: each packet behind its 2-byte length, no HMAC cookie
+ * (an empty server reset, P_CONTROL_V1 from the client, no WKC_V1). */
+Test(vpn_session, openvpn_client_over_tcp, .timeout = 90)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	static uint8_t stream[65536];
+	uint8_t pkt[2048], plain[2048];
+	size_t have = 0;
+	char err[256], p[4][300];
+	int lfd, fd = -1, answered = 0, ping_rc = -1, on = 1;
+	pid_t cl, pinger = 0;
+	uint64_t start;
+
+	if (geteuid() != 0 ||
+	    system("command -v openvpn >/dev/null && command -v openssl "
+		   ">/dev/null && command -v ping >/dev/null") != 0 ||
+	    access("/dev/net/tun", R_OK | W_OK) != 0)
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	cr_assert_not_null(mkdtemp(dir));
+	pki();
+	cr_assert_eq(unshare(CLONE_NEWNET), 0);
+	lo_up();
+	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/tc2-server.key", dir);
+	cr_assert_eq(vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0, "%s", err);
+	snprintf(srv.push, sizeof(srv.push),
+		 "route-gateway 198.18.60.1,topology subnet,ping 10,ping-restart 60,"
+		 "ifconfig 198.18.60.2 255.255.255.0");
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lfd, 1), 0);
+	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
+	vpn_session_init(&ss, &srv, 0);
+	ss.tcp = true;
+	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "tcp-client");
+	cr_assert_eq(poll(&(struct pollfd){ .fd = lfd, .events = POLLIN }, 1, 20000), 1,
+		     "openvpn did not connect");
+	fd = accept(lfd, NULL, NULL);
+	cr_assert_geq(fd, 0);
+	start = now_ms();
+	while (now_ms() - start < 60000 && ping_rc < 0) {
+		ssize_t n;
+		size_t len;
+		long next;
+
+		if (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 50) == 1) {
+			n = recv(fd, stream + have, sizeof(stream) - have, 0);
+			cr_assert_gt(n, 0, "openvpn closed the connection: see %s/client.log", dir);
+			have += (size_t)n;
+		}
+		while ((next = vpn_tcp_next(stream, have)) > 0) {
+			int r = vpn_session_input(&ss, stream + 2, (size_t)next - 2, now_ms(),
+						  plain, sizeof(plain), &len);
+
+			if (r == 1 && echo_reply(plain, len) &&
+			    vpn_session_send_data(&ss, plain, len) == 0)
+				answered++;
+			memmove(stream, stream + next, have - (size_t)next);
+			have -= (size_t)next;
+		}
+		cr_assert_geq(next, 0, "a zero-length packet");
+		vpn_session_tick(&ss, now_ms());
+		while ((len = vpn_session_output(&ss, pkt + 2, sizeof(pkt) - 2))) {
+			pkt[0] = (uint8_t)(len >> 8);
+			pkt[1] = (uint8_t)len;
+			cr_assert_eq(send(fd, pkt, len + 2, 0), (ssize_t)(len + 2));
+		}
+		cr_assert_neq(ss.state, VPN_S_FAILED, "session failed: %s", ss.why);
+		if (!pinger && system("grep -q 'Initialization Sequence Completed' $(ls -dt "
+				      "/tmp/rampart-vpn-session.* | head -1)/client.log") == 0) {
+			pinger = fork();
+			if (pinger == 0) {
+				int nul = open("/dev/null", O_WRONLY);
+
+				dup2(nul, 1);
+				execlp("ping", "ping", "-c", "3", "-i", "0.2", "-W", "2",
+				       "198.18.60.1", NULL);
+				_exit(127);
+			}
+		}
+		if (pinger) {
+			int st;
+
+			if (waitpid(pinger, &st, WNOHANG) == pinger)
+				ping_rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		}
+	}
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "%s", ss.why);
+	cr_assert_eq(ping_rc, 0, "ping through the tunnel over TCP (answered %d)", answered);
+	sh("grep -q 'TCP connection established' %s/client.log", dir);
+	vpn_session_fini(&ss);
+	vpn_server_fini(&srv);
+	close(fd);
+	close(lfd);
 	if (!getenv("KEEP_VPN_TEST"))
 		sh("rm -rf %s", dir);
 }
