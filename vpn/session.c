@@ -63,6 +63,26 @@ int vpn_client_conf_init(struct vpn_server *s, const char *ca, const char *cert,
 	return 0;
 }
 
+int vpn_server_init_tls_crypt(struct vpn_server *s, const char *ca, const char *cert,
+			      const char *key, const char *tc_key, char *err, size_t errlen)
+{
+	char text[4096];
+	FILE *f;
+	size_t n;
+
+	if (endpoint_init(s, ca, cert, key, err, errlen) < 0)
+		return -1;
+	if (!(f = fopen(tc_key, "r")))
+		return snprintf(err, errlen, "%s: cannot read it", tc_key), -1;
+	n = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	if (vpn_static_key_parse(text, n, &s->tc1_key, err, errlen) < 0)
+		return -1;
+	mbedtls_platform_zeroize(text, sizeof(text));
+	s->tc1 = true;
+	return 0;
+}
+
 int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
 		    const char *tc2_key, char *err, size_t errlen)
 {
@@ -91,6 +111,7 @@ void vpn_server_fini(struct vpn_server *s)
 	mbedtls_entropy_free(&s->entropy);
 	mbedtls_platform_zeroize(s->tc2_key, sizeof(s->tc2_key));
 	mbedtls_platform_zeroize(&s->kc, sizeof(s->kc));
+	mbedtls_platform_zeroize(&s->tc1_key, sizeof(s->tc1_key));
 }
 
 /* ---- TLS's byte streams ---- */
@@ -490,8 +511,11 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 	}
 	if (!vpn_op_is_control(op) || len < VPN_TC_HDR_LEN + VPN_TC_TAG_LEN)
 		return -1;
-	if (!ss->srv->client &&
-	    (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1)) {
+	if (!ss->srv->client && ss->srv->tc1 && ss->state == VPN_S_INIT &&
+	    op == VPN_P_CONTROL_HARD_RESET_CLIENT_V2) {
+		vpn_tc_init(&ss->tc, &ss->srv->tc1_key, true); /* tls-crypt: one key for all */
+	} else if (!ss->srv->client && !ss->srv->tc1 &&
+		   (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1)) {
 		wl = vpn_tc2_unwrap_wkc(ss->srv->tc2_key, pkt, len, &kc, meta, &ml);
 		if (wl < 0)
 			return -1;
@@ -504,7 +528,7 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 		mbedtls_platform_zeroize(&kc, sizeof(kc));
 		len -= (size_t)wl;
 	} else if (ss->state == VPN_S_INIT) {
-		return -1; /* nothing before the V3 reset: no unwrapped channel, no V2 */
+		return -1; /* nothing before a reset, and only the one the key calls for */
 	}
 	pl = vpn_tc_unwrap(&ss->tc, pkt, len, buf, sizeof(buf));
 	if (pl < 0)
@@ -533,14 +557,19 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 				ss->resend_wkc = vpn_reset_tlv_resend_wkc(p, n) == 1;
 				continue;
 			}
-			if (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3) {
+			if (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 ||
+			    op == VPN_P_CONTROL_HARD_RESET_CLIENT_V2) {
 				static const uint8_t tlv[6] = { 0, 1, 0, 2, 0, 1 }; /* resend WKc */
 
 				if (ss->state == VPN_S_INIT) {
-					/* over TCP there is no HMAC cookie: an empty reset */
+					/* the WKc again only with tls-crypt-v2, and not over
+					 * TCP (no HMAC cookie there): else an empty reset */
+					bool ask = op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 &&
+						   !ss->tcp;
+
 					ss->state = VPN_S_TLS;
 					vpn_rel_send(&ss->rel, VPN_P_CONTROL_HARD_RESET_SERVER_V2,
-						     tlv, ss->tcp ? 0 : sizeof(tlv), now_ms);
+						     tlv, ask ? sizeof(tlv) : 0, now_ms);
 				}
 				continue;
 			}

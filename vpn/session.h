@@ -33,7 +33,9 @@
 struct vpn_server {
 	bool client;
 	uint8_t tc2_key[128]; /* the tls-crypt-v2 server key */
-	struct vpn_key2 kc;   /* a client's tls-crypt-v2 key and its WKc */
+	bool tc1;	      /* tls-crypt (v1): one static key, V2 resets */
+	struct vpn_key2 tc1_key;
+	struct vpn_key2 kc; /* a client's tls-crypt-v2 key and its WKc */
 	uint8_t wkc[VPN_WKC_MAX];
 	size_t wkc_len;
 	char verify_name[256]; /* a client's verify-x509-name (CN or SAN) */
@@ -50,6 +52,10 @@ struct vpn_server {
  * key. 0, or -1 with the reason. */
 int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
 		    const char *tc2_key, char *err, size_t errlen);
+/* The same with tls-crypt (v1): a static key (`openvpn --genkey secret`)
+ * shared by every client, which then starts with HARD_RESET_CLIENT_V2. */
+int vpn_server_init_tls_crypt(struct vpn_server *s, const char *ca, const char *cert,
+			      const char *key, const char *tc_key, char *err, size_t errlen);
 void vpn_server_fini(struct vpn_server *s);
 /* A client's: the CA, its certificate and key, its tls-crypt-v2 client key,
  * the server's expected name. The server's certificate must also carry
@@ -85,7 +91,7 @@ struct vpn_session {
 	uint8_t ms[48], randoms[64]; /* for the exporter */
 	mbedtls_tls_prf_types prf;
 	bool km2_sent, pushed, resend_wkc, have_peer;
-	bool tcp; /* set by the caller: packets come framed over TCP (it frames them) */
+	bool tcp;	  /* set by the caller: packets come framed over TCP (it frames them) */
 	uint8_t ekm[256]; /* a client keeps it until the cipher is pushed */
 	struct vpn_push push_in;
 	struct vpn_peer_info peer;

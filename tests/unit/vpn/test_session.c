@@ -43,6 +43,15 @@ static void sh(const char *fmt, ...)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
+/* Has the log file (in this test's folder) got the line? */
+static bool log_has(const char *file, const char *text)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "grep -q '%s' %s/%s 2>/dev/null", text, dir, file);
+	return system(cmd) == 0;
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec t;
@@ -73,7 +82,8 @@ static void pki(void)
 		"clientAuth\n"
 		"openvpn --genkey tls-crypt-v2-server tc2-server.key\n"
 		"openvpn --tls-crypt-v2 tc2-server.key --genkey tls-crypt-v2-client "
-		"tc2-client.key\n";
+		"tc2-client.key\n"
+		"openvpn --genkey secret tc.key\n";
 
 	sh(script, dir);
 }
@@ -89,6 +99,8 @@ static void lo_up(void)
 	close(fd);
 }
 
+static const char *wrap_opt = "--tls-crypt-v2", *wrap_file = "tc2-client.key";
+
 static pid_t client(int port, const char *cert, const char *log, const char *proto)
 {
 	pid_t pid = fork();
@@ -103,9 +115,9 @@ static pid_t client(int port, const char *cert, const char *log, const char *pro
 		execlp("openvpn", "openvpn", "--client", "--dev", "tun", "--proto", proto,
 		       "--remote", "127.0.0.1", p, "--nobind", "--ca", "ca.crt", "--cert", cert,
 		       "--key", strcmp(cert, "client.crt") == 0 ? "client.key" : "stranger.key",
-		       "--remote-cert-tls", "server", "--tls-crypt-v2", "tc2-client.key",
-		       "--data-ciphers", "AES-256-GCM:CHACHA20-POLY1305", "--disable-dco", "--verb",
-		       "4", "--connect-retry-max", "1", "--hand-window", "20", NULL);
+		       "--remote-cert-tls", "server", wrap_opt, wrap_file, "--data-ciphers",
+		       "AES-256-GCM:CHACHA20-POLY1305", "--disable-dco", "--verb", "4",
+		       "--connect-retry-max", "1", "--hand-window", "20", NULL);
 		_exit(127);
 	}
 	return pid;
@@ -190,8 +202,7 @@ Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
 		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
 			sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
 		cr_assert_neq(ss.state, VPN_S_FAILED, "session failed: %s", ss.why);
-		if (!pinger && system("grep -q 'Initialization Sequence Completed' $(ls -d "
-				      "/tmp/rampart-vpn-session.*)/client.log 2>/dev/null") == 0) {
+		if (!pinger && log_has("client.log", "Initialization Sequence Completed")) {
 			pinger = fork();
 			if (pinger == 0) {
 				int nul = open("/dev/null", O_WRONLY);
@@ -323,8 +334,7 @@ Test(vpn_session, client_to_openvpn_server, .timeout = 90)
 	lo_up();
 	sp = server_proc();
 	start = now_ms();
-	while (system("grep -q 'Initialization Sequence Completed' $(ls -dt "
-		      "/tmp/rampart-vpn-session.* | head -1)/server.log 2>/dev/null") != 0) {
+	while (!log_has("server.log", "Initialization Sequence Completed")) {
 		cr_assert_lt(now_ms() - start, 20000, "the openvpn server did not start");
 		usleep(100000);
 	}
@@ -446,8 +456,7 @@ Test(vpn_session, openvpn_client_over_tcp, .timeout = 90)
 			cr_assert_eq(send(fd, pkt, len + 2, 0), (ssize_t)(len + 2));
 		}
 		cr_assert_neq(ss.state, VPN_S_FAILED, "session failed: %s", ss.why);
-		if (!pinger && system("grep -q 'Initialization Sequence Completed' $(ls -dt "
-				      "/tmp/rampart-vpn-session.* | head -1)/client.log") == 0) {
+		if (!pinger && log_has("client.log", "Initialization Sequence Completed")) {
 			pinger = fork();
 			if (pinger == 0) {
 				int nul = open("/dev/null", O_WRONLY);
@@ -474,6 +483,64 @@ Test(vpn_session, openvpn_client_over_tcp, .timeout = 90)
 	vpn_server_fini(&srv);
 	close(fd);
 	close(lfd);
+	if (!getenv("KEEP_VPN_TEST"))
+		sh("rm -rf %s", dir);
+}
+
+/* tls-crypt (v1): one static key; the client starts with a V2 reset. */
+Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	uint8_t pkt[2048], plain[2048];
+	char err[256], p[4][300];
+	int fd;
+	pid_t cl;
+	uint64_t start;
+
+	if (geteuid() != 0 ||
+	    system("command -v openvpn >/dev/null && command -v openssl "
+		   ">/dev/null") != 0 ||
+	    access("/dev/net/tun", R_OK | W_OK) != 0)
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl");
+	cr_assert_not_null(mkdtemp(dir));
+	pki();
+	cr_assert_eq(unshare(CLONE_NEWNET), 0);
+	lo_up();
+	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/tc.key", dir);
+	cr_assert_eq(vpn_server_init_tls_crypt(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0,
+		     "%s", err);
+	snprintf(srv.push, sizeof(srv.push), "topology subnet,ifconfig 198.18.60.2 255.255.255.0");
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
+	vpn_session_init(&ss, &srv, 0);
+	wrap_opt = "--tls-crypt";
+	wrap_file = "tc.key";
+	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
+	start = now_ms();
+	while (now_ms() - start < 30000 && ss.state != VPN_S_ACTIVE) {
+		ssize_t n;
+		size_t len;
+
+		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 50);
+		while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0)
+			vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain, sizeof(plain),
+					  &len);
+		vpn_session_tick(&ss, now_ms());
+		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
+			sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
+		cr_assert_neq(ss.state, VPN_S_FAILED, "%s", ss.why);
+	}
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with tls-crypt: %s", ss.why);
+	vpn_session_fini(&ss);
+	vpn_server_fini(&srv);
 	if (!getenv("KEEP_VPN_TEST"))
 		sh("rm -rf %s", dir);
 }
