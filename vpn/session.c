@@ -199,6 +199,7 @@ void vpn_session_fini(struct vpn_session *ss)
 	mbedtls_ssl_config_free(&ss->tls_conf);
 	vpn_tc_wipe(&ss->tc);
 	vpn_data_keys_wipe(&ss->keys);
+	vpn_data_keys_wipe(&ss->prev.keys);
 	mbedtls_platform_zeroize(ss, sizeof(*ss));
 }
 
@@ -228,7 +229,7 @@ static void send_ctl(struct vpn_session *ss, uint8_t op, uint32_t msgid, const u
 	c.n_acks = (uint8_t)vpn_rel_take_acks(&ss->rel, c.acks, max_acks);
 	memcpy(c.peer_sid, ss->peer_sid, VPN_SID_LEN);
 	pl = vpn_ctl_write(plain, sizeof(plain), &c);
-	vpn_hdr_write(hdr, op, 0, ss->sid, ++ss->rp_id, ss->rp_time);
+	vpn_hdr_write(hdr, op, ss->kid, ss->sid, ++ss->rp_id, ss->rp_time);
 	pl = vpn_tc_wrap(&ss->tc, hdr, plain, pl, pkt, sizeof(pkt));
 	if (pl && ss->srv->client &&
 	    (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1)) {
@@ -345,6 +346,9 @@ static void key_method_2(struct vpn_session *ss, const uint8_t *rec, size_t len)
 	vpn_data_keys_from_ekm(ekm, (enum vpn_cipher)ss->cipher, true, &ss->keys);
 	mbedtls_platform_zeroize(ekm, sizeof(ekm));
 	mbedtls_platform_zeroize(ss->ms, sizeof(ss->ms));
+	ss->km2_done = ss->keys_ready = true;
+	if (ss->pushed)
+		return; /* a renegotiation: the new key takes over, nothing pushed again */
 	ss->state = VPN_S_KEYS;
 	if (ss->peer.proto & VPN_IV_REQUEST_PUSH)
 		push(ss);
@@ -399,6 +403,13 @@ static void client_km2(struct vpn_session *ss, const uint8_t *rec, size_t len)
 		return;
 	}
 	mbedtls_platform_zeroize(ss->ms, sizeof(ss->ms));
+	ss->km2_done = true;
+	if (ss->pushed) { /* a renegotiation: the cipher is known */
+		vpn_data_keys_from_ekm(ss->ekm, (enum vpn_cipher)ss->cipher, false, &ss->keys);
+		mbedtls_platform_zeroize(ss->ekm, sizeof(ss->ekm));
+		ss->keys_ready = true;
+		return;
+	}
 	ss->state = VPN_S_KEYS;
 	/* a 2.6 server pushes unasked (IV_PROTO bit 2); asking does no harm */
 	if (mbedtls_ssl_write(&ss->tls, (const unsigned char *)req, sizeof(req)) != sizeof(req))
@@ -434,7 +445,7 @@ static void client_push(struct vpn_session *ss, const uint8_t *rec, size_t len)
 	ss->peer_id = ss->push_in.peer_id;
 	vpn_data_keys_from_ekm(ss->ekm, (enum vpn_cipher)ss->cipher, false, &ss->keys);
 	mbedtls_platform_zeroize(ss->ekm, sizeof(ss->ekm));
-	ss->pushed = true;
+	ss->pushed = ss->keys_ready = true;
 	ss->state = VPN_S_ACTIVE;
 }
 
@@ -443,7 +454,8 @@ static void drive_tls(struct vpn_session *ss)
 	uint8_t rec[16384];
 	int r;
 
-	if (ss->state == VPN_S_TLS && ss->tls.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+	if (ss->state != VPN_S_INIT && ss->state != VPN_S_FAILED &&
+	    ss->tls.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
 		r = mbedtls_ssl_handshake(&ss->tls);
 		if (r != 0 && r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
 			char e[128];
@@ -456,14 +468,14 @@ static void drive_tls(struct vpn_session *ss)
 		if (r != 0)
 			return;
 	}
-	if (ss->srv->client && !ss->km2_sent && ss->state == VPN_S_TLS)
+	if (ss->srv->client && !ss->km2_sent && ss->state != VPN_S_FAILED)
 		client_send_km2(ss);
 	while (ss->state != VPN_S_FAILED &&
 	       (r = mbedtls_ssl_read(&ss->tls, rec, sizeof(rec))) > 0) {
 		enum vpn_cmd cmd = vpn_cmd_of((const char *)rec, (size_t)r);
 
 		if (ss->srv->client) {
-			if (ss->state == VPN_S_TLS)
+			if (!ss->km2_done)
 				client_km2(ss, rec, (size_t)r);
 			else if (cmd == VPN_CMD_PUSH_REPLY)
 				client_push(ss, rec, (size_t)r);
@@ -473,13 +485,35 @@ static void drive_tls(struct vpn_session *ss)
 				     "the server ended the session (AUTH_FAILED, HALT or RESTART)");
 			continue;
 		}
-		if (ss->state == VPN_S_TLS)
+		if (!ss->km2_done)
 			key_method_2(ss, rec, (size_t)r);
 		else if (vpn_cmd_of((const char *)rec, (size_t)r) == VPN_CMD_PUSH_REQUEST)
 			push(ss);
 		else if (vpn_cmd_of((const char *)rec, (size_t)r) == VPN_CMD_EXIT)
 			fail(ss, "the client left (EXIT)");
 	}
+}
+
+/* A soft reset under key id kid (the next one): the keys in use go on for
+ * the transition window, everything else starts again: reliability, a new
+ * TLS session, key method 2, new data keys. */
+static void renegotiate(struct vpn_session *ss, uint8_t kid, uint64_t now_ms)
+{
+	ss->prev.valid = true;
+	ss->prev.kid = ss->kid;
+	ss->prev.keys = ss->keys;
+	ss->prev.pid = ss->data_pid;
+	ss->prev.replay = ss->data_replay;
+	ss->prev.until_ms = now_ms + VPN_TRAN_WINDOW_MS;
+	vpn_data_keys_wipe(&ss->keys);
+	ss->kid = kid;
+	vpn_rel_init(&ss->rel);
+	mbedtls_ssl_session_reset(&ss->tls);
+	ss->tls_in_len = ss->tls_out_len = 0;
+	ss->km2_sent = ss->km2_done = ss->keys_ready = false;
+	ss->data_pid = 0;
+	memset(&ss->data_replay, 0, sizeof(ss->data_replay));
+	ss->renegs++;
 }
 
 /* ---- packets in ---- */
@@ -501,8 +535,21 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 	if (op == VPN_P_DATA_V2) {
 		if (ss->state != VPN_S_ACTIVE && ss->state != VPN_S_KEYS)
 			return -1;
-		pl = vpn_data_decrypt(&ss->keys.in, pkt, len, plain, cap, &pid);
-		if (pl < 0 || !vpn_replay_check(&ss->data_replay, pid, 0))
+		struct vpn_data_keys *k = NULL;
+		struct vpn_replay *rp = NULL;
+
+		if (vpn_key_id_of(pkt[0]) == ss->kid && ss->keys_ready) {
+			k = &ss->keys;
+			rp = &ss->data_replay;
+		} else if (ss->prev.valid && vpn_key_id_of(pkt[0]) == ss->prev.kid &&
+			   now_ms < ss->prev.until_ms) {
+			k = &ss->prev.keys; /* the old key, in its transition window */
+			rp = &ss->prev.replay;
+		}
+		if (!k)
+			return -1;
+		pl = vpn_data_decrypt(&k->in, pkt, len, plain, cap, &pid);
+		if (pl < 0 || !vpn_replay_check(rp, pid, 0))
 			return -1;
 		if (pl == sizeof(ping_magic) && memcmp(plain, ping_magic, sizeof(ping_magic)) == 0)
 			return 0; /* keepalive */
@@ -534,9 +581,17 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 	if (pl < 0)
 		return -1;
 	vpn_hdr_read(pkt, &op, &kid, sid, &rp_id, &rp_time);
-	if (kid != 0 || !vpn_replay_check(&ss->replay, rp_id, rp_time) ||
+	if (!vpn_replay_check(&ss->replay, rp_id, rp_time) ||
 	    vpn_ctl_parse(buf, (size_t)pl, op, &c) < 0)
 		return -1;
+	if (kid != ss->kid) {
+		/* the next key id (7 wraps to 1, never 0) starts a renegotiation;
+		 * anything else under another key id is a straggler: dropped */
+		if (op != VPN_P_CONTROL_SOFT_RESET_V1 || !ss->keys_ready ||
+		    kid != (ss->kid == 7 ? 1 : ss->kid + 1) || c.msgid != 0)
+			return -1;
+		renegotiate(ss, kid, now_ms);
+	}
 	if (!ss->have_peer) {
 		memcpy(ss->peer_sid, sid, VPN_SID_LEN);
 		ss->have_peer = true;
@@ -552,6 +607,12 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 		size_t n;
 
 		while (vpn_rel_next_in(&ss->rel, &op, &p, &n)) {
+			if (op == VPN_P_CONTROL_SOFT_RESET_V1) {
+				/* the peer's soft reset: ours back, then TLS again */
+				vpn_rel_send(&ss->rel, VPN_P_CONTROL_SOFT_RESET_V1, NULL, 0,
+					     now_ms);
+				continue;
+			}
 			if (op == VPN_P_CONTROL_HARD_RESET_SERVER_V2 && ss->srv->client) {
 				/* the server's reset: TLS may start; the WKc again? */
 				ss->resend_wkc = vpn_reset_tlv_resend_wkc(p, n) == 1;
@@ -599,7 +660,16 @@ int vpn_session_send_data(struct vpn_session *ss, const uint8_t *ip, size_t len)
 
 	if (ss->state != VPN_S_ACTIVE)
 		return -1;
-	n = vpn_data_encrypt(&ss->keys.out, 0, ss->peer_id, ++ss->data_pid, ip, len, pkt,
+	if (!ss->keys_ready) { /* renegotiating: the old key until the new one is ready */
+		if (!ss->prev.valid)
+			return -1;
+		n = vpn_data_encrypt(&ss->prev.keys.out, ss->prev.kid, ss->peer_id, ++ss->prev.pid,
+				     ip, len, pkt, sizeof(pkt));
+		if (n)
+			queue(ss, pkt, n);
+		return n ? 0 : -1;
+	}
+	n = vpn_data_encrypt(&ss->keys.out, ss->kid, ss->peer_id, ++ss->data_pid, ip, len, pkt,
 			     sizeof(pkt));
 	if (!n)
 		return -1;

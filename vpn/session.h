@@ -72,7 +72,8 @@ enum vpn_session_state {
 	VPN_S_FAILED, /* refused: the reason in why */
 };
 
-#define VPN_OUT_MAX 64
+#define VPN_OUT_MAX	   64
+#define VPN_TRAN_WINDOW_MS 60000 /* the old key still decrypts this long (tran-window) */
 
 struct vpn_session {
 	const struct vpn_server *srv;
@@ -100,6 +101,19 @@ struct vpn_session {
 	uint32_t data_pid;
 	struct vpn_replay data_replay;
 	uint32_t peer_id;
+	/* renegotiation: the key id in use, whether its data keys are ready, and
+	 * the key before it, kept for a transition window */
+	uint8_t kid;
+	bool km2_done, keys_ready;
+	unsigned renegs;
+	struct {
+		bool valid;
+		uint8_t kid;
+		struct vpn_data_keys keys;
+		uint32_t pid;
+		struct vpn_replay replay;
+		uint64_t until_ms;
+	} prev;
 	/* packets to send, in order */
 	uint8_t out[VPN_OUT_MAX][1600];
 	size_t out_len[VPN_OUT_MAX];

@@ -100,6 +100,7 @@ static void lo_up(void)
 }
 
 static const char *wrap_opt = "--tls-crypt-v2", *wrap_file = "tc2-client.key";
+static const char *reneg_sec = "3600";
 
 static pid_t client(int port, const char *cert, const char *log, const char *proto)
 {
@@ -117,7 +118,8 @@ static pid_t client(int port, const char *cert, const char *log, const char *pro
 		       "--key", strcmp(cert, "client.crt") == 0 ? "client.key" : "stranger.key",
 		       "--remote-cert-tls", "server", wrap_opt, wrap_file, "--data-ciphers",
 		       "AES-256-GCM:CHACHA20-POLY1305", "--disable-dco", "--verb", "4",
-		       "--connect-retry-max", "1", "--hand-window", "20", NULL);
+		       "--connect-retry-max", "1", "--hand-window", "20", "--reneg-sec", reneg_sec,
+		       NULL);
 		_exit(127);
 	}
 	return pid;
@@ -539,6 +541,89 @@ Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
 	kill(cl, SIGTERM);
 	waitpid(cl, NULL, 0);
 	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with tls-crypt: %s", ss.why);
+	vpn_session_fini(&ss);
+	vpn_server_fini(&srv);
+	if (!getenv("KEEP_VPN_TEST"))
+		sh("rm -rf %s", dir);
+}
+
+/* Renegotiation: the client renegotiates every 3 s (a soft reset under the
+ * next key id, a new TLS session, new data keys) while ping runs through
+ * the tunnel: no ping is lost across the key changes. */
+Test(vpn_session, renegotiation_with_traffic, .timeout = 120)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	uint8_t pkt[2048], plain[2048];
+	char err[256], p[4][300];
+	int fd, ping_rc = -1;
+	pid_t cl, pinger = 0;
+	uint64_t start;
+
+	if (geteuid() != 0 ||
+	    system("command -v openvpn >/dev/null && command -v openssl "
+		   ">/dev/null && command -v ping >/dev/null") != 0 ||
+	    access("/dev/net/tun", R_OK | W_OK) != 0)
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	cr_assert_not_null(mkdtemp(dir));
+	pki();
+	cr_assert_eq(unshare(CLONE_NEWNET), 0);
+	lo_up();
+	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/tc2-server.key", dir);
+	cr_assert_eq(vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0, "%s", err);
+	snprintf(srv.push, sizeof(srv.push), "topology subnet,ifconfig 198.18.60.2 255.255.255.0");
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
+	vpn_session_init(&ss, &srv, 0);
+	reneg_sec = "3";
+	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
+	start = now_ms();
+	while (now_ms() - start < 90000 && ping_rc < 0) {
+		ssize_t n;
+		size_t len;
+
+		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 20);
+		while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0)
+			if (vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain, sizeof(plain),
+					      &len) == 1 &&
+			    echo_reply(plain, len))
+				vpn_session_send_data(&ss, plain, len);
+		vpn_session_tick(&ss, now_ms());
+		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
+			sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
+		cr_assert_neq(ss.state, VPN_S_FAILED, "%s", ss.why);
+		if (!pinger && log_has("client.log", "Initialization Sequence Completed")) {
+			pinger = fork();
+			if (pinger == 0) {
+				char out[300];
+
+				snprintf(out, sizeof(out), "%s/ping.log", dir);
+				if (!freopen(out, "w", stdout))
+					_exit(126);
+				execlp("ping", "ping", "-c", "25", "-i", "0.4", "-W", "2",
+				       "198.18.60.1", NULL);
+				_exit(127);
+			}
+		}
+		if (pinger) {
+			int st;
+
+			if (waitpid(pinger, &st, WNOHANG) == pinger)
+				ping_rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		}
+	}
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ping_rc, 0, "ping across renegotiations");
+	cr_assert_geq(ss.renegs, 2, "renegotiations: %u", ss.renegs);
+	cr_assert(log_has("ping.log", " 0% packet loss"),
+		  "ping lost packets across the key changes");
+	cr_assert(log_has("client.log", "TLS: soft reset"));
 	vpn_session_fini(&ss);
 	vpn_server_fini(&srv);
 	if (!getenv("KEEP_VPN_TEST"))
