@@ -17,20 +17,6 @@ struct dns_tsig_key {
 	knot_tsig_key_t k;
 };
 
-static size_t wname_len(const uint8_t *n)
-{
-	size_t o = 0;
-
-	while (o < DNS_NAME_MAX) {
-		if (n[o] == 0)
-			return o + 1;
-		if (n[o] > DNS_LABEL_MAX)
-			return 0;
-		o += 1u + n[o];
-	}
-	return 0;
-}
-
 void dns_msg_free(struct dns_msg *m)
 {
 	for (int s = 0; s < 3; s++)
@@ -142,7 +128,7 @@ void dns_tsig_key_free(struct dns_tsig_key *k)
 
 bool dns_tsig_key_is(const struct dns_tsig_key *k, const uint8_t *name)
 {
-	size_t a = wname_len(name), b = wname_len(k->k.name);
+	size_t a = dns_name_len(name, DNS_NAME_MAX), b = dns_name_len(k->k.name, DNS_NAME_MAX);
 
 	if (!a || a != b)
 		return false;
@@ -193,7 +179,7 @@ int dns_msg_tsig_sign(uint8_t *msg, size_t *len, size_t cap, const struct dns_ms
 size_t dns_msg_query(uint8_t *out, size_t cap, uint16_t id, uint8_t opcode, const uint8_t *qname,
 		     uint16_t qtype, const uint8_t *soa, uint16_t soa_len)
 {
-	size_t nl = wname_len(qname), len = DNS_HDR_LEN;
+	size_t nl = dns_name_len(qname, DNS_NAME_MAX), len = DNS_HDR_LEN;
 
 	if (!nl || cap < DNS_HDR_LEN + nl + 4 + (soa ? 2 + 10 + soa_len : 0))
 		return 0;
@@ -220,22 +206,6 @@ size_t dns_msg_query(uint8_t *out, size_t cap, uint16_t id, uint8_t opcode, cons
 	return len;
 }
 
-/* Length of a wire name at the start of r (len bytes), 0 when it is not a
- * whole uncompressed name. */
-static size_t rd_name(const uint8_t *r, size_t len)
-{
-	size_t o = 0;
-
-	while (o < len && o < DNS_NAME_MAX) {
-		if (r[o] == 0)
-			return o + 1;
-		if (r[o] > DNS_LABEL_MAX)
-			return 0;
-		o += 1u + r[o];
-	}
-	return 0;
-}
-
 /* libknot's text dump trusts the RDATA to have its type's layout (and
  * reads past it when not); records from the network (updates, transfers)
  * are written in their type's text form only when the layout is checked
@@ -253,15 +223,15 @@ static bool layout_ok(uint16_t type, const uint8_t *r, size_t len)
 	case 5:
 	case 12:
 	case 39: /* NS, CNAME, PTR, DNAME */
-		return rd_name(r, len) == len;
+		return dns_name_len(r, len) == len;
 	case 15: /* MX */
-		return len > 2 && rd_name(r + 2, len - 2) == len - 2;
+		return len > 2 && dns_name_len(r + 2, len - 2) == len - 2;
 	case 33: /* SRV */
-		return len > 6 && rd_name(r + 6, len - 6) == len - 6;
+		return len > 6 && dns_name_len(r + 6, len - 6) == len - 6;
 	case 6: /* SOA */
-		n = rd_name(r, len);
-		n += n ? rd_name(r + n, len - n) : 0;
-		return n && rd_name(r, len) != n && n + 20 == len;
+		n = dns_name_len(r, len);
+		n += n ? dns_name_len(r + n, len - n) : 0;
+		return n && dns_name_len(r, len) != n && n + 20 == len;
 	case 16:
 	case 99: /* TXT, SPF: character strings */
 		for (n = 0; n < len; n += 1u + r[n])

@@ -11,24 +11,10 @@
 #include "dns/rrlist.h"
 #include "dns/dns_internal.h"
 
-static size_t name_len(const uint8_t *n, size_t max)
-{
-	size_t o = 0;
-
-	while (o < max && o < DNS_NAME_MAX) {
-		if (n[o] == 0)
-			return o + 1;
-		if (n[o] > DNS_LABEL_MAX)
-			return 0;
-		o += 1u + n[o];
-	}
-	return 0;
-}
-
 int dns_rrlist_add(struct dns_rrlist *l, const uint8_t *owner, uint16_t type, uint32_t ttl,
 		   const uint8_t *rdata, uint16_t rdlen)
 {
-	size_t len = name_len(owner, DNS_NAME_MAX);
+	size_t len = dns_name_len(owner, DNS_NAME_MAX);
 	struct dns_rec *r;
 
 	if (!len)
@@ -272,11 +258,11 @@ const struct dns_rec *dns_rrlist_soa(const struct dns_rrlist *l)
 /* Offset of the serial in an SOA's RDATA (after two names), 0: too short. */
 static size_t serial_off(const uint8_t *rdata, uint16_t rdlen)
 {
-	size_t a = name_len(rdata, rdlen), b;
+	size_t a = dns_name_len(rdata, rdlen), b;
 
 	if (!a)
 		return 0;
-	b = name_len(rdata + a, rdlen - a);
+	b = dns_name_len(rdata + a, rdlen - a);
 	if (!b || a + b + 20 > rdlen)
 		return 0;
 	return a + b;

@@ -12,20 +12,6 @@
 
 #define WHY(...) snprintf(why, whylen, __VA_ARGS__)
 
-static size_t wname_len(const uint8_t *n)
-{
-	size_t o = 0;
-
-	while (o < DNS_NAME_MAX) {
-		if (n[o] == 0)
-			return o + 1;
-		if (n[o] > DNS_LABEL_MAX)
-			return 0;
-		o += 1u + n[o];
-	}
-	return 0;
-}
-
 static bool name_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	if (alen != blen)
@@ -38,7 +24,7 @@ static bool name_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen
 
 bool dns_name_in(const uint8_t *name, const uint8_t *apex)
 {
-	size_t nl = wname_len(name), al = wname_len(apex), o = 0;
+	size_t nl = dns_name_len(name, DNS_NAME_MAX), al = dns_name_len(apex, DNS_NAME_MAX), o = 0;
 
 	if (!nl || !al)
 		return false;
@@ -50,7 +36,7 @@ bool dns_name_in(const uint8_t *name, const uint8_t *apex)
 /* A record of the message as a list record (owner folded), for lookups. */
 static bool to_rec(const struct dns_upd_rr *u, struct dns_rec *r)
 {
-	size_t len = wname_len(u->owner);
+	size_t len = dns_name_len(u->owner, DNS_NAME_MAX);
 
 	if (!len)
 		return false;
@@ -292,7 +278,7 @@ int dns_update_apply(struct dns_rrlist *l, const uint8_t *apex, const struct dns
 {
 	struct dns_rrlist n;
 	bool soa_set = false;
-	size_t alen = wname_len(apex);
+	size_t alen = dns_name_len(apex, DNS_NAME_MAX);
 	int rc;
 
 	*changed = false;
