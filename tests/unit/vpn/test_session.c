@@ -151,113 +151,149 @@ static bool echo_reply(uint8_t *ip, size_t len)
 	return true;
 }
 
-Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
+/* The test's own network namespace with loopback up, and the PKI; false
+ * when what it needs is not there (the test is skipped). */
+static bool prepare(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-	struct sockaddr_in from;
-	socklen_t fl = sizeof(from);
-	uint8_t pkt[2048], plain[2048];
-	char err[256], log[300];
-	int fd, answered = 0, ping_rc = -1;
-	pid_t cl, pinger = 0;
-	uint64_t start;
-
 	if (geteuid() != 0 ||
-	    system("command -v openvpn >/dev/null && command -v openssl "
-		   ">/dev/null && command -v ping >/dev/null") != 0 ||
+	    system("command -v openvpn >/dev/null && command -v openssl >/dev/null && command "
+		   "-v ping >/dev/null") != 0 ||
 	    access("/dev/net/tun", R_OK | W_OK) != 0)
-		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+		return false;
 	cr_assert_not_null(mkdtemp(dir));
 	pki();
 	cr_assert_eq(unshare(CLONE_NEWNET), 0);
 	lo_up();
-	snprintf(log, sizeof(log), "%s/client.log", dir);
-	cr_assert_eq(vpn_server_init(&srv, strcat(strcpy((char[300]){ 0 }, dir), "/ca.crt"),
-				     strcat(strcpy((char[300]){ 0 }, dir), "/server.crt"),
-				     strcat(strcpy((char[300]){ 0 }, dir), "/server.key"),
-				     strcat(strcpy((char[300]){ 0 }, dir), "/tc2-server.key"), err,
-				     sizeof(err)),
+	return true;
+}
+
+/* A server (tls-crypt-v2, or tls-crypt with tc1) pushing the tunnel's
+ * address, and its UDP socket on 127.0.0.1 (its port in *sa). */
+static int udp_server(bool tc1, struct sockaddr_in *sa)
+{
+	char p[4][300], err[256];
+	int fd;
+
+	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/%s", dir, tc1 ? "tc.key" : "tc2-server.key");
+	cr_assert_eq(tc1 ? vpn_server_init_tls_crypt(&srv, p[0], p[1], p[2], p[3], err, sizeof(err))
+			 : vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)),
 		     0, "%s", err);
 	snprintf(srv.push, sizeof(srv.push),
 		 "route-gateway 198.18.60.1,topology subnet,ping 10,ping-restart 60,"
 		 "ifconfig 198.18.60.2 255.255.255.0");
+	*sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)sa, sizeof(*sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)sa, &(socklen_t){ sizeof(*sa) }), 0);
+	return fd;
+}
+
+/* One round of the server's loop: what came in (echo requests through the
+ * tunnel answered; their count in *answered), timers, what goes out. */
+static void pump(int fd, int wait_ms, int *answered)
+{
+	static struct sockaddr_in from;
+	static socklen_t fl = sizeof(from);
+	uint8_t pkt[2048], plain[2048];
+	ssize_t n;
+	size_t len;
+
+	poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, wait_ms);
+	while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0)
+		if (vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain, sizeof(plain), &len) ==
+			    1 &&
+		    echo_reply(plain, len) && vpn_session_send_data(&ss, plain, len) == 0 &&
+		    answered)
+			(*answered)++;
+	vpn_session_tick(&ss, now_ms());
+	while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
+		sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
+}
+
+/* ping COUNT times, at INTERVAL, through the client's tunnel once it is
+ * up; its output in ping.log. Returns its pid, 0 while the tunnel is not
+ * up yet. */
+static pid_t pinger_start(const char *count, const char *interval)
+{
+	pid_t pid;
+
+	if (!log_has("client.log", "Initialization Sequence Completed"))
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		char out[300];
+
+		snprintf(out, sizeof(out), "%s/ping.log", dir);
+		if (!freopen(out, "w", stdout))
+			_exit(126);
+		execlp("ping", "ping", "-c", count, "-i", interval, "-W", "2", "198.18.60.1", NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The pinger's exit status, -1 while it runs. */
+static int pinger_done(pid_t pid)
+{
+	int st;
+
+	if (!pid || waitpid(pid, &st, WNOHANG) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void finish(void)
+{
+	vpn_session_fini(&ss);
+	vpn_server_fini(&srv);
+	if (!getenv("KEEP_VPN_TEST"))
+		sh("rm -rf %s", dir);
+}
+
+Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
+{
+	struct sockaddr_in sa;
+	int fd, answered = 0, ping_rc = -1;
+	pid_t cl, pinger = 0;
+	uint64_t start;
+
+	if (!prepare())
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	fd = udp_server(false, &sa);
 	vpn_session_init(&ss, &srv, 0);
 	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
-	start = now_ms();
-	while (now_ms() - start < 60000 && ping_rc < 0) {
-		ssize_t n;
-		size_t len;
-
-		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 50);
-		while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0) {
-			int r = vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain,
-						  sizeof(plain), &len);
-
-			if (r == 1 && echo_reply(plain, len) &&
-			    vpn_session_send_data(&ss, plain, len) == 0)
-				answered++;
-		}
-		vpn_session_tick(&ss, now_ms());
-		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
-			sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
+	for (start = now_ms(); now_ms() - start < 60000 && ping_rc < 0;) {
+		pump(fd, 50, &answered);
 		cr_assert_neq(ss.state, VPN_S_FAILED, "session failed: %s", ss.why);
-		if (!pinger && log_has("client.log", "Initialization Sequence Completed")) {
-			pinger = fork();
-			if (pinger == 0) {
-				int nul = open("/dev/null", O_WRONLY);
-
-				dup2(nul, 1);
-				execlp("ping", "ping", "-c", "3", "-i", "0.2", "-W", "2",
-				       "198.18.60.1", NULL);
-				_exit(127);
-			}
-		}
-		if (pinger) {
-			int st;
-
-			if (waitpid(pinger, &st, WNOHANG) == pinger)
-				ping_rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-		}
+		if (!pinger)
+			pinger = pinger_start("3", "0.2");
+		ping_rc = pinger_done(pinger);
 	}
 	kill(cl, SIGTERM);
 	waitpid(cl, NULL, 0);
-	cr_assert_eq(ss.state, VPN_S_ACTIVE, "state %d: %s; client log: see %s", ss.state, ss.why,
-		     log);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "state %d: %s; client log in %s", ss.state, ss.why,
+		     dir);
 	cr_assert_eq(ss.cipher, VPN_AES_256_GCM, "the first of our ciphers the client has");
 	cr_assert(ss.peer.proto & VPN_IV_TLS_KEY_EXPORT);
 	cr_assert_eq(ping_rc, 0, "ping through the tunnel (answered %d)", answered);
 	cr_assert_geq(answered, 3);
-	sh("grep -q 'Data Channel: cipher .AES-256-GCM' %s/client.log", dir);
-	sh("grep -q 'TLSv1.2' %s/client.log", dir);
+	cr_assert(log_has("client.log", "Data Channel: cipher .AES-256-GCM"));
+	cr_assert(log_has("client.log", "TLSv1.2"));
 	vpn_session_fini(&ss);
 
 	/* a client whose certificate another CA signed */
 	vpn_session_init(&ss, &srv, 1);
 	cl = client(ntohs(sa.sin_port), "stranger.crt", "stranger.log", "udp4");
-	start = now_ms();
-	while (now_ms() - start < 20000 && ss.state != VPN_S_FAILED) {
-		ssize_t n;
-		size_t len;
-
-		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 50);
-		while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0)
-			vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain, sizeof(plain),
-					  &len);
-		vpn_session_tick(&ss, now_ms());
-		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
-			sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
-	}
+	for (start = now_ms(); now_ms() - start < 20000 && ss.state != VPN_S_FAILED;)
+		pump(fd, 50, NULL);
 	kill(cl, SIGTERM);
 	waitpid(cl, NULL, 0);
 	cr_assert_eq(ss.state, VPN_S_FAILED, "a stranger's certificate was taken");
 	cr_assert(strstr(ss.why, "TLS") != NULL, "%s", ss.why);
-	vpn_session_fini(&ss);
-	vpn_server_fini(&srv);
-	if (!getenv("KEEP_VPN_TEST"))
-		sh("rm -rf %s", dir);
+	finish();
 }
 
 static pid_t server_proc(void)
@@ -325,15 +361,8 @@ Test(vpn_session, client_to_openvpn_server, .timeout = 90)
 	uint64_t start, last = 0;
 	pid_t sp;
 
-	if (geteuid() != 0 ||
-	    system("command -v openvpn >/dev/null && command -v openssl "
-		   ">/dev/null") != 0 ||
-	    access("/dev/net/tun", R_OK | W_OK) != 0)
-		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl");
-	cr_assert_not_null(mkdtemp(dir));
-	pki();
-	cr_assert_eq(unshare(CLONE_NEWNET), 0);
-	lo_up();
+	if (!prepare())
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
 	sp = server_proc();
 	start = now_ms();
 	while (!log_has("server.log", "Initialization Sequence Completed")) {
@@ -400,15 +429,8 @@ Test(vpn_session, openvpn_client_over_tcp, .timeout = 90)
 	pid_t cl, pinger = 0;
 	uint64_t start;
 
-	if (geteuid() != 0 ||
-	    system("command -v openvpn >/dev/null && command -v openssl "
-		   ">/dev/null && command -v ping >/dev/null") != 0 ||
-	    access("/dev/net/tun", R_OK | W_OK) != 0)
+	if (!prepare())
 		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
-	cr_assert_not_null(mkdtemp(dir));
-	pki();
-	cr_assert_eq(unshare(CLONE_NEWNET), 0);
-	lo_up();
 	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
 	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
 	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
@@ -492,59 +514,26 @@ Test(vpn_session, openvpn_client_over_tcp, .timeout = 90)
 /* tls-crypt (v1): one static key; the client starts with a V2 reset. */
 Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-	struct sockaddr_in from;
-	socklen_t fl = sizeof(from);
-	uint8_t pkt[2048], plain[2048];
-	char err[256], p[4][300];
-	int fd;
-	pid_t cl;
+	struct sockaddr_in sa;
 	uint64_t start;
+	pid_t cl;
+	int fd;
 
-	if (geteuid() != 0 ||
-	    system("command -v openvpn >/dev/null && command -v openssl "
-		   ">/dev/null") != 0 ||
-	    access("/dev/net/tun", R_OK | W_OK) != 0)
-		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl");
-	cr_assert_not_null(mkdtemp(dir));
-	pki();
-	cr_assert_eq(unshare(CLONE_NEWNET), 0);
-	lo_up();
-	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
-	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
-	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
-	snprintf(p[3], sizeof(p[3]), "%s/tc.key", dir);
-	cr_assert_eq(vpn_server_init_tls_crypt(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0,
-		     "%s", err);
-	snprintf(srv.push, sizeof(srv.push), "topology subnet,ifconfig 198.18.60.2 255.255.255.0");
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
+	if (!prepare())
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	fd = udp_server(true, &sa);
 	vpn_session_init(&ss, &srv, 0);
 	wrap_opt = "--tls-crypt";
 	wrap_file = "tc.key";
 	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
-	start = now_ms();
-	while (now_ms() - start < 30000 && ss.state != VPN_S_ACTIVE) {
-		ssize_t n;
-		size_t len;
-
-		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 50);
-		while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0)
-			vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain, sizeof(plain),
-					  &len);
-		vpn_session_tick(&ss, now_ms());
-		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
-			sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
+	for (start = now_ms(); now_ms() - start < 30000 && ss.state != VPN_S_ACTIVE;) {
+		pump(fd, 50, NULL);
 		cr_assert_neq(ss.state, VPN_S_FAILED, "%s", ss.why);
 	}
 	kill(cl, SIGTERM);
 	waitpid(cl, NULL, 0);
 	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with tls-crypt: %s", ss.why);
-	vpn_session_fini(&ss);
-	vpn_server_fini(&srv);
-	if (!getenv("KEEP_VPN_TEST"))
-		sh("rm -rf %s", dir);
+	finish();
 }
 
 /* Renegotiation: the client renegotiates every 3 s (a soft reset under the
@@ -552,70 +541,23 @@ Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
  * the tunnel: no ping is lost across the key changes. */
 Test(vpn_session, renegotiation_with_traffic, .timeout = 120)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-	struct sockaddr_in from;
-	socklen_t fl = sizeof(from);
-	uint8_t pkt[2048], plain[2048];
-	char err[256], p[4][300];
+	struct sockaddr_in sa;
 	int fd, ping_rc = -1;
 	pid_t cl, pinger = 0;
 	uint64_t start;
 
-	if (geteuid() != 0 ||
-	    system("command -v openvpn >/dev/null && command -v openssl "
-		   ">/dev/null && command -v ping >/dev/null") != 0 ||
-	    access("/dev/net/tun", R_OK | W_OK) != 0)
+	if (!prepare())
 		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
-	cr_assert_not_null(mkdtemp(dir));
-	pki();
-	cr_assert_eq(unshare(CLONE_NEWNET), 0);
-	lo_up();
-	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
-	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
-	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
-	snprintf(p[3], sizeof(p[3]), "%s/tc2-server.key", dir);
-	cr_assert_eq(vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0, "%s", err);
-	snprintf(srv.push, sizeof(srv.push), "topology subnet,ifconfig 198.18.60.2 255.255.255.0");
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
+	fd = udp_server(false, &sa);
 	vpn_session_init(&ss, &srv, 0);
 	reneg_sec = "3";
 	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
-	start = now_ms();
-	while (now_ms() - start < 90000 && ping_rc < 0) {
-		ssize_t n;
-		size_t len;
-
-		poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 20);
-		while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0)
-			if (vpn_session_input(&ss, pkt, (size_t)n, now_ms(), plain, sizeof(plain),
-					      &len) == 1 &&
-			    echo_reply(plain, len))
-				vpn_session_send_data(&ss, plain, len);
-		vpn_session_tick(&ss, now_ms());
-		while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
-			sendto(fd, pkt, len, 0, (struct sockaddr *)&from, fl);
+	for (start = now_ms(); now_ms() - start < 90000 && ping_rc < 0;) {
+		pump(fd, 20, NULL);
 		cr_assert_neq(ss.state, VPN_S_FAILED, "%s", ss.why);
-		if (!pinger && log_has("client.log", "Initialization Sequence Completed")) {
-			pinger = fork();
-			if (pinger == 0) {
-				char out[300];
-
-				snprintf(out, sizeof(out), "%s/ping.log", dir);
-				if (!freopen(out, "w", stdout))
-					_exit(126);
-				execlp("ping", "ping", "-c", "25", "-i", "0.4", "-W", "2",
-				       "198.18.60.1", NULL);
-				_exit(127);
-			}
-		}
-		if (pinger) {
-			int st;
-
-			if (waitpid(pinger, &st, WNOHANG) == pinger)
-				ping_rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-		}
+		if (!pinger)
+			pinger = pinger_start("25", "0.4");
+		ping_rc = pinger_done(pinger);
 	}
 	kill(cl, SIGTERM);
 	waitpid(cl, NULL, 0);
@@ -624,8 +566,5 @@ Test(vpn_session, renegotiation_with_traffic, .timeout = 120)
 	cr_assert(log_has("ping.log", " 0% packet loss"),
 		  "ping lost packets across the key changes");
 	cr_assert(log_has("client.log", "TLS: soft reset"));
-	vpn_session_fini(&ss);
-	vpn_server_fini(&srv);
-	if (!getenv("KEEP_VPN_TEST"))
-		sh("rm -rf %s", dir);
+	finish();
 }
