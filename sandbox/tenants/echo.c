@@ -9,48 +9,12 @@
  */
 #include "tenant_manifest.h"
 #include "tlib.h"
+#include "tnet.h"
 
 TENANT_MANIFEST(1, { .name = "service", .type = MFT_DEV_NET_BASIC });
 
 static uint8_t frame[1514 + 64];
 static uint8_t my_mac[6], my_ip[4];
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* The Internet checksum of len bytes, folded, with a starting sum. */
-static uint16_t csum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static int parse_ip(const char *s, uint8_t *ip)
-{
-	for (int i = 0; i < 4; i++) {
-		unsigned v = 0, digits = 0;
-
-		while (*s >= '0' && *s <= '9' && digits < 4)
-			v = v * 10 + (unsigned)(*s++ - '0'), digits++;
-		if (!digits || v > 255 || (i < 3 && *s++ != '.'))
-			return -1;
-		ip[i] = (uint8_t)v;
-	}
-	return *s == '\0' || *s == ' ' ? 0 : -1;
-}
 
 /* Turn the frame around: Ethernet addresses, IPv4 addresses. */
 static void swap_eth(uint8_t *f)
@@ -64,16 +28,13 @@ int solo5_app_main(const struct solo5_start_info *si)
 	struct solo5_net_info ni;
 	solo5_handle_t h;
 	unsigned long long echoes = 0, pings = 0, arps = 0, dropped = 0, count = 0;
-	const char *ip = 0;
 
 	for (const char *p = si->cmdline; *p; p++) {
-		if ((p == si->cmdline || p[-1] == ' ') && strncmp(p, "ip=", 3) == 0)
-			ip = p + 3;
 		if ((p == si->cmdline || p[-1] == ' ') && strncmp(p, "count=", 6) == 0)
 			for (const char *q = p + 6; *q >= '0' && *q <= '9'; q++)
 				count = count * 10 + (unsigned long long)(*q - '0');
 	}
-	if (!ip || parse_ip(ip, my_ip) < 0) {
+	if (cmdline_ip(si->cmdline, my_ip) < 0) {
 		tprintf("echo: usage: ip=A.B.C.D [count=N]\n");
 		return 1;
 	}
@@ -94,14 +55,7 @@ int solo5_app_main(const struct solo5_start_info *si)
 			uint8_t *ip4 = frame + 14;
 			size_t ihl;
 
-			if (n >= 42 && rd16(frame + 12) == 0x0806 && rd16(frame + 20) == 1 &&
-			    memcmp(frame + 38, my_ip, 4) == 0) {
-				/* ARP request for us: the reply */
-				swap_eth(frame);
-				wr16(frame + 20, 2);
-				memcpy(frame + 32, frame + 22, 10); /* target := sender */
-				memcpy(frame + 22, my_mac, 6);
-				memcpy(frame + 28, my_ip, 4);
+			if (arp_reply(frame, n, my_mac, my_ip)) {
 				solo5_net_write(h, frame, 42);
 				arps++;
 				continue;

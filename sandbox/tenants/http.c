@@ -8,6 +8,7 @@
  */
 #include "tenant_manifest.h"
 #include "tlib.h"
+#include "tnet.h"
 
 TENANT_MANIFEST(1, { .name = "service", .type = MFT_DEV_NET_BASIC });
 
@@ -38,39 +39,6 @@ static struct conn conns[CONNS];
 static uint8_t frame[1514 + 64], my_mac[6], my_ip[4];
 static solo5_handle_t h;
 static unsigned long long n_req, n_conn, n_retx, n_drop;
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-static uint16_t csum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 /* Send a TCP segment of c's with flags and data; kept for retransmission
  * when it carries a SYN, a FIN or data. */
@@ -296,22 +264,8 @@ static void retransmit(void)
 int solo5_app_main(const struct solo5_start_info *si)
 {
 	struct solo5_net_info ni;
-	const char *ipt = 0;
 
-	for (const char *p = si->cmdline; *p; p++)
-		if ((p == si->cmdline || p[-1] == ' ') && strncmp(p, "ip=", 3) == 0)
-			ipt = p + 3;
-	for (int i = 0; ipt && i < 4; i++) {
-		unsigned v = 0, digits = 0;
-
-		while (*ipt >= '0' && *ipt <= '9' && digits < 4)
-			v = v * 10 + (unsigned)(*ipt++ - '0'), digits++;
-		if (!digits || v > 255 || (i < 3 && *ipt++ != '.'))
-			ipt = 0;
-		else
-			my_ip[i] = (uint8_t)v;
-	}
-	if (!ipt) {
+	if (cmdline_ip(si->cmdline, my_ip) < 0) {
 		tprintf("http: usage: ip=A.B.C.D\n");
 		return 1;
 	}
@@ -330,14 +284,7 @@ int solo5_app_main(const struct solo5_start_info *si)
 			uint8_t *ip = frame + 14;
 			size_t ihl, ip_len;
 
-			if (n >= 42 && rd16(frame + 12) == 0x0806 && rd16(frame + 20) == 1 &&
-			    memcmp(frame + 38, my_ip, 4) == 0) {
-				memcpy(frame, frame + 6, 6);
-				memcpy(frame + 6, my_mac, 6);
-				wr16(frame + 20, 2);
-				memcpy(frame + 32, frame + 22, 10);
-				memcpy(frame + 22, my_mac, 6);
-				memcpy(frame + 28, my_ip, 4);
+			if (arp_reply(frame, n, my_mac, my_ip)) {
 				solo5_net_write(h, frame, 42);
 				continue;
 			}
