@@ -32,6 +32,26 @@ copy_conf() {
 	grep -q "state_dir = \"$TMP/state\"" "$1" || fail "copy_conf: no state_dir line in $1"
 }
 
+# add_tenant_port CONF NAME TAP ADDRESS: one more port in CONF's ports, the
+# TAP of a tenant (docs/sandbox.md); the lab makes the TAP
+add_tenant_port() {
+	python3 - "$@" <<'PY'
+import re, sys
+path, name, tap, addr = sys.argv[1:5]
+s = open(path).read()
+n = len(re.findall(r"devargs\s*=", s[s.index("ports = ("):]))
+port = """	{
+		name = "%s";
+		devargs = "net_af_packet%d,iface=%s,qpairs=1";
+		addresses = [ "%s" ];
+		mtu = 1500;
+	}""" % (name, n, tap, addr)
+i = s.index("ports = (")
+j = s.index("\n);", i)
+open(path, "w").write(s[:j] + ",\n" + port + s[j:])
+PY
+}
+
 # lab_up [CONF]: the lab with CONF, or with a copy of conf/rampart.conf
 lab_up() {
 	local conf=${1:-}

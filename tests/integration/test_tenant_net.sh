@@ -9,28 +9,8 @@
 TENDER=$BUILD/sandbox/rampart-tender
 
 copy_conf "$TMP/rampart.conf"
-python3 - "$TMP/rampart.conf" <<'PY'
-import sys
-p = sys.argv[1]
-s = open(p).read()
-port = '''	{
-		name = "svc";
-		devargs = "net_af_packet2,iface=tn-echo,qpairs=1";
-		addresses = [ "198.18.3.1/24" ];
-		mtu = 1500;
-	},
-	{
-		name = "web";
-		devargs = "net_af_packet3,iface=tn-web,qpairs=1";
-		addresses = [ "198.18.4.1/24" ];
-		mtu = 1500;
-	}
-);'''
-i = s.index("ports = (")
-j = s.index("\n);", i)
-s = s[:j] + ",\n" + port + s[j + 3:]
-open(p, "w").write(s)
-PY
+add_tenant_port "$TMP/rampart.conf" svc tn-echo 198.18.3.1/24
+add_tenant_port "$TMP/rampart.conf" web tn-web 198.18.4.1/24
 lab_up "$TMP/rampart.conf"
 ip netns exec rampart "$TENDER" --name=echo --net:service=tn-echo "$BUILD/sandbox/tenants/echo.tenant" \
 	ip=198.18.3.2 >"$TMP/echo.out" 2>&1 &
