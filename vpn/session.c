@@ -14,6 +14,10 @@
 
 #define CHUNK 1100 /* TLS bytes per control packet: within the 1250 of tls-mtu */
 
+/* OCC messages ride the data channel behind this; type 6 is EXIT, what a
+ * client that has not negotiated cc-exit sends when it stops */
+static const uint8_t occ_magic[16] = { 0x28, 0x7f, 0x34, 0x6b, 0xd4, 0xef, 0x7a, 0x81,
+				       0x2d, 0x56, 0xb8, 0xd3, 0xaf, 0xc5, 0x45, 0x9c };
 static const uint8_t ping_magic[16] = { 0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb,
 					0x07, 0xed, 0x2d, 0x0a, 0x98, 0x1f, 0xc7, 0x48 };
 
@@ -102,8 +106,21 @@ int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, cons
 	return 0;
 }
 
+int vpn_endpoint_crl(struct vpn_server *s, const char *crl, char *err, size_t errlen)
+{
+	mbedtls_x509_crl_init(&s->crl);
+	if (mbedtls_x509_crl_parse_file(&s->crl, crl) != 0) {
+		mbedtls_x509_crl_free(&s->crl);
+		return snprintf(err, errlen, "%s: not a PEM CRL", crl), -1;
+	}
+	s->has_crl = true;
+	return 0;
+}
+
 void vpn_server_fini(struct vpn_server *s)
 {
+	if (s->has_crl)
+		mbedtls_x509_crl_free(&s->crl);
 	mbedtls_x509_crt_free(&s->ca);
 	mbedtls_x509_crt_free(&s->cert);
 	mbedtls_pk_free(&s->key);
@@ -178,7 +195,7 @@ void vpn_session_init(struct vpn_session *ss, const struct vpn_server *srv, uint
 	mbedtls_ssl_conf_min_version(&ss->tls_conf, MBEDTLS_SSL_MAJOR_VERSION_3,
 				     MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 at least */
 	mbedtls_ssl_conf_rng(&ss->tls_conf, mbedtls_ctr_drbg_random, &s->drbg);
-	mbedtls_ssl_conf_ca_chain(&ss->tls_conf, &s->ca, NULL);
+	mbedtls_ssl_conf_ca_chain(&ss->tls_conf, &s->ca, s->has_crl ? &s->crl : NULL);
 	mbedtls_ssl_conf_own_cert(&ss->tls_conf, &s->cert, &s->key);
 	mbedtls_ssl_conf_authmode(&ss->tls_conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_export_keys_ext_cb(&ss->tls_conf, export_keys, ss);
@@ -553,6 +570,12 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 			return -1;
 		if (pl == sizeof(ping_magic) && memcmp(plain, ping_magic, sizeof(ping_magic)) == 0)
 			return 0; /* keepalive */
+		if (pl > (long)sizeof(occ_magic) &&
+		    memcmp(plain, occ_magic, sizeof(occ_magic)) == 0) {
+			if (plain[sizeof(occ_magic)] == 6)
+				fail(ss, "the client left (EXIT)");
+			return 0; /* OCC: never an IP packet */
+		}
 		*plain_len = (size_t)pl;
 		return 1;
 	}

@@ -20,6 +20,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 
 #include "vpn/control.h"
@@ -40,6 +41,8 @@ struct vpn_server {
 	size_t wkc_len;
 	char verify_name[256]; /* a client's verify-x509-name (CN or SAN) */
 	mbedtls_x509_crt ca, cert;
+	mbedtls_x509_crl crl; /* crl-verify: certificates the CA revoked */
+	bool has_crl;
 	mbedtls_pk_context key;
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
@@ -57,6 +60,9 @@ int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, cons
 int vpn_server_init_tls_crypt(struct vpn_server *s, const char *ca, const char *cert,
 			      const char *key, const char *tc_key, char *err, size_t errlen);
 void vpn_server_fini(struct vpn_server *s);
+/* crl-verify: the peer's certificate must not be on this CRL (PEM). 0, or -1
+ * with the reason. */
+int vpn_endpoint_crl(struct vpn_server *s, const char *crl, char *err, size_t errlen);
 /* A client's: the CA, its certificate and key, its tls-crypt-v2 client key,
  * the server's expected name. The server's certificate must also carry
  * the serverAuth EKU (remote-cert-tls server). */

@@ -79,7 +79,14 @@ static void pki(void)
 		"-extfile $1.ext -out $1.crt; }\n"
 		"ca ca; ca other\n"
 		"leaf server ca serverAuth; leaf client ca clientAuth; leaf stranger other "
-		"clientAuth\n"
+		"clientAuth; leaf revoked ca clientAuth\n"
+		/* a CRL from the CA with revoked's certificate on it */
+		"touch index.txt; echo 1000 >crlnumber\n"
+		"printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\ncrlnumber=crlnumber\\n"
+		"default_md=sha256\\ndefault_crl_days=2\\nprivate_key=ca.key\\n"
+		"certificate=ca.crt\\n' >ca.cnf\n"
+		"openssl ca -config ca.cnf -revoke revoked.crt 2>/dev/null\n"
+		"openssl ca -config ca.cnf -gencrl -out crl.pem 2>/dev/null\n"
 		"openvpn --genkey tls-crypt-v2-server tc2-server.key\n"
 		"openvpn --tls-crypt-v2 tc2-server.key --genkey tls-crypt-v2-client "
 		"tc2-client.key\n"
@@ -101,25 +108,27 @@ static void lo_up(void)
 
 static const char *wrap_opt = "--tls-crypt-v2", *wrap_file = "tc2-client.key";
 static const char *reneg_sec = "3600";
+static const char *exit_notify = "0"; /* "1": it says EXIT when it stops */
 
 static pid_t client(int port, const char *cert, const char *log, const char *proto)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		char p[8];
+		char p[8], key[64];
 
+		/* its key beside it: client.crt, client.key */
+		snprintf(key, sizeof(key), "%.*s.key", (int)(strlen(cert) - 4), cert);
 		snprintf(p, sizeof(p), "%d", port);
 		if (chdir(dir) < 0 || !freopen(log, "w", stdout))
 			_exit(126);
 		dup2(1, 2);
 		execlp("openvpn", "openvpn", "--client", "--dev", "tun", "--proto", proto,
 		       "--remote", "127.0.0.1", p, "--nobind", "--ca", "ca.crt", "--cert", cert,
-		       "--key", strcmp(cert, "client.crt") == 0 ? "client.key" : "stranger.key",
-		       "--remote-cert-tls", "server", wrap_opt, wrap_file, "--data-ciphers",
-		       "AES-256-GCM:CHACHA20-POLY1305", "--disable-dco", "--verb", "4",
-		       "--connect-retry-max", "1", "--hand-window", "20", "--reneg-sec", reneg_sec,
-		       NULL);
+		       "--key", key, "--remote-cert-tls", "server", wrap_opt, wrap_file,
+		       "--data-ciphers", "AES-256-GCM:CHACHA20-POLY1305", "--disable-dco", "--verb",
+		       "4", "--connect-retry-max", "1", "--hand-window", "20", "--reneg-sec",
+		       reneg_sec, "--explicit-exit-notify", exit_notify, NULL);
 		_exit(127);
 	}
 	return pid;
@@ -293,6 +302,32 @@ Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
 	waitpid(cl, NULL, 0);
 	cr_assert_eq(ss.state, VPN_S_FAILED, "a stranger's certificate was taken");
 	cr_assert(strstr(ss.why, "TLS") != NULL, "%s", ss.why);
+	vpn_session_fini(&ss);
+
+	/* crl-verify: a certificate the CA revoked */
+	{
+		char crl[300], err[256];
+
+		snprintf(crl, sizeof(crl), "%s/crl.pem", dir);
+		cr_assert_eq(vpn_endpoint_crl(&srv, crl, err, sizeof(err)), 0, "%s", err);
+	}
+	vpn_session_init(&ss, &srv, 2);
+	cl = client(ntohs(sa.sin_port), "revoked.crt", "revoked.log", "udp4");
+	for (start = now_ms(); now_ms() - start < 20000 && ss.state != VPN_S_FAILED;)
+		pump(fd, 50, NULL);
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_FAILED, "a revoked certificate was taken");
+	cr_assert(strstr(ss.why, "TLS") != NULL, "%s", ss.why);
+	/* and the good client still gets in with the CRL in force */
+	vpn_session_fini(&ss);
+	vpn_session_init(&ss, &srv, 3);
+	cl = client(ntohs(sa.sin_port), "client.crt", "client2.log", "udp4");
+	for (start = now_ms(); now_ms() - start < 20000 && ss.state != VPN_S_ACTIVE;)
+		pump(fd, 50, NULL);
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with the CRL: %s", ss.why);
 	finish();
 }
 
@@ -533,6 +568,34 @@ Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
 	kill(cl, SIGTERM);
 	waitpid(cl, NULL, 0);
 	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with tls-crypt: %s", ss.why);
+	finish();
+}
+
+/* explicit-exit-notify: a client that stops says EXIT (cc-exit was pushed);
+ * the session ends at once, no keepalive timeout waited for. */
+Test(vpn_session, client_exit_notify, .timeout = 60)
+{
+	struct sockaddr_in sa;
+	uint64_t start;
+	pid_t cl;
+	int fd;
+
+	if (!prepare())
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	fd = udp_server(false, &sa);
+	vpn_session_init(&ss, &srv, 0);
+	exit_notify = "1";
+	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
+	for (start = now_ms(); now_ms() - start < 30000 &&
+			       !log_has("client.log", "Initialization Sequence Completed");)
+		pump(fd, 50, NULL);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "%s", ss.why);
+	kill(cl, SIGTERM);
+	for (start = now_ms(); now_ms() - start < 10000 && ss.state == VPN_S_ACTIVE;)
+		pump(fd, 50, NULL);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_FAILED);
+	cr_assert_str_eq(ss.why, "the client left (EXIT)");
 	finish();
 }
 
