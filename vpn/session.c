@@ -335,16 +335,6 @@ static void key_method_2(struct vpn_session *ss, const uint8_t *rec, size_t len)
 			 "bit 3): refused");
 		return;
 	}
-	ss->cipher = vpn_ncp_choose(s->ciphers, s->n_ciphers, &ss->peer);
-	if (ss->cipher < 0) {
-		static const char af[] = "AUTH_FAILED,no common data cipher";
-
-		mbedtls_ssl_write(&ss->tls, (const unsigned char *)af, sizeof(af));
-		{
-			fail(ss, "no data cipher in common with the client");
-			return;
-		}
-	}
 	memset(&ours, 0, sizeof(ours));
 	mbedtls_ctr_drbg_random(&s->drbg, ours.random1, 32);
 	mbedtls_ctr_drbg_random(&s->drbg, ours.random2, 32);
@@ -352,6 +342,15 @@ static void key_method_2(struct vpn_session *ss, const uint8_t *rec, size_t len)
 	n = vpn_km2_write(&ours, out, sizeof(out));
 	if (!n || mbedtls_ssl_write(&ss->tls, out, n) != (int)n) {
 		fail(ss, "key-method 2 could not be sent");
+		return;
+	}
+	ss->cipher = vpn_ncp_choose(s->ciphers, s->n_ciphers, &ss->peer);
+	if (ss->cipher < 0) {
+		static const char af[] = "AUTH_FAILED,no common data cipher";
+
+		/* after our key-method 2: the client reads that first */
+		mbedtls_ssl_write(&ss->tls, (const unsigned char *)af, sizeof(af));
+		fail(ss, "no data cipher in common with the client");
 		return;
 	}
 	/* RFC 5705, no context: PRF(master, label, client random || server random) */

@@ -109,6 +109,7 @@ static void lo_up(void)
 static const char *wrap_opt = "--tls-crypt-v2", *wrap_file = "tc2-client.key";
 static const char *reneg_sec = "3600";
 static const char *exit_notify = "0"; /* "1": it says EXIT when it stops */
+static const char *data_ciphers = "AES-256-GCM:CHACHA20-POLY1305";
 
 static pid_t client(int port, const char *cert, const char *log, const char *proto)
 {
@@ -126,9 +127,9 @@ static pid_t client(int port, const char *cert, const char *log, const char *pro
 		execlp("openvpn", "openvpn", "--client", "--dev", "tun", "--proto", proto,
 		       "--remote", "127.0.0.1", p, "--nobind", "--ca", "ca.crt", "--cert", cert,
 		       "--key", key, "--remote-cert-tls", "server", wrap_opt, wrap_file,
-		       "--data-ciphers", "AES-256-GCM:CHACHA20-POLY1305", "--disable-dco", "--verb",
-		       "4", "--connect-retry-max", "1", "--hand-window", "20", "--reneg-sec",
-		       reneg_sec, "--explicit-exit-notify", exit_notify, NULL);
+		       "--data-ciphers", data_ciphers, "--disable-dco", "--verb", "4",
+		       "--connect-retry-max", "1", "--hand-window", "20", "--reneg-sec", reneg_sec,
+		       "--explicit-exit-notify", exit_notify, NULL);
 		_exit(127);
 	}
 	return pid;
@@ -629,5 +630,50 @@ Test(vpn_session, renegotiation_with_traffic, .timeout = 120)
 	cr_assert(log_has("ping.log", " 0% packet loss"),
 		  "ping lost packets across the key changes");
 	cr_assert(log_has("client.log", "TLS: soft reset"));
+	finish();
+}
+
+/* Cipher negotiation: a client with ChaCha20-Poly1305 only gets it (and
+ * its pings through); one with AES-128-GCM only, which the server does not
+ * offer, is refused with AUTH_FAILED. */
+Test(vpn_session, chacha20_and_no_common_cipher, .timeout = 90)
+{
+	struct sockaddr_in sa;
+	int fd, ping_rc = -1;
+	pid_t cl, pinger = 0;
+	uint64_t start;
+
+	if (!prepare())
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	fd = udp_server(false, &sa);
+	vpn_session_init(&ss, &srv, 0);
+	data_ciphers = "CHACHA20-POLY1305";
+	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
+	for (start = now_ms(); now_ms() - start < 60000 && ping_rc < 0;) {
+		pump(fd, 50, NULL);
+		cr_assert_neq(ss.state, VPN_S_FAILED, "%s", ss.why);
+		if (!pinger)
+			pinger = pinger_start("3", "0.2");
+		ping_rc = pinger_done(pinger);
+	}
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.cipher, VPN_CHACHA20_POLY1305);
+	cr_assert_eq(ping_rc, 0, "ping with ChaCha20-Poly1305");
+	cr_assert(log_has("client.log", "Data Channel: cipher .CHACHA20-POLY1305"));
+	vpn_session_fini(&ss);
+
+	vpn_session_init(&ss, &srv, 1);
+	data_ciphers = "AES-128-GCM";
+	cl = client(ntohs(sa.sin_port), "client.crt", "client2.log", "udp4");
+	for (start = now_ms(); now_ms() - start < 20000 && ss.state != VPN_S_FAILED;)
+		pump(fd, 50, NULL);
+	for (start = now_ms(); now_ms() - start < 500;)
+		pump(fd, 50, NULL); /* AUTH_FAILED on its way */
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_FAILED);
+	cr_assert_str_eq(ss.why, "no data cipher in common with the client");
+	cr_assert(log_has("client2.log", "AUTH: Received control message: AUTH_FAILED"));
 	finish();
 }
