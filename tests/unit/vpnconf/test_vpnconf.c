@@ -654,8 +654,8 @@ Test(vpnconf, bad_values_are_errors_with_their_line)
 		     "option server-ipv6: \"2001:db8::/129\" is not an IPv6 address[/bits]");
 	assert_error(CLIENT "topology star\n", 8, "option topology: unknown topology \"star\"");
 	assert_error(CLIENT "mode peer\n", 8, "option mode: \"peer\" is neither server nor p2p");
-	assert_error(SERVER "push \"route 10.0.0.0 255.0.0.0,route x\"\n", 7,
-		     "option push: \"route 10.0.0.0 255.0.0.0,route x\" contains a comma "
+	assert_error(SERVER "push \"route 198.19.0.0 255.255.0.0,route x\"\n", 7,
+		     "option push: \"route 198.19.0.0 255.255.0.0,route x\" contains a comma "
 		     "(PUSH_REPLY separates options with commas)");
 	assert_error(SERVER "push \"\"\n", 7, "option push: empty option");
 	assert_error(CLIENT "redirect-gateway def2\n", 8,
