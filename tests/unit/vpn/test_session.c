@@ -332,6 +332,8 @@ Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
 	finish();
 }
 
+static const char *server_reneg_sec = "3600";
+
 static pid_t server_proc(void)
 {
 	pid_t pid = fork();
@@ -346,7 +348,7 @@ static pid_t server_proc(void)
 		       "--key", "server.key", "--dh", "none", "--remote-cert-tls", "client",
 		       "--tls-crypt-v2", "tc2-server.key", "--data-ciphers",
 		       "AES-256-GCM:CHACHA20-POLY1305", "--keepalive", "10", "60", "--disable-dco",
-		       "--verb", "4", NULL);
+		       "--reneg-sec", server_reneg_sec, "--verb", "4", NULL);
 		_exit(127);
 	}
 	return pid;
@@ -385,7 +387,9 @@ static size_t echo_request(uint8_t *ip, const uint8_t src[4], uint16_t seq)
 	return 36;
 }
 
-Test(vpn_session, client_to_openvpn_server, .timeout = 90)
+/* Our client against an openvpn server: want echo replies through its
+ * tunnel, one request every 200 ms. */
+static void client_session(int want)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(1194),
@@ -416,7 +420,7 @@ Test(vpn_session, client_to_openvpn_server, .timeout = 90)
 	vpn_session_init(&ss, &srv, VPN_PEER_ID_NONE);
 	vpn_session_start(&ss, now_ms());
 	start = now_ms();
-	while (now_ms() - start < 40000 && replies < 3 && ss.state != VPN_S_FAILED) {
+	while (now_ms() - start < 40000 && replies < want && ss.state != VPN_S_FAILED) {
 		ssize_t n;
 		size_t len;
 
@@ -427,7 +431,7 @@ Test(vpn_session, client_to_openvpn_server, .timeout = 90)
 			    len >= 28 && plain[9] == 1 && plain[20] == 0 && plain[24] == 0x52 &&
 			    memcmp(plain + 12, "\xc6\x12\x3c\x01", 4) == 0)
 				replies++; /* the server's kernel answered our ping */
-		if (ss.state == VPN_S_ACTIVE && sent < 10 && now_ms() - last > 200) {
+		if (ss.state == VPN_S_ACTIVE && sent < want + 7 && now_ms() - last > 200) {
 			len = echo_request(plain, ss.push_in.ifconfig, ++sent);
 			cr_assert_eq(vpn_session_send_data(&ss, plain, len), 0);
 			last = now_ms();
@@ -443,13 +447,27 @@ Test(vpn_session, client_to_openvpn_server, .timeout = 90)
 	cr_assert(ss.push_in.has_ifconfig && ss.push_in.ifconfig[3] == 2, "the pushed address");
 	cr_assert_eq(ss.cipher, VPN_AES_256_GCM);
 	cr_assert_neq(ss.peer_id, VPN_PEER_ID_NONE, "a peer-id was pushed");
-	cr_assert_geq(replies, 3, "echo replies through the tunnel: %d of %u", replies, sent);
+	cr_assert_geq(replies, want, "echo replies through the tunnel: %d of %u", replies, sent);
 	sh("grep -q 'Incoming Data Channel: Cipher .AES-256-GCM' %s/server.log", dir);
 	sh("grep -q 'peer info: IV_PROTO=142' %s/server.log", dir);
-	vpn_session_fini(&ss);
-	vpn_server_fini(&srv);
-	if (!getenv("KEEP_VPN_TEST"))
-		sh("rm -rf %s", dir);
+}
+
+Test(vpn_session, client_to_openvpn_server, .timeout = 90)
+{
+	client_session(3);
+	finish();
+}
+
+/* The server renegotiates every 3 s: our client answers its soft resets
+ * (a new TLS session as the client, new keys) and its pings keep coming
+ * back across the key changes. */
+Test(vpn_session, client_renegotiation_by_the_server, .timeout = 90)
+{
+	server_reneg_sec = "3";
+	client_session(40);
+	cr_assert_geq(ss.renegs, 2, "renegotiations: %u", ss.renegs);
+	cr_assert(log_has("server.log", "TLS: soft reset"));
+	finish();
 }
 
 /* The same over TCP: each packet behind its 2-byte length, no HMAC cookie
