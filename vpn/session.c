@@ -42,6 +42,8 @@ static int endpoint_init(struct vpn_server *s, const char *ca, const char *cert,
 	s->ciphers[0] = VPN_AES_256_GCM;
 	s->ciphers[1] = VPN_CHACHA20_POLY1305;
 	s->n_ciphers = 2;
+	s->ping_s = 10;
+	s->ping_restart_s = 60;
 	return 0;
 }
 
@@ -185,6 +187,8 @@ void vpn_session_init(struct vpn_session *ss, const struct vpn_server *srv, uint
 	ss->peer_id = peer_id;
 	ss->cipher = -1;
 	ss->rp_time = (uint32_t)time(NULL);
+	ss->ping_s = srv->ping_s;
+	ss->ping_restart_s = srv->ping_restart_s;
 	mbedtls_ctr_drbg_random(&s->drbg, ss->sid, sizeof(ss->sid));
 	vpn_rel_init(&ss->rel);
 	mbedtls_ssl_config_init(&ss->tls_conf);
@@ -304,8 +308,9 @@ static void push(struct vpn_session *ss)
 	char opts[sizeof(ss->srv->push) + 256];
 	struct push_ctx pc = { ss, 0 };
 
-	snprintf(opts, sizeof(opts), "%s%speer-id %u,cipher %s,%s", ss->srv->push,
-		 ss->srv->push[0] ? "," : "", ss->peer_id, vpn_cipher_name(ss->cipher),
+	snprintf(opts, sizeof(opts), "%s%sping %u,ping-restart %u,peer-id %u,cipher %s,%s",
+		 ss->srv->push, ss->srv->push[0] ? "," : "", ss->srv->ping_s,
+		 ss->srv->ping_restart_s, ss->peer_id, vpn_cipher_name(ss->cipher),
 		 ss->peer.proto & VPN_IV_CC_EXIT_NOTIFY ? "protocol-flags cc-exit tls-ekm"
 							: "key-derivation tls-ekm");
 	if (vpn_push_build(opts, push_one, &pc) < 0 || pc.rc < 0)
@@ -459,6 +464,10 @@ static void client_push(struct vpn_session *ss, const uint8_t *rec, size_t len)
 	}
 	ss->cipher = ss->push_in.cipher;
 	ss->peer_id = ss->push_in.peer_id;
+	if (ss->push_in.ping)
+		ss->ping_s = ss->push_in.ping;
+	if (ss->push_in.ping_restart)
+		ss->ping_restart_s = ss->push_in.ping_restart;
 	vpn_data_keys_from_ekm(ss->ekm, (enum vpn_cipher)ss->cipher, false, &ss->keys);
 	mbedtls_platform_zeroize(ss->ekm, sizeof(ss->ekm));
 	ss->pushed = ss->keys_ready = true;
@@ -567,6 +576,7 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 		pl = vpn_data_decrypt(&k->in, pkt, len, plain, cap, &pid);
 		if (pl < 0 || !vpn_replay_check(rp, pid, 0))
 			return -1;
+		ss->last_rx_ms = now_ms;
 		if (pl == sizeof(ping_magic) && memcmp(plain, ping_magic, sizeof(ping_magic)) == 0)
 			return 0; /* keepalive */
 		if (pl > (long)sizeof(occ_magic) &&
@@ -602,6 +612,7 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 	pl = vpn_tc_unwrap(&ss->tc, pkt, len, buf, sizeof(buf));
 	if (pl < 0)
 		return -1;
+	ss->last_rx_ms = now_ms;
 	vpn_hdr_read(pkt, &op, &kid, sid, &rp_id, &rp_time);
 	if (!vpn_replay_check(&ss->replay, rp_id, rp_time) ||
 	    vpn_ctl_parse(buf, (size_t)pl, op, &c) < 0)
@@ -671,8 +682,23 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 
 void vpn_session_tick(struct vpn_session *ss, uint64_t now_ms)
 {
-	if (ss->state != VPN_S_FAILED && ss->state != VPN_S_INIT)
-		flush(ss, now_ms);
+	if (ss->state == VPN_S_FAILED || ss->state == VPN_S_INIT)
+		return;
+	flush(ss, now_ms);
+	if (ss->state != VPN_S_ACTIVE)
+		return;
+	if (!ss->last_rx_ms)
+		ss->last_rx_ms = now_ms;
+	if (ss->ping_restart_s && now_ms - ss->last_rx_ms > ss->ping_restart_s * 1000ULL) {
+		snprintf(ss->why, sizeof(ss->why),
+			 "nothing from the peer for %u s (ping-restart): session ended",
+			 ss->ping_restart_s);
+		ss->state = VPN_S_FAILED;
+		return;
+	}
+	if (ss->ping_s && now_ms - ss->last_tx_ms >= ss->ping_s * 1000ULL &&
+	    vpn_session_send_data(ss, ping_magic, sizeof(ping_magic)) == 0)
+		ss->last_tx_ms = now_ms; /* the keepalive ping */
 }
 
 int vpn_session_send_data(struct vpn_session *ss, const uint8_t *ip, size_t len)

@@ -48,7 +48,8 @@ struct vpn_server {
 	mbedtls_ctr_drbg_context drbg;
 	enum vpn_cipher ciphers[3]; /* data-ciphers, in order */
 	unsigned n_ciphers;
-	char push[VPN_PUSH_BUNDLE * 4]; /* options pushed to every client */
+	char push[VPN_PUSH_BUNDLE * 4];	 /* options pushed to every client */
+	unsigned ping_s, ping_restart_s; /* keepalive, pushed too: 10 and 60 by default */
 };
 
 /* Load the CA, certificate and key (PEM files) and the tls-crypt-v2 server
@@ -107,6 +108,11 @@ struct vpn_session {
 	uint32_t data_pid;
 	struct vpn_replay data_replay;
 	uint32_t peer_id;
+	/* keepalive: a ping when nothing went out for ping_s, the session ends
+	 * when nothing came in for ping_restart_s (a client takes the pushed
+	 * values) */
+	uint64_t last_rx_ms, last_tx_ms;
+	unsigned ping_s, ping_restart_s;
 	/* renegotiation: the key id in use, whether its data keys are ready, and
 	 * the key before it, kept for a transition window */
 	uint8_t kid;
@@ -136,7 +142,7 @@ void vpn_session_start(struct vpn_session *ss, uint64_t now_ms);
  * packets to send are queued), -1 when it was dropped. */
 int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, uint64_t now_ms,
 		      uint8_t *plain, size_t cap, size_t *plain_len);
-/* Timers: resends. */
+/* Timers: resends, keepalive pings, ping-restart. */
 void vpn_session_tick(struct vpn_session *ss, uint64_t now_ms);
 /* Encrypt an IP packet to the client (queued). */
 int vpn_session_send_data(struct vpn_session *ss, const uint8_t *ip, size_t len);

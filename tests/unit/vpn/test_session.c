@@ -192,7 +192,7 @@ static int udp_server(bool tc1, struct sockaddr_in *sa)
 			 : vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)),
 		     0, "%s", err);
 	snprintf(srv.push, sizeof(srv.push),
-		 "route-gateway 198.18.60.1,topology subnet,ping 10,ping-restart 60,"
+		 "route-gateway 198.18.60.1,topology subnet,"
 		 "ifconfig 198.18.60.2 255.255.255.0");
 	*sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -491,7 +491,7 @@ Test(vpn_session, openvpn_client_over_tcp, .timeout = 90)
 	snprintf(p[3], sizeof(p[3]), "%s/tc2-server.key", dir);
 	cr_assert_eq(vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0, "%s", err);
 	snprintf(srv.push, sizeof(srv.push),
-		 "route-gateway 198.18.60.1,topology subnet,ping 10,ping-restart 60,"
+		 "route-gateway 198.18.60.1,topology subnet,"
 		 "ifconfig 198.18.60.2 255.255.255.0");
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
@@ -693,5 +693,95 @@ Test(vpn_session, chacha20_and_no_common_cipher, .timeout = 90)
 	cr_assert_eq(ss.state, VPN_S_FAILED);
 	cr_assert_str_eq(ss.why, "no data cipher in common with the client");
 	cr_assert(log_has("client2.log", "AUTH: Received control message: AUTH_FAILED"));
+	finish();
+}
+
+/* Both ends rampart's, in one process, packets handed over in memory:
+ * the session comes up, data goes both ways, keepalive pings (every 1 s,
+ * pushed with ping-restart 3) keep it up while nothing else flows, and
+ * when the client falls silent the server ends the session. */
+static struct vpn_server csrv;
+static struct vpn_session cs;
+
+static void exchange(bool client_heard)
+{
+	uint8_t pkt[2048], plain[2048];
+	size_t len, pl;
+
+	vpn_session_tick(&cs, now_ms());
+	while ((len = vpn_session_output(&cs, pkt, sizeof(pkt))))
+		if (client_heard)
+			vpn_session_input(&ss, pkt, len, now_ms(), plain, sizeof(plain), &pl);
+	vpn_session_tick(&ss, now_ms());
+	while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
+		vpn_session_input(&cs, pkt, len, now_ms(), plain, sizeof(plain), &pl);
+	usleep(20000);
+}
+
+Test(vpn_session, rampart_both_ends_keepalive, .timeout = 60)
+{
+	uint8_t ip[64], pkt[2048], plain[2048];
+	char p[4][300], err[256];
+	size_t len, pl;
+	uint64_t start;
+	int got;
+
+	if (!prepare())
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/tc2-server.key", dir);
+	cr_assert_eq(vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0, "%s", err);
+	srv.ping_s = 1;
+	srv.ping_restart_s = 3;
+	snprintf(srv.push, sizeof(srv.push), "topology subnet,ifconfig 198.18.60.2 255.255.255.0");
+	snprintf(p[1], sizeof(p[1]), "%s/client.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/client.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/tc2-client.key", dir);
+	cr_assert_eq(
+		vpn_client_conf_init(&csrv, p[0], p[1], p[2], p[3], "server", err, sizeof(err)), 0,
+		"%s", err);
+	vpn_session_init(&ss, &srv, 5);
+	vpn_session_init(&cs, &csrv, VPN_PEER_ID_NONE);
+	vpn_session_start(&cs, now_ms());
+	for (start = now_ms(); now_ms() - start < 10000 && cs.state != VPN_S_ACTIVE;)
+		exchange(true);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "server: %s", ss.why);
+	cr_assert_eq(cs.state, VPN_S_ACTIVE, "client: %s", cs.why);
+	cr_assert_eq(cs.peer_id, 5);
+	cr_assert_eq(cs.ping_s, 1, "the pushed ping");
+	cr_assert_eq(cs.ping_restart_s, 3, "the pushed ping-restart");
+	/* data both ways */
+	len = echo_request(ip, cs.push_in.ifconfig, 1);
+	cr_assert_eq(vpn_session_send_data(&cs, ip, len), 0);
+	got = 0;
+	while ((len = vpn_session_output(&cs, pkt, sizeof(pkt)))) /* acks may come first */
+		if (vpn_session_input(&ss, pkt, len, now_ms(), plain, sizeof(plain), &pl) == 1 &&
+		    pl == 36 && memcmp(plain, ip, 36) == 0)
+			got++;
+	cr_assert_eq(got, 1, "the server got the client's packet");
+	cr_assert(echo_reply(plain, 36));
+	cr_assert_eq(vpn_session_send_data(&ss, plain, 36), 0);
+	got = 0;
+	while ((len = vpn_session_output(&ss, pkt, sizeof(pkt))))
+		if (vpn_session_input(&cs, pkt, len, now_ms(), ip, sizeof(ip), &pl) == 1 &&
+		    ip[20] == 0)
+			got++;
+	cr_assert_eq(got, 1, "an echo reply came back");
+	/* 5 s of nothing but keepalive: both stay up */
+	for (start = now_ms(); now_ms() - start < 5000;)
+		exchange(true);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "%s", ss.why);
+	cr_assert_eq(cs.state, VPN_S_ACTIVE, "%s", cs.why);
+	/* the client falls silent: the server gives up after ping-restart */
+	for (start = now_ms(); now_ms() - start < 6000 && ss.state == VPN_S_ACTIVE;)
+		exchange(false);
+	cr_assert_eq(ss.state, VPN_S_FAILED);
+	cr_assert(strstr(ss.why, "ping-restart") != NULL, "%s", ss.why);
+	cr_assert_geq(now_ms() - start, 2000,
+		      "not before 3 s after its last packet (a ping, at most 1 s before)");
+	vpn_session_fini(&cs);
+	vpn_server_fini(&csrv);
 	finish();
 }
