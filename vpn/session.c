@@ -89,6 +89,23 @@ int vpn_server_init_tls_crypt(struct vpn_server *s, const char *ca, const char *
 	return 0;
 }
 
+int vpn_server_init_tls_auth(struct vpn_server *s, const char *ca, const char *cert,
+			     const char *key, const char *ta_key, int direction, bool sha256,
+			     char *err, size_t errlen)
+{
+	int rc = vpn_server_init_tls_crypt(s, ca, cert, key, ta_key, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	s->tc1 = false;
+	s->ta = true;
+	s->ta_key = s->tc1_key;
+	s->ta_dir = direction;
+	s->ta_sha256 = sha256;
+	mbedtls_platform_zeroize(&s->tc1_key, sizeof(s->tc1_key));
+	return 0;
+}
+
 int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, const char *key,
 		    const char *tc2_key, char *err, size_t errlen)
 {
@@ -131,6 +148,7 @@ void vpn_server_fini(struct vpn_server *s)
 	mbedtls_platform_zeroize(s->tc2_key, sizeof(s->tc2_key));
 	mbedtls_platform_zeroize(&s->kc, sizeof(s->kc));
 	mbedtls_platform_zeroize(&s->tc1_key, sizeof(s->tc1_key));
+	mbedtls_platform_zeroize(&s->ta_key, sizeof(s->ta_key));
 }
 
 /* ---- TLS's byte streams ---- */
@@ -251,7 +269,8 @@ static void send_ctl(struct vpn_session *ss, uint8_t op, uint32_t msgid, const u
 	memcpy(c.peer_sid, ss->peer_sid, VPN_SID_LEN);
 	pl = vpn_ctl_write(plain, sizeof(plain), &c);
 	vpn_hdr_write(hdr, op, ss->kid, ss->sid, ++ss->rp_id, ss->rp_time);
-	pl = vpn_tc_wrap(&ss->tc, hdr, plain, pl, pkt, sizeof(pkt));
+	pl = ss->srv->ta ? vpn_ta_wrap(&ss->ta, hdr, plain, pl, pkt, sizeof(pkt))
+			 : vpn_tc_wrap(&ss->tc, hdr, plain, pl, pkt, sizeof(pkt));
 	if (pl && ss->srv->client &&
 	    (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1)) {
 		if (pl + ss->srv->wkc_len > sizeof(pkt))
@@ -588,12 +607,16 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 		*plain_len = (size_t)pl;
 		return 1;
 	}
-	if (!vpn_op_is_control(op) || len < VPN_TC_HDR_LEN + VPN_TC_TAG_LEN)
+	if (!vpn_op_is_control(op) ||
+	    len < (ss->srv->ta ? 9 + 20 + 8 + 1 : VPN_TC_HDR_LEN + VPN_TC_TAG_LEN + 1))
 		return -1;
-	if (!ss->srv->client && ss->srv->tc1 && ss->state == VPN_S_INIT &&
+	if (!ss->srv->client && ss->srv->ta && ss->state == VPN_S_INIT &&
 	    op == VPN_P_CONTROL_HARD_RESET_CLIENT_V2) {
+		vpn_ta_init(&ss->ta, &ss->srv->ta_key, ss->srv->ta_dir, ss->srv->ta_sha256);
+	} else if (!ss->srv->client && ss->srv->tc1 && ss->state == VPN_S_INIT &&
+		   op == VPN_P_CONTROL_HARD_RESET_CLIENT_V2) {
 		vpn_tc_init(&ss->tc, &ss->srv->tc1_key, true); /* tls-crypt: one key for all */
-	} else if (!ss->srv->client && !ss->srv->tc1 &&
+	} else if (!ss->srv->client && !ss->srv->tc1 && !ss->srv->ta &&
 		   (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1)) {
 		wl = vpn_tc2_unwrap_wkc(ss->srv->tc2_key, pkt, len, &kc, meta, &ml);
 		if (wl < 0)
@@ -609,11 +632,22 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 	} else if (ss->state == VPN_S_INIT) {
 		return -1; /* nothing before a reset, and only the one the key calls for */
 	}
-	pl = vpn_tc_unwrap(&ss->tc, pkt, len, buf, sizeof(buf));
-	if (pl < 0)
-		return -1;
+	if (ss->srv->ta) { /* tls-auth: authenticated, not encrypted */
+		uint8_t hdr[VPN_TC_HDR_LEN];
+		const uint8_t *rest;
+
+		pl = vpn_ta_unwrap(&ss->ta, pkt, len, hdr, &rest);
+		if (pl < 0 || (size_t)pl > sizeof(buf))
+			return -1;
+		memcpy(buf, rest, (size_t)pl);
+		vpn_hdr_read(hdr, &op, &kid, sid, &rp_id, &rp_time);
+	} else {
+		pl = vpn_tc_unwrap(&ss->tc, pkt, len, buf, sizeof(buf));
+		if (pl < 0)
+			return -1;
+		vpn_hdr_read(pkt, &op, &kid, sid, &rp_id, &rp_time);
+	}
 	ss->last_rx_ms = now_ms;
-	vpn_hdr_read(pkt, &op, &kid, sid, &rp_id, &rp_time);
 	if (!vpn_replay_check(&ss->replay, rp_id, rp_time) ||
 	    vpn_ctl_parse(buf, (size_t)pl, op, &c) < 0)
 		return -1;

@@ -36,6 +36,10 @@ struct vpn_server {
 	uint8_t tc2_key[128]; /* the tls-crypt-v2 server key */
 	bool tc1;	      /* tls-crypt (v1): one static key, V2 resets */
 	struct vpn_key2 tc1_key;
+	bool ta; /* tls-auth: a static key, its direction, SHA-1 or SHA-256 */
+	struct vpn_key2 ta_key;
+	int ta_dir;
+	bool ta_sha256;
 	struct vpn_key2 kc; /* a client's tls-crypt-v2 key and its WKc */
 	uint8_t wkc[VPN_WKC_MAX];
 	size_t wkc_len;
@@ -60,6 +64,12 @@ int vpn_server_init(struct vpn_server *s, const char *ca, const char *cert, cons
  * shared by every client, which then starts with HARD_RESET_CLIENT_V2. */
 int vpn_server_init_tls_crypt(struct vpn_server *s, const char *ca, const char *cert,
 			      const char *key, const char *tc_key, char *err, size_t errlen);
+/* The same with tls-auth (HMAC only, no encryption: accepted because
+ * OpenVPN deployments use it; tls-crypt-v2 is the better choice):
+ * key-direction (0, 1, -1 for none) and the HMAC (auth SHA1 or SHA256). */
+int vpn_server_init_tls_auth(struct vpn_server *s, const char *ca, const char *cert,
+			     const char *key, const char *ta_key, int direction, bool sha256,
+			     char *err, size_t errlen);
 void vpn_server_fini(struct vpn_server *s);
 /* crl-verify: the peer's certificate must not be on this CRL (PEM). 0, or -1
  * with the reason. */
@@ -89,6 +99,7 @@ struct vpn_session {
 	uint8_t sid[VPN_SID_LEN], peer_sid[VPN_SID_LEN];
 	struct vpn_key2 kc; /* the client's tls-crypt key */
 	struct vpn_tc tc;
+	struct vpn_ta ta;
 	struct vpn_replay replay;
 	uint32_t rp_id, rp_time; /* ours */
 	struct vpn_rel rel;

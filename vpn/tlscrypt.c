@@ -160,6 +160,70 @@ size_t vpn_tc2_wrap_wkc(const uint8_t server_key[128], const struct vpn_key2 *kc
 	return wl;
 }
 
+void vpn_ta_init(struct vpn_ta *ta, const struct vpn_key2 *k, int direction, bool sha256)
+{
+	const uint8_t *o = k->k[direction == 1 ? 1 : 0], *i = k->k[direction == 0 ? 1 : 0];
+
+	ta->hlen = sha256 ? 32 : 20;
+	memcpy(ta->out, o + 64, 64);
+	memcpy(ta->in, i + 64, 64);
+}
+
+/* HMAC of rpid(8) || op(1) || sid(8) || rest, keyed by the first hlen bytes. */
+static int ta_hmac(const uint8_t *key, size_t hlen, const uint8_t *hdr, const uint8_t *rest,
+		   size_t len, uint8_t *mac)
+{
+	mbedtls_md_context_t md;
+	int rc;
+
+	mbedtls_md_init(&md);
+	rc = mbedtls_md_setup(
+		&md, mbedtls_md_info_from_type(hlen == 32 ? MBEDTLS_MD_SHA256 : MBEDTLS_MD_SHA1),
+		1);
+	if (!rc)
+		rc = mbedtls_md_hmac_starts(&md, key, hlen);
+	if (!rc)
+		rc = mbedtls_md_hmac_update(&md, hdr + 9, 8); /* replay id and time first */
+	if (!rc)
+		rc = mbedtls_md_hmac_update(&md, hdr, 9); /* op, session id */
+	if (!rc && len)
+		rc = mbedtls_md_hmac_update(&md, rest, len);
+	if (!rc)
+		rc = mbedtls_md_hmac_finish(&md, mac);
+	mbedtls_md_free(&md);
+	return rc;
+}
+
+size_t vpn_ta_wrap(const struct vpn_ta *ta, const uint8_t *hdr, const uint8_t *plain, size_t len,
+		   uint8_t *out, size_t cap)
+{
+	size_t n = 9 + ta->hlen + 8 + len;
+
+	if (cap < n || ta_hmac(ta->out, ta->hlen, hdr, plain, len, out + 9))
+		return 0;
+	memcpy(out, hdr, 9);
+	memcpy(out + 9 + ta->hlen, hdr + 9, 8);
+	memcpy(out + 9 + ta->hlen + 8, plain, len);
+	return n;
+}
+
+long vpn_ta_unwrap(const struct vpn_ta *ta, const uint8_t *pkt, size_t len,
+		   uint8_t hdr[VPN_TC_HDR_LEN], const uint8_t **rest)
+{
+	uint8_t mac[32];
+	size_t n;
+
+	if (len < 9 + ta->hlen + 8)
+		return -1;
+	n = len - 9 - ta->hlen - 8;
+	memcpy(hdr, pkt, 9);
+	memcpy(hdr + 9, pkt + 9 + ta->hlen, 8);
+	*rest = pkt + 9 + ta->hlen + 8;
+	if (ta_hmac(ta->in, ta->hlen, hdr, *rest, n, mac) || !same(mac, pkt + 9, ta->hlen))
+		return -1;
+	return (long)n;
+}
+
 bool vpn_replay_check(struct vpn_replay *r, uint32_t id, uint32_t time)
 {
 	uint32_t back;

@@ -55,6 +55,25 @@ long vpn_tc2_unwrap_wkc(const uint8_t server_key[128], const uint8_t *pkt, size_
 size_t vpn_tc2_wrap_wkc(const uint8_t server_key[128], const struct vpn_key2 *kc,
 			const uint8_t *meta, size_t meta_len, uint8_t *out, size_t cap);
 
+/* tls-auth (§2.3): op || session id || HMAC || replay id, time || the rest,
+ * the HMAC (SHA-1 or SHA-256, the `auth` option) over replay id, time, op,
+ * session id and the rest. Directions: key-direction 0 (NORMAL) sends with
+ * key[0]'s HMAC key and receives with key[1]'s, 1 the reverse, none (-1)
+ * both key[0]'s. */
+struct vpn_ta {
+	uint8_t out[64], in[64];
+	size_t hlen; /* 20 or 32 */
+};
+void vpn_ta_init(struct vpn_ta *ta, const struct vpn_key2 *k, int direction, bool sha256);
+/* Wrap hdr (VPN_TC_HDR_LEN bytes) and plain; returns the length, 0 if cap
+ * is too small. */
+size_t vpn_ta_wrap(const struct vpn_ta *ta, const uint8_t *hdr, const uint8_t *plain, size_t len,
+		   uint8_t *out, size_t cap);
+/* Check a packet: the header as tls-crypt lays it out into hdr, the rest's
+ * length returned (at *rest in pkt), -1 when the HMAC does not check. */
+long vpn_ta_unwrap(const struct vpn_ta *ta, const uint8_t *pkt, size_t len,
+		   uint8_t hdr[VPN_TC_HDR_LEN], const uint8_t **rest);
+
 /* The replay window (OpenVPN's packet_id_test, window 64): a later time
  * starts a new sequence, an earlier one is refused; at equal time an id
  * above the highest is taken, one of the 64 below it once. Id 0 is refused.

@@ -67,6 +67,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wl = vpn_tc2_unwrap_wkc(srv, data, size, &kc, meta, &ml);
 	if (wl > 0)
 		n = size - (size_t)wl;
+	{
+		struct vpn_ta ta;
+		uint8_t hdr[VPN_TC_HDR_LEN];
+		const uint8_t *rest;
+
+		vpn_ta_init(&ta, &k, 0, size & 1);
+		vpn_ta_unwrap(&ta, data, size, hdr, &rest);
+	}
 	vpn_tc_init(&tc, &k, true);
 	pl = vpn_tc_unwrap(&tc, data, n, plain, sizeof(plain));
 	if (pl >= 0 && vpn_ctl_parse(plain, (size_t)pl, op, &c) == 0) {

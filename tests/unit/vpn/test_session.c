@@ -129,7 +129,7 @@ static pid_t client(int port, const char *cert, const char *log, const char *pro
 		       "--key", key, "--remote-cert-tls", "server", wrap_opt, wrap_file,
 		       "--data-ciphers", data_ciphers, "--disable-dco", "--verb", "4",
 		       "--connect-retry-max", "1", "--hand-window", "20", "--reneg-sec", reneg_sec,
-		       "--explicit-exit-notify", exit_notify, NULL);
+		       "--explicit-exit-notify", exit_notify, "--key-direction", "1", NULL);
 		_exit(127);
 	}
 	return pid;
@@ -587,6 +587,44 @@ Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
 	kill(cl, SIGTERM);
 	waitpid(cl, NULL, 0);
 	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with tls-crypt: %s", ss.why);
+	finish();
+}
+
+/* tls-auth: the control channel authenticated (HMAC-SHA1, key-direction
+ * 1 at the client, 0 here), not encrypted; the client starts with a V2
+ * reset. */
+Test(vpn_session, openvpn_client_with_tls_auth, .timeout = 90)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	char p[4][300], err[256];
+	uint64_t start;
+	pid_t cl;
+	int fd;
+
+	if (!prepare())
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/tc.key", dir);
+	cr_assert_eq(
+		vpn_server_init_tls_auth(&srv, p[0], p[1], p[2], p[3], 0, false, err, sizeof(err)),
+		0, "%s", err);
+	snprintf(srv.push, sizeof(srv.push), "topology subnet,ifconfig 198.18.60.2 255.255.255.0");
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
+	vpn_session_init(&ss, &srv, 0);
+	wrap_opt = "--tls-auth";
+	wrap_file = "tc.key";
+	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
+	for (start = now_ms(); now_ms() - start < 30000 && ss.state != VPN_S_ACTIVE;) {
+		pump(fd, 50, NULL);
+		cr_assert_neq(ss.state, VPN_S_FAILED, "%s", ss.why);
+	}
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with tls-auth: %s", ss.why);
 	finish();
 }
 

@@ -176,6 +176,42 @@ Test(vpn_tlscrypt, both_directions_and_refusals)
 	cr_assert_eq(srv.out.enc[0] | srv.in.mac[31], 0);
 }
 
+Test(vpn_tlscrypt, tls_auth)
+{
+	struct vpn_key2 k;
+	struct vpn_ta srv, cli, both;
+	uint8_t hdr[VPN_TC_HDR_LEN], back[VPN_TC_HDR_LEN], sid[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
+	uint8_t pkt[256], msg[40];
+	const uint8_t *rest;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(k); i++)
+		((uint8_t *)&k)[i] = (uint8_t)(i * 11 + 5);
+	memset(msg, 0x42, sizeof(msg));
+	vpn_hdr_write(hdr, VPN_P_CONTROL_V1, 2, sid, 7, 1700000000);
+	for (int sha = 0; sha < 2; sha++) {
+		vpn_ta_init(&srv, &k, 0, sha);
+		vpn_ta_init(&cli, &k, 1, sha);
+		n = vpn_ta_wrap(&srv, hdr, msg, sizeof(msg), pkt, sizeof(pkt));
+		cr_assert_eq(n, 9 + (sha ? 32 : 20) + 8 + sizeof(msg));
+		cr_assert_eq(pkt[0], hdr[0], "op in clear");
+		cr_assert_eq(vpn_ta_unwrap(&cli, pkt, n, back, &rest), (long)sizeof(msg));
+		cr_assert_eq(memcmp(back, hdr, sizeof(hdr)), 0, "the header as tls-crypt lays it");
+		cr_assert_eq(memcmp(rest, msg, sizeof(msg)), 0, "the rest in clear");
+		cr_assert_eq(vpn_ta_unwrap(&srv, pkt, n, back, &rest), -1, "the wrong direction");
+		for (size_t i = 0; i < n; i += 3) {
+			pkt[i] ^= 4;
+			cr_assert_eq(vpn_ta_unwrap(&cli, pkt, n, back, &rest), -1, "byte %zu", i);
+			pkt[i] ^= 4;
+		}
+	}
+	vpn_ta_init(&both, &k, -1, false);
+	n = vpn_ta_wrap(&both, hdr, msg, sizeof(msg), pkt, sizeof(pkt));
+	cr_assert_eq(vpn_ta_unwrap(&both, pkt, n, back, &rest), (long)sizeof(msg),
+		     "no direction: one key both ways");
+	cr_assert_eq(vpn_ta_unwrap(&both, pkt, 20, back, &rest), -1, "too short");
+}
+
 Test(vpn_tlscrypt, replay_window)
 {
 	struct vpn_replay r = { 0 };
