@@ -52,7 +52,7 @@ int vpn_km2_parse(const uint8_t *p, size_t len, bool from_client, struct vpn_km2
 	if (p[0] | p[1] | p[2] | p[3])
 		return ERR("key-method 2: the first word is not 0");
 	if ((p[4] & 0x0f) != 2)
-		return ERR("key method %u: only key method 2 is supported", p[4] & 0x0f);
+		return ERR("key method %u: only key method 2 is supported", (unsigned)(p[4] & 0x0f));
 	if (from_client) {
 		memcpy(m->pre_master, p + o, 48);
 		o += 48;
