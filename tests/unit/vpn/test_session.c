@@ -448,8 +448,13 @@ static void client_session(int want)
 	cr_assert_eq(ss.cipher, VPN_AES_256_GCM);
 	cr_assert_neq(ss.peer_id, VPN_PEER_ID_NONE, "a peer-id was pushed");
 	cr_assert_geq(replies, want, "echo replies through the tunnel: %d of %u", replies, sent);
-	sh("grep -q 'Incoming Data Channel: Cipher .AES-256-GCM' %s/server.log", dir);
-	sh("grep -q 'peer info: IV_PROTO=142' %s/server.log", dir);
+	/* the server's view, from its log (written as it goes: give it a moment) */
+	for (start = now_ms(); now_ms() - start < 3000 &&
+			       !log_has("server.log", "Data Channel: Cipher .AES-256-GCM");)
+		usleep(100000);
+	cr_assert(log_has("server.log", "Data Channel: Cipher .AES-256-GCM"),
+		  "the server's log: %s/server.log", dir);
+	cr_assert(log_has("server.log", "peer info: IV_PROTO=142"));
 }
 
 Test(vpn_session, client_to_openvpn_server, .timeout = 90)
