@@ -177,20 +177,33 @@ static bool prepare(void)
 	return true;
 }
 
-/* A server (tls-crypt-v2, or tls-crypt with tc1) pushing the tunnel's
+/* How the server wraps its control channel. */
+enum wrap { WRAP_TLS_CRYPT_V2, WRAP_TLS_CRYPT, WRAP_TLS_AUTH };
+
+/* A server (its control channel wrapped as asked) pushing the tunnel's
  * address, and its UDP socket on 127.0.0.1 (its port in *sa). */
-static int udp_server(bool tc1, struct sockaddr_in *sa)
+static int udp_server(enum wrap wrap, struct sockaddr_in *sa)
 {
 	char p[4][300], err[256];
-	int fd;
+	int fd, rc;
 
 	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
 	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
 	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
-	snprintf(p[3], sizeof(p[3]), "%s/%s", dir, tc1 ? "tc.key" : "tc2-server.key");
-	cr_assert_eq(tc1 ? vpn_server_init_tls_crypt(&srv, p[0], p[1], p[2], p[3], err, sizeof(err))
-			 : vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)),
-		     0, "%s", err);
+	snprintf(p[3], sizeof(p[3]), "%s/%s", dir,
+		 wrap == WRAP_TLS_CRYPT_V2 ? "tc2-server.key" : "tc.key");
+	switch (wrap) {
+	case WRAP_TLS_CRYPT:
+		rc = vpn_server_init_tls_crypt(&srv, p[0], p[1], p[2], p[3], err, sizeof(err));
+		break;
+	case WRAP_TLS_AUTH:
+		rc = vpn_server_init_tls_auth(&srv, p[0], p[1], p[2], p[3], 0, false, err,
+					      sizeof(err));
+		break;
+	default:
+		rc = vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err));
+	}
+	cr_assert_eq(rc, 0, "%s", err);
 	snprintf(srv.push, sizeof(srv.push),
 		 "route-gateway 198.18.60.1,topology subnet,"
 		 "ifconfig 198.18.60.2 255.255.255.0");
@@ -272,7 +285,7 @@ Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
 
 	if (!prepare())
 		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
-	fd = udp_server(false, &sa);
+	fd = udp_server(WRAP_TLS_CRYPT_V2, &sa);
 	vpn_session_init(&ss, &srv, 0);
 	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
 	for (start = now_ms(); now_ms() - start < 60000 && ping_rc < 0;) {
@@ -570,8 +583,9 @@ Test(vpn_session, openvpn_client_over_tcp, .timeout = 90)
 		sh("rm -rf %s", dir);
 }
 
-/* tls-crypt (v1): one static key; the client starts with a V2 reset. */
-Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
+/* A client whose control channel is wrapped as the server's is reaches
+ * an active session. */
+static void handshake_wrapped(enum wrap wrap, const char *opt, const char *name)
 {
 	struct sockaddr_in sa;
 	uint64_t start;
@@ -580,9 +594,9 @@ Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
 
 	if (!prepare())
 		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
-	fd = udp_server(true, &sa);
+	fd = udp_server(wrap, &sa);
 	vpn_session_init(&ss, &srv, 0);
-	wrap_opt = "--tls-crypt";
+	wrap_opt = opt;
 	wrap_file = "tc.key";
 	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
 	for (start = now_ms(); now_ms() - start < 30000 && ss.state != VPN_S_ACTIVE;) {
@@ -591,8 +605,14 @@ Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
 	}
 	kill(cl, SIGTERM);
 	waitpid(cl, NULL, 0);
-	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with tls-crypt: %s", ss.why);
+	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with %s: %s", name, ss.why);
 	finish();
+}
+
+/* tls-crypt (v1): one static key; the client starts with a V2 reset. */
+Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
+{
+	handshake_wrapped(WRAP_TLS_CRYPT, "--tls-crypt", "tls-crypt");
 }
 
 /* tls-auth: the control channel authenticated (HMAC-SHA1, key-direction
@@ -600,37 +620,7 @@ Test(vpn_session, openvpn_client_with_tls_crypt, .timeout = 90)
  * reset. */
 Test(vpn_session, openvpn_client_with_tls_auth, .timeout = 90)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-	char p[4][300], err[256];
-	uint64_t start;
-	pid_t cl;
-	int fd;
-
-	if (!prepare())
-		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
-	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
-	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
-	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
-	snprintf(p[3], sizeof(p[3]), "%s/tc.key", dir);
-	cr_assert_eq(
-		vpn_server_init_tls_auth(&srv, p[0], p[1], p[2], p[3], 0, false, err, sizeof(err)),
-		0, "%s", err);
-	snprintf(srv.push, sizeof(srv.push), "topology subnet,ifconfig 198.18.60.2 255.255.255.0");
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &(socklen_t){ sizeof(sa) }), 0);
-	vpn_session_init(&ss, &srv, 0);
-	wrap_opt = "--tls-auth";
-	wrap_file = "tc.key";
-	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
-	for (start = now_ms(); now_ms() - start < 30000 && ss.state != VPN_S_ACTIVE;) {
-		pump(fd, 50, NULL);
-		cr_assert_neq(ss.state, VPN_S_FAILED, "%s", ss.why);
-	}
-	kill(cl, SIGTERM);
-	waitpid(cl, NULL, 0);
-	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with tls-auth: %s", ss.why);
-	finish();
+	handshake_wrapped(WRAP_TLS_AUTH, "--tls-auth", "tls-auth");
 }
 
 /* explicit-exit-notify: a client that stops says EXIT (cc-exit was pushed);
@@ -644,7 +634,7 @@ Test(vpn_session, client_exit_notify, .timeout = 60)
 
 	if (!prepare())
 		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
-	fd = udp_server(false, &sa);
+	fd = udp_server(WRAP_TLS_CRYPT_V2, &sa);
 	vpn_session_init(&ss, &srv, 0);
 	exit_notify = "1";
 	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
@@ -673,7 +663,7 @@ Test(vpn_session, renegotiation_with_traffic, .timeout = 120)
 
 	if (!prepare())
 		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
-	fd = udp_server(false, &sa);
+	fd = udp_server(WRAP_TLS_CRYPT_V2, &sa);
 	vpn_session_init(&ss, &srv, 0);
 	reneg_sec = "3";
 	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
@@ -706,7 +696,7 @@ Test(vpn_session, chacha20_and_no_common_cipher, .timeout = 90)
 
 	if (!prepare())
 		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
-	fd = udp_server(false, &sa);
+	fd = udp_server(WRAP_TLS_CRYPT_V2, &sa);
 	vpn_session_init(&ss, &srv, 0);
 	data_ciphers = "CHACHA20-POLY1305";
 	cl = client(ntohs(sa.sin_port), "client.crt", "client.log", "udp4");
