@@ -484,6 +484,16 @@ static void print_json(json_t *reply)
 	free(out);
 }
 
+/* --json: the reply as it came, freed; the exit status its "ok" says. */
+static int json_reply_exit(json_t *reply)
+{
+	int rc = json_is_true(json_object_get(reply, "ok")) ? 0 : EXIT_CTRL_ERROR;
+
+	print_json(reply);
+	json_decref(reply);
+	return rc;
+}
+
 static void print_lines(FILE *f, json_t *arr, const char *prefix)
 {
 	size_t i;
@@ -611,12 +621,8 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 		json_object_set_new(req, "zone", json_string(argv[1]));
 	reply = call(sock, req);
 	json_decref(req);
-	if (json) {
-		print_json(reply);
-		rc = json_is_true(json_object_get(reply, "ok")) ? 0 : EXIT_CTRL_ERROR;
-		json_decref(reply);
-		return rc;
-	}
+	if (json)
+		return json_reply_exit(reply);
 	if (!json_is_true(json_object_get(reply, "ok"))) {
 		fprintf(stderr, "rampart: dns %s: %s\n", argv[0], str(reply, "error"));
 		rc = EXIT_CTRL_ERROR;
@@ -696,7 +702,7 @@ static int cmd_tenant(const char *sock, int argc, char **argv, bool json)
 	const char *sub = argc ? argv[0] : "";
 	char args[1024] = "";
 	size_t al = 0;
-	int rc = 0, i = 1;
+	int i = 1;
 	bool named = strcmp(sub, "list") != 0;
 
 	if (!argc || (named && argc < 2) ||
@@ -781,12 +787,8 @@ static int cmd_tenant(const char *sock, int argc, char **argv, bool json)
 	json_object_set_new(req, "block", block);
 	reply = call(sock, req);
 	json_decref(req);
-	if (json) {
-		print_json(reply);
-		rc = json_is_true(json_object_get(reply, "ok")) ? 0 : EXIT_CTRL_ERROR;
-		json_decref(reply);
-		return rc;
-	}
+	if (json)
+		return json_reply_exit(reply);
 	if (!json_is_true(json_object_get(reply, "ok"))) {
 		fprintf(stderr, "rampart: tenant %s: %s\n", sub, str(reply, "error"));
 		json_decref(reply);
