@@ -106,6 +106,23 @@ static const struct cmd {
 	  "        free again within a few seconds.\n"
 	  "    The nat and rdr rules are part of the rule file: docs/nat.md. Exit\n"
 	  "    status 1 when the dataplane is not reachable or no rules are in force.\n" },
+	{ "caldav", "the CalDAV server: status, history, revert",
+	  "    rampart caldav status\n"
+	  "        Where CalDAV listens, its data folder, users, groups, calendars and\n"
+	  "        objects, and its counters: requests, 4xx and 5xx answers, failed\n"
+	  "        logins, commits, request bodies refused as bad XML or iCalendar.\n"
+	  "    rampart caldav history [PATH] [--max N]\n"
+	  "        The changes to PATH, newest first: a calendar\n"
+	  "        (/calendars/tim/work/), one object (/calendars/tim/work/x.ics) or\n"
+	  "        everything (no PATH). Each is a git commit of the data folder, by\n"
+	  "        the user who made it: commit, time, author, what changed.\n"
+	  "    rampart caldav revert COMMIT\n"
+	  "        Undo the change COMMIT (a full or abbreviated id from history): its\n"
+	  "        objects go back to what they were before it, as a new commit by\n"
+	  "        admin, and clients see the change at their next sync. Refused,\n"
+	  "        changing nothing, when an object it touched was changed again since.\n"
+	  "    Users, groups and passwords are managed over HTTP at /admin/ with the\n"
+	  "        admin password: docs/caldav.md.\n" },
 	{ "dns", "authoritative DNS zones: zones, reload",
 	  "    rampart dns zones\n"
 	  "        The zones of the configuration (dns.zones in rampart.conf): name,\n"
@@ -222,6 +239,8 @@ static int cmd_help(const char *name)
 	       : strcmp(name, "flows") == 0 ? "flows flush"
 	       : strcmp(name, "nat") == 0   ? "nat show|flush [HOST]"
 	       : strcmp(name, "dns") == 0   ? "dns zones | dns reload [ZONE]"
+	       : strcmp(name, "caldav") == 0
+		       ? "caldav status | history [PATH] [--max N] | revert COMMIT"
 	       : strcmp(name, "tenant") == 0 ? "tenant SUBCOMMAND [NAME] [OPTIONS]"
 					     : c->name,
 	       c->help);
@@ -695,6 +714,89 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 	return rc;
 }
 
+/* rampart caldav status | history [PATH] [--max N] | revert COMMIT */
+static int cmd_caldav(const char *sock, int argc, char **argv, bool json)
+{
+	const char *path = "", *sub = argc ? argv[0] : "";
+	long max = 0;
+	json_t *req, *reply, *v;
+	size_t i;
+	int rc = 0;
+
+	if (strcmp(sub, "status") == 0 && argc == 1) {
+		req = json_pack("{s:s}", "cmd", "caldav.status");
+	} else if (strcmp(sub, "history") == 0) {
+		for (int k = 1; k < argc; k++) {
+			if (strcmp(argv[k], "--max") == 0 && k + 1 < argc) {
+				max = strtol(argv[++k], NULL, 10);
+			} else if (argv[k][0] != '-' && !path[0]) {
+				path = argv[k];
+			} else {
+				fprintf(stderr, "rampart: caldav history: unexpected \"%s\"\n",
+					argv[k]);
+				return EXIT_USAGE;
+			}
+		}
+		req = json_pack("{s:s,s:s,s:i}", "cmd", "caldav.history", "path", path, "max",
+				(int)max);
+	} else if (strcmp(sub, "revert") == 0 && argc == 2) {
+		req = json_pack("{s:s,s:s}", "cmd", "caldav.revert", "commit", argv[1]);
+	} else {
+		fprintf(stderr, "rampart: caldav wants status, history [PATH] [--max N] or "
+				"revert COMMIT (see rampart caldav --help)\n");
+		return EXIT_USAGE;
+	}
+	reply = call(sock, req);
+	json_decref(req);
+	if (json)
+		return json_reply_exit(reply);
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		fprintf(stderr, "rampart: caldav %s: %s\n", sub, str(reply, "error"));
+		rc = EXIT_CTRL_ERROR;
+	} else if (strcmp(sub, "status") == 0) {
+		const char *h = json_string_value(json_object_get(reply, "http"));
+		const char *hs = json_string_value(json_object_get(reply, "https"));
+
+		h = h ? h : "";
+		hs = hs ? hs : "";
+		printf("CalDAV on %s%s%s%s%s, data in %s\n", h[0] ? "http://" : "", h,
+		       h[0] && hs[0] ? " and " : "", hs[0] ? "https://" : "", hs,
+		       str(reply, "data_dir"));
+		printf("%lld users, %lld groups, %lld calendars, %lld objects\n",
+		       num(reply, "users"), num(reply, "groups"), num(reply, "calendars"),
+		       num(reply, "objects"));
+		printf("%lld requests, %lld 4xx, %lld 5xx, %lld failed logins, %lld commits, "
+		       "%lld bad XML, %lld bad iCalendar\n",
+		       num(reply, "requests"), num(reply, "errors_4xx"), num(reply, "errors_5xx"),
+		       num(reply, "auth_failed"), num(reply, "commits"), num(reply, "bad_xml"),
+		       num(reply, "bad_ical"));
+	} else if (strcmp(sub, "history") == 0) {
+		json_array_foreach (json_object_get(reply, "history"), i, v) {
+			time_t t = (time_t)num(v, "time");
+			char when[32];
+
+			const char *m = str(v, "message"), *nl = strchr(m, '\n');
+
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
+			printf("%.12s %s %-12s %.*s\n", str(v, "commit"), when, str(v, "author"),
+			       nl ? (int)(nl - m) : (int)strlen(m), m);
+			/* a commit of several changes lists them below */
+			while (nl) {
+				const char *line = nl + 1;
+
+				nl = strchr(line, '\n');
+				if (nl ? nl > line : *line)
+					printf("    %.*s\n",
+					       nl ? (int)(nl - line) : (int)strlen(line), line);
+			}
+		}
+	} else {
+		printf("reverted %s as %s\n", argv[1], str(reply, "commit"));
+	}
+	json_decref(reply);
+	return rc;
+}
+
 /* rampart tenant ...: its own options, after the subcommand */
 static int cmd_tenant(const char *sock, int argc, char **argv, bool json)
 {
@@ -991,8 +1093,8 @@ int main(int argc, char **argv)
 	json_t *reply;
 	int opt, rc = 0, tenant_at = 0, all_argc = argc;
 
-	/* "tenant" takes options of its own after it: the global ones come
-	 * before it */
+	/* "tenant" and "caldav" take options of their own after them: the
+	 * global ones come before */
 	for (int k = 1; k < argc; k++) {
 		if (strcmp(argv[k], "-s") == 0 || strcmp(argv[k], "--socket") == 0) {
 			k++;
@@ -1000,7 +1102,7 @@ int main(int argc, char **argv)
 		}
 		if (argv[k][0] == '-')
 			continue;
-		if (strcmp(argv[k], "tenant") == 0) {
+		if (strcmp(argv[k], "tenant") == 0 || strcmp(argv[k], "caldav") == 0) {
 			tenant_at = k;
 			argc = k;
 		}
@@ -1045,7 +1147,10 @@ int main(int argc, char **argv)
 	if (tenant_at) {
 		if (help ||
 		    (tenant_at + 1 < all_argc && strcmp(argv[tenant_at + 1], "--help") == 0))
-			return cmd_help("tenant");
+			return cmd_help(argv[tenant_at]);
+		if (strcmp(argv[tenant_at], "caldav") == 0)
+			return cmd_caldav(sock, all_argc - tenant_at - 1, argv + tenant_at + 1,
+					  json);
 		return cmd_tenant(sock, all_argc - tenant_at - 1, argv + tenant_at + 1, json);
 	}
 	if (optind >= argc) {
@@ -1078,6 +1183,8 @@ int main(int argc, char **argv)
 				 keep_flows);
 	if (strcmp(cmd, "dns") == 0)
 		return cmd_dns(sock, argc - optind - 1, argv + optind + 1, json);
+	if (strcmp(cmd, "caldav") == 0)
+		return cmd_caldav(sock, argc - optind - 1, argv + optind + 1, json);
 	if (strcmp(cmd, "nat") == 0) {
 		if (confirm >= 0 || keep_flows) {
 			fprintf(stderr, "rampart: --confirm and --keep-flows go with rules push\n");

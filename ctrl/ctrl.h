@@ -19,6 +19,7 @@
 #include "ctrl/conf/conf.h"
 #include "ctrl/dns.h"
 #include "ctrl/fw.h"
+#include "ctrl/http.h"
 #include "ctrl/tenant.h"
 #include "dataplane/dataplane.h"
 
@@ -54,6 +55,8 @@ struct ctrl {
 	struct ctrl_fw fw;
 	/* authoritative DNS: the zones (dns.c) */
 	struct ctrl_dns dns;
+	/* HTTP services: CalDAV, behind the TLS front (http.c, tls.c) */
+	struct ctrl_http http;
 	bool check_only;    /* --check: change nothing, contact nothing */
 	int watched_fds[2]; /* the resolver's sockets, once in the event loop */
 

@@ -25,6 +25,7 @@ void ctrl_tick(struct ctrl *c)
 	ctrl_punt_sync(c);
 	ctrl_fw_tick(c);
 	ctrl_dns_tick(c);
+	ctrl_http_tick(c);
 	if (!c->check_only)
 		ctrl_tenants_tick(c);
 }
@@ -124,6 +125,14 @@ int ctrl_loop_run(struct ctrl *c)
 	    (c->dns.udp_fd >= 0 && watch(c, c->dns.udp_fd) < 0) ||
 	    (c->dns.notify_fd >= 0 && watch(c, c->dns.notify_fd) < 0))
 		goto fail;
+	{
+		int hfds[3];
+		unsigned nh = ctrl_http_fds(c, hfds);
+
+		for (unsigned i = 0; i < nh; i++)
+			if (watch(c, hfds[i]) < 0)
+				goto fail;
+	}
 
 	for (;;) {
 		struct epoll_event evs[16];
@@ -154,6 +163,8 @@ int ctrl_loop_run(struct ctrl *c)
 				ctrl_dns_notify_answers(c);
 			} else if (c->dns.tcp_fd >= 0 && fd == c->dns.tcp_fd) {
 				ctrl_dns_accept(c, watch);
+			} else if (ctrl_http_event(c, fd, evs[i].events)) {
+				/* CalDAV, its TLS front */
 			} else if (ctrl_dns_is_conn(c, fd)) {
 				if (ctrl_dns_serve(c, fd) < 0)
 					epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, fd, NULL);

@@ -17,7 +17,7 @@ static void usage(FILE *f)
 		   "    rampart-ctrl - control daemon of the rampart appliance\n"
 		   "\n"
 		   "SYNOPSIS\n"
-		   "    rampart-ctrl [-c FILE] [-n|--check]\n"
+		   "    rampart-ctrl [-c FILE] [--caldav-admin-password-file FILE] [-n|--check]\n"
 		   "    rampart-ctrl -h|--help\n"
 		   "\n"
 		   "DESCRIPTION\n"
@@ -38,12 +38,16 @@ static void usage(FILE *f)
 		   "    addresses. This is redone when the interface reappears or the addresses\n"
 		   "    change; addresses no longer configured are removed.\n"
 		   "\n"
-		   "    ctrl serves the rampart(8) command on ctrl.socket (mode 0660).\n"
+		   "    ctrl serves the rampart(8) command on ctrl.socket (mode 0660), and\n"
+		   "    CalDAV when rampart.conf has a caldav section (docs/caldav.md).\n"
 		   "\n"
 		   "OPTIONS\n"
 		   "    -c, --config FILE\n"
 		   "        the configuration (default " CTRL_DEFAULT_CONF "); see\n"
 		   "        docs/config.md\n"
+		   "    --caldav-admin-password-file FILE\n"
+		   "        the CalDAV admin password (one line, at least 12 characters), in\n"
+		   "        place of caldav.admin_password_file (docs/caldav.md)\n"
 		   "    -n, --check\n"
 		   "        validate FILE whole and exit: status 0 and a summary when it is\n"
 		   "        good; status 1 and \"file:line: message\" on standard error when\n"
@@ -76,9 +80,10 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "caldav-admin-password-file", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = CTRL_DEFAULT_CONF;
+	const char *path = CTRL_DEFAULT_CONF, *admin_pw = NULL;
 	struct ctrl c;
 	bool check = false;
 	char err[512];
@@ -91,6 +96,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			check = true;
+			break;
+		case 'P':
+			admin_pw = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -122,6 +130,10 @@ int main(int argc, char **argv)
 	}
 	ctrl_dns_listen(&c); /* without it, UDP still works */
 	ctrl_tenants_init(&c);
+	if (admin_pw)
+		snprintf(c.conf.caldav.admin_password_file,
+			 sizeof(c.conf.caldav.admin_password_file), "%s", admin_pw);
+	ctrl_http_start(&c); /* without it, the rest of ctrl still runs */
 	rc = ctrl_api_listen(&c);
 	if (rc < 0) {
 		fprintf(stderr, "rampart-ctrl: API socket %s: %s\n", c.conf.ctrl_socket,

@@ -97,6 +97,7 @@ void ctrl_fini(struct ctrl *c)
 		close(c->epoll_fd);
 	c->api_fd = c->timer_fd = c->epoll_fd = -1;
 	ctrl_dns_fini(c);
+	ctrl_http_stop(c);
 	ctrl_fw_fini(c);
 	ctrl_conf_free(&c->conf);
 	free(c->netcfg);
@@ -114,6 +115,10 @@ static void keep_startup_settings(struct ctrl_conf *conf, const struct ctrl_conf
 	memcpy(conf->dp_socket, old->dp_socket, sizeof(conf->dp_socket));
 	memcpy(conf->ctrl_socket, old->ctrl_socket, sizeof(conf->ctrl_socket));
 	memcpy(conf->punt_iface, old->punt_iface, sizeof(conf->punt_iface));
+	if (memcmp(&conf->caldav, &old->caldav, sizeof(conf->caldav)) != 0)
+		ctrl_log("warning", "caldav changes apply after a restart of rampart-ctrl; "
+				    "keeping the running ones");
+	conf->caldav = old->caldav;
 }
 
 int ctrl_reload(struct ctrl *c, char *err, size_t errlen)

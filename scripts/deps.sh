@@ -9,6 +9,7 @@ PKGS=(
 	libdpdk-dev dpdk python3-pyelftools
 	libconfig-dev libjansson-dev libcriterion-dev
 	libknot-dev libseccomp-dev libsodium-dev libmbedtls-dev
+	libmicrohttpd-dev libxml2-dev libical-dev libgit2-dev
 	clang libclang-rt-14-dev
 	# lab, tests, benchmark
 	iproute2 iputils-ping iperf3 curl ethtool procps psmisc python3 gnuplot-nox
@@ -21,6 +22,8 @@ PKGS=(
 	nsd dnsperf knot
 	# VPN tests: Debian's OpenVPN 2.6 as the peer
 	openvpn
+	# CalDAV tests: real clients, TLS certificates; benchmark: Radicale beside
+	python3-caldav vdirsyncer openssl radicale
 )
 
 missing=()
@@ -41,4 +44,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null || true
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # the tests run their own NSD and Knot in namespaces: not the system's
-systemctl disable --now knot nsd openvpn >/dev/null 2>&1 || true
+systemctl disable --now knot nsd openvpn radicale >/dev/null 2>&1 || true

@@ -5,8 +5,11 @@
  * whose gateway is on no connected prefix. The first error is reported as
  * "file:line: message", with the line of the offending setting.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libconfig.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -595,6 +598,162 @@ static int parse_ctrl(struct ctx *x, const config_setting_t *g, struct ctrl_conf
 	return check_socket_path(x, g, c->ctrl_socket);
 }
 
+int ctrl_conf_sockaddr(const char *s, struct sockaddr_storage *ss, unsigned *len)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	unsigned long port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(host))
+			return -1;
+		snprintf(host, sizeof(host), "%.*s", (int)(close - s - 1), s + 1);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof(host))
+			return -1;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
+	}
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || port == 0 || port > 65535)
+		return -1;
+	if (s[0] != '[') {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -1;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -1;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+	}
+	return 0;
+}
+
+static bool loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static int get_bool(struct ctx *x, const config_setting_t *g, const char *name, bool *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return conf_error(x, s, "%s: expected true or false", name);
+	*out = config_setting_get_bool(s);
+	return 0;
+}
+
+/* A path relative to the folder of the configuration file. */
+static int rel_path(struct ctx *x, const config_setting_t *s, const char *conf_path, char *p,
+		    size_t len)
+{
+	char tmp[256];
+	const char *slash = strrchr(conf_path, '/');
+
+	if (!p[0] || p[0] == '/')
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s", p);
+	if (snprintf(p, len, "%.*s/%s", slash ? (int)(slash - conf_path) : 1,
+		     slash ? conf_path : ".", tmp) >= (int)len)
+		return conf_error(x, s, "%s: path too long", config_setting_name(s));
+	return 0;
+}
+
+/* caldav = { http = "127.0.0.1:5232"; https = "...:8443"; cert = ...; key = ...; } */
+static int parse_caldav(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c,
+			const char *conf_path)
+{
+	static const char *const known[] = { "http",
+					     "http_any",
+					     "https",
+					     "cert",
+					     "key",
+					     "data_dir",
+					     "admin_password_file",
+					     "max_body_kb",
+					     "max_object_kb",
+					     "max_objects",
+					     "git_remote",
+					     NULL };
+	struct ctrl_conf_caldav *cd = &c->caldav;
+	struct sockaddr_storage ss;
+	unsigned len;
+	int rc;
+
+	if (!config_setting_is_group(g))
+		return conf_error(x, g, "caldav: expected a group { ... }");
+	cd->enabled = true;
+	cd->line = (unsigned)config_setting_source_line(g);
+	cd->max_body_kb = 1024;
+	cd->max_object_kb = 256;
+	if ((rc = only_known(x, g, known)) < 0 ||
+	    (rc = get_string(x, g, "http", cd->http, sizeof(cd->http), false)) < 0 ||
+	    (rc = get_bool(x, g, "http_any", &cd->http_any)) < 0 ||
+	    (rc = get_string(x, g, "https", cd->https, sizeof(cd->https), false)) < 0 ||
+	    (rc = get_string(x, g, "cert", cd->cert, sizeof(cd->cert), false)) < 0 ||
+	    (rc = get_string(x, g, "key", cd->key, sizeof(cd->key), false)) < 0 ||
+	    (rc = get_string(x, g, "data_dir", cd->data_dir, sizeof(cd->data_dir), false)) < 0 ||
+	    (rc = get_string(x, g, "admin_password_file", cd->admin_password_file,
+			     sizeof(cd->admin_password_file), false)) < 0 ||
+	    (rc = get_uint(x, g, "max_body_kb", &cd->max_body_kb, 1, 1u << 20)) < 0 ||
+	    (rc = get_uint(x, g, "max_object_kb", &cd->max_object_kb, 1, 1u << 16)) < 0 ||
+	    (rc = get_uint(x, g, "max_objects", &cd->max_objects, 0, 1u << 24)) < 0 ||
+	    (rc = get_string(x, g, "git_remote", cd->git_remote, sizeof(cd->git_remote), false)) <
+		    0)
+		return rc;
+	if (!cd->http[0] && !cd->https[0])
+		return conf_error(x, g,
+				  "caldav: give http = \"127.0.0.1:PORT\" or https = "
+				  "\"ADDR:PORT\" (or both)");
+	if (cd->http[0]) {
+		if (ctrl_conf_sockaddr(cd->http, &ss, &len) < 0)
+			return conf_error(x, member_or(g, "http"),
+					  "http: \"%s\" is not ADDR:PORT or [ADDR6]:PORT",
+					  cd->http);
+		if (!loopback(&ss) && !cd->http_any)
+			return conf_error(x, member_or(g, "http"),
+					  "http: %s is not a loopback address: plain HTTP would "
+					  "carry passwords in clear; use https, or set "
+					  "http_any = true",
+					  cd->http);
+	}
+	if (cd->https[0]) {
+		if (ctrl_conf_sockaddr(cd->https, &ss, &len) < 0)
+			return conf_error(x, member_or(g, "https"),
+					  "https: \"%s\" is not ADDR:PORT or [ADDR6]:PORT",
+					  cd->https);
+		if (!cd->cert[0] || !cd->key[0])
+			return conf_error(x, member_or(g, "https"),
+					  "https: needs cert and key (PEM files)");
+	}
+	if ((rc = rel_path(x, member_or(g, "cert"), conf_path, cd->cert, sizeof(cd->cert))) < 0 ||
+	    (rc = rel_path(x, member_or(g, "key"), conf_path, cd->key, sizeof(cd->key))) < 0 ||
+	    (rc = rel_path(x, member_or(g, "admin_password_file"), conf_path,
+			   cd->admin_password_file, sizeof(cd->admin_password_file))) < 0 ||
+	    (rc = rel_path(x, member_or(g, "data_dir"), conf_path, cd->data_dir,
+			   sizeof(cd->data_dir))) < 0)
+		return rc;
+	return 0;
+}
+
 static int parse_port_addr(struct ctx *x, const config_setting_t *s, struct ctrl_conf_port *p)
 {
 	struct dp_addr *a = &p->addrs[p->n_addrs];
@@ -913,8 +1072,8 @@ static void defaults(struct ctrl_conf *c)
 
 int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t errlen)
 {
-	static const char *const known[] = { "dataplane", "ctrl",     "ports", "routes",
-					     "neighbors", "firewall", "dns",   NULL };
+	static const char *const known[] = { "dataplane", "ctrl", "ports",  "routes", "neighbors",
+					     "firewall",  "dns",  "caldav", NULL };
 	struct ctx x = { .path = path };
 	config_t cfg;
 	const config_setting_t *root, *s;
@@ -983,6 +1142,12 @@ int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t e
 	if ((s = config_setting_get_member(root, "firewall")) &&
 	    (rc = parse_firewall(&x, s, conf, path)) < 0)
 		goto out;
+	if ((s = config_setting_get_member(root, "caldav")) &&
+	    (rc = parse_caldav(&x, s, conf, path)) < 0)
+		goto out;
+	if (conf->caldav.enabled && !conf->caldav.data_dir[0])
+		snprintf(conf->caldav.data_dir, sizeof(conf->caldav.data_dir), "%.*s/caldav",
+			 (int)(sizeof(conf->caldav.data_dir) - 8), conf->state_dir);
 out:
 	config_destroy(&cfg);
 	if (rc < 0)

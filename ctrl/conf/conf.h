@@ -75,6 +75,25 @@ struct ctrl_conf_port {
 	int line;
 };
 
+/* caldav { } (docs/caldav.md): the CalDAV server in ctrl. Addresses are
+ * "ADDR:PORT" or "[ADDR6]:PORT", checked here. */
+struct ctrl_conf_caldav {
+	bool enabled;
+	char http[64]; /* plain HTTP; loopback only unless http_any */
+	bool http_any;
+	char https[64]; /* HTTPS through the TLS front, with cert and key */
+	char cert[256], key[256];
+	char data_dir[256]; /* default: state_dir/caldav */
+	char admin_password_file[256];
+	unsigned max_body_kb, max_object_kb, max_objects;
+	char git_remote[256];
+	unsigned line;
+};
+
+/* Split "ADDR:PORT" / "[ADDR6]:PORT" into a sockaddr; -1 when it is not. */
+struct sockaddr_storage;
+int ctrl_conf_sockaddr(const char *s, struct sockaddr_storage *ss, unsigned *len);
+
 struct ctrl_conf {
 	/* dataplane { } */
 	char lcores[64];     /* EAL -l list, e.g. "0-1" */
@@ -110,6 +129,8 @@ struct ctrl_conf {
 	char state_dir[256]; /* where ctrl keeps pushed rule sets (history) */
 	unsigned n_dns;
 	struct dp_addr dns[CTRL_CONF_DNS_MAX]; /* "dns-servers"; also the resolver */
+
+	struct ctrl_conf_caldav caldav;
 
 	unsigned n_routes;
 	struct dp_route *routes; /* malloc'd */

@@ -455,3 +455,52 @@ Test(conf, dns_keys_rights_and_secondaries)
 	cr_assert_eq(z->n_notify, 0, "notify = [ ]: none");
 	ctrl_conf_free(&c);
 }
+
+Test(conf, caldav_takes_its_addresses_files_and_limits)
+{
+	char want[512];
+
+	cr_assert_eq(load("caldav_good.conf"), 0, "%s", err);
+	cr_assert(c.caldav.enabled);
+	cr_assert_str_eq(c.caldav.https, "[2001:db8::1]:8443");
+	cr_assert_str_eq(c.caldav.http, "127.0.0.1:5232");
+	snprintf(want, sizeof(want), "%s/caldav.crt", CONF_FILES);
+	cr_assert_str_eq(c.caldav.cert, want, "relative to the file's folder");
+	cr_assert_str_eq(c.caldav.key, "/etc/rampart/caldav.key");
+	snprintf(want, sizeof(want), "%s/admin.pw", CONF_FILES);
+	cr_assert_str_eq(c.caldav.admin_password_file, want);
+	cr_assert_str_eq(c.caldav.data_dir, "/var/lib/rampart-test/caldav", "state_dir/caldav");
+	cr_assert_eq(c.caldav.max_objects, 10000);
+	cr_assert_eq(c.caldav.max_body_kb, 1024, "the default");
+	cr_assert_eq(c.caldav.max_object_kb, 256, "the default");
+	cr_assert_str_eq(c.caldav.git_remote, "/srv/caldav.git");
+}
+
+Test(conf, caldav_plain_http_off_loopback_is_refused)
+{
+	assert_error("bad_caldav_http.conf", 4,
+		     "http: 198.18.1.1:5232 is not a loopback address: plain HTTP would carry "
+		     "passwords in clear; use https, or set http_any = true");
+}
+
+Test(conf, caldav_https_without_a_key_is_refused)
+{
+	assert_error("bad_caldav_nocert.conf", 4, "https: needs cert and key (PEM files)");
+}
+
+Test(conf, caldav_without_an_address_is_refused)
+{
+	assert_error("bad_caldav_none.conf", 3,
+		     "caldav: give http = \"127.0.0.1:PORT\" or https = \"ADDR:PORT\" (or both)");
+}
+
+Test(conf, caldav_address_without_a_port_is_refused)
+{
+	assert_error("bad_caldav_addr.conf", 4,
+		     "http: \"127.0.0.1\" is not ADDR:PORT or [ADDR6]:PORT");
+}
+
+Test(conf, caldav_unknown_setting_is_refused)
+{
+	assert_error("bad_caldav_setting.conf", 5, "unknown setting \"password\"");
+}
