@@ -619,8 +619,17 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 	} else if (!ss->srv->client && !ss->srv->tc1 && !ss->srv->ta &&
 		   (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 || op == VPN_P_CONTROL_WKC_V1)) {
 		wl = vpn_tc2_unwrap_wkc(ss->srv->tc2_key, pkt, len, &kc, meta, &ml);
-		if (wl < 0)
+		if (wl < 0) {
+			/* a stale key (made from another server key) or an altered
+			 * one: dropped unanswered, as OpenVPN does, and said why */
+			ss->wkc_refused++;
+			if (ss->state == VPN_S_INIT)
+				snprintf(ss->why, sizeof(ss->why),
+					 "tls-crypt-v2: the client's key does not unwrap with the "
+					 "server key (made for another server key, or altered): "
+					 "dropped");
 			return -1;
+		}
 		if (ss->state == VPN_S_INIT) {
 			ss->kc = kc;
 			vpn_tc_init(&ss->tc, &kc, true);

@@ -96,6 +96,9 @@ struct vpn_session {
 	const struct vpn_server *srv;
 	enum vpn_session_state state;
 	char why[256];
+	/* packets dropped before a session, for a reason to log: a client key
+	 * (tls-crypt-v2) that does not unwrap with the server key */
+	unsigned wkc_refused;
 	uint8_t sid[VPN_SID_LEN], peer_sid[VPN_SID_LEN];
 	struct vpn_key2 kc; /* the client's tls-crypt key */
 	struct vpn_tc tc;

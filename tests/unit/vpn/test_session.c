@@ -90,6 +90,10 @@ static void pki(void)
 		"openvpn --genkey tls-crypt-v2-server tc2-server.key\n"
 		"openvpn --tls-crypt-v2 tc2-server.key --genkey tls-crypt-v2-client "
 		"tc2-client.key\n"
+		/* a client key from a server key since replaced: stale */
+		"openvpn --genkey tls-crypt-v2-server tc2-old-server.key\n"
+		"openvpn --tls-crypt-v2 tc2-old-server.key --genkey tls-crypt-v2-client "
+		"tc2-stale.key\n"
 		"openvpn --genkey secret tc.key\n";
 
 	sh(script, dir);
@@ -342,6 +346,23 @@ Test(vpn_session, openvpn_client_tunnel_and_ping, .timeout = 90)
 	kill(cl, SIGTERM);
 	waitpid(cl, NULL, 0);
 	cr_assert_eq(ss.state, VPN_S_ACTIVE, "with the CRL: %s", ss.why);
+	vpn_session_fini(&ss);
+
+	/* a tls-crypt-v2 client key made for another server key: its resets
+	 * are dropped unanswered, each counted, and the reason is there to log */
+	vpn_session_init(&ss, &srv, 4);
+	wrap_file = "tc2-stale.key";
+	cl = client(ntohs(sa.sin_port), "client.crt", "stale.log", "udp4");
+	for (start = now_ms(); now_ms() - start < 4000 && ss.wkc_refused < 2;)
+		pump(fd, 50, NULL);
+	kill(cl, SIGTERM);
+	waitpid(cl, NULL, 0);
+	wrap_file = "tc2-client.key";
+	cr_assert_eq(ss.state, VPN_S_INIT, "a stale key got a session");
+	cr_assert_geq(ss.wkc_refused, 2, "each retry is dropped and counted");
+	cr_assert_str_eq(ss.why, "tls-crypt-v2: the client's key does not unwrap with the server "
+				 "key (made for another server key, or altered): dropped");
+	cr_assert(!log_has("stale.log", "Initialization Sequence Completed"));
 	finish();
 }
 
