@@ -314,6 +314,10 @@ static json_t *handle(struct ctrl *c, const char *buf, size_t len)
 		reply = ctrl_dns_api(c, cmd, req);
 		if (!reply)
 			reply = error_reply("unknown command \"%s\"", cmd);
+	} else if (strncmp(cmd, "vpn.", 4) == 0) {
+		reply = ctrl_vpn_api(c, cmd, req);
+		if (!reply)
+			reply = error_reply("unknown command \"%s\"", cmd);
 	} else if (strncmp(cmd, "caldav.", 7) == 0) {
 		reply = ctrl_http_api(c, cmd, req);
 		if (!reply)

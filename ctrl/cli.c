@@ -106,6 +106,15 @@ static const struct cmd {
 	  "        free again within a few seconds.\n"
 	  "    The nat and rdr rules are part of the rule file: docs/nat.md. Exit\n"
 	  "    status 1 when the dataplane is not reachable or no rules are in force.\n" },
+	{ "vpn", "the OpenVPN-compatible server: its clients",
+	  "    rampart vpn status\n"
+	  "        The server's TUN and, per client: its address and port, its\n"
+	  "        certificate's subject, state (handshake, up), tunnel addresses,\n"
+	  "        cipher, packets and bytes each way, renegotiations, since when.\n"
+	  "        Then the counters: sessions made, resets refused (bad tls-crypt-v2\n"
+	  "        key, TLS failure, no free address), packets dropped because their\n"
+	  "        source was not the client's address (spoofed), for no client, and\n"
+	  "        between clients without client-to-client. docs/vpn.md.\n" },
 	{ "caldav", "the CalDAV server: status, history, revert",
 	  "    rampart caldav status\n"
 	  "        Where CalDAV listens, its data folder, users, groups, calendars and\n"
@@ -714,6 +723,58 @@ static int cmd_dns(const char *sock, int argc, char **argv, bool json)
 	return rc;
 }
 
+/* rampart vpn status */
+static int cmd_vpn(const char *sock, int argc, char **argv, bool json)
+{
+	json_t *req, *reply, *v;
+	size_t i;
+	int rc = 0;
+
+	if (argc != 1 || strcmp(argv[0], "status") != 0) {
+		fprintf(stderr, "rampart: vpn wants status (see rampart vpn --help)\n");
+		return EXIT_USAGE;
+	}
+	req = json_pack("{s:s}", "cmd", "vpn.status");
+	reply = call(sock, req);
+	json_decref(req);
+	if (json)
+		return json_reply_exit(reply);
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		fprintf(stderr, "rampart: vpn status: %s\n", str(reply, "error"));
+		json_decref(reply);
+		return EXIT_CTRL_ERROR;
+	}
+	printf("tunnel %s, %zu of %lld clients; %lld sessions made, %lld refused; dropped: "
+	       "%lld spoofed, %lld for no client, %lld client to client\n",
+	       str(reply, "tun"), json_array_size(json_object_get(reply, "clients")),
+	       num(reply, "max_clients"), num(reply, "sessions"), num(reply, "refused"),
+	       num(reply, "dropped_spoofed"), num(reply, "dropped_no_client"),
+	       num(reply, "dropped_client_to_client"));
+	if (json_array_size(json_object_get(reply, "clients"))) {
+		struct table t = { .n_cols = 9,
+				   .right = { false, false, false, false, false, false, true, true,
+					      true } };
+
+		table_add(&t,
+			  (const char *const[]){ "peer", "subject", "state", "address", "address6",
+						 "cipher", "rx_pkts", "tx_pkts", "renegs" });
+		json_array_foreach (json_object_get(reply, "clients"), i, v) {
+			char a[24], b[24], c[24];
+
+			snprintf(a, sizeof(a), "%lld", num(v, "rx_packets"));
+			snprintf(b, sizeof(b), "%lld", num(v, "tx_packets"));
+			snprintf(c, sizeof(c), "%lld", num(v, "renegotiations"));
+			table_add(&t, (const char *const[]){ str(v, "peer"), str(v, "subject"),
+							     str(v, "state"), str(v, "address"),
+							     str(v, "address6"), str(v, "cipher"),
+							     a, b, c });
+		}
+		table_print(&t);
+	}
+	json_decref(reply);
+	return rc;
+}
+
 /* rampart caldav status | history [PATH] [--max N] | revert COMMIT */
 static int cmd_caldav(const char *sock, int argc, char **argv, bool json)
 {
@@ -1185,6 +1246,8 @@ int main(int argc, char **argv)
 		return cmd_dns(sock, argc - optind - 1, argv + optind + 1, json);
 	if (strcmp(cmd, "caldav") == 0)
 		return cmd_caldav(sock, argc - optind - 1, argv + optind + 1, json);
+	if (strcmp(cmd, "vpn") == 0)
+		return cmd_vpn(sock, argc - optind - 1, argv + optind + 1, json);
 	if (strcmp(cmd, "nat") == 0) {
 		if (confirm >= 0 || keep_flows) {
 			fprintf(stderr, "rampart: --confirm and --keep-flows go with rules push\n");

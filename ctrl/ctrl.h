@@ -21,6 +21,7 @@
 #include "ctrl/fw.h"
 #include "ctrl/http.h"
 #include "ctrl/tenant.h"
+#include "ctrl/vpn.h"
 #include "dataplane/dataplane.h"
 
 #define CTRL_API_REQ_MAX    4096	/* a request is one small JSON object */
@@ -57,6 +58,8 @@ struct ctrl {
 	struct ctrl_dns dns;
 	/* HTTP services: CalDAV, behind the TLS front (http.c, tls.c) */
 	struct ctrl_http http;
+	/* the OpenVPN-compatible server (vpn.c) */
+	struct ctrl_vpn vpn;
 	bool check_only;    /* --check: change nothing, contact nothing */
 	int watched_fds[2]; /* the resolver's sockets, once in the event loop */
 
@@ -104,6 +107,8 @@ int ctrl_dp_sync(struct ctrl *c);
 /* punt.c: give the exception interface the appliance's addresses, link up,
  * ARP/ND off, default routes; idempotent, cheap when nothing changed. */
 void ctrl_punt_sync(struct ctrl *c);
+/* Another interface ctrl owns (the VPN's TUN): up, its MTU, its addresses. */
+int ctrl_iface_setup(const char *name, unsigned mtu, const struct dp_addr *addrs, unsigned n);
 
 /* api.c */
 int ctrl_api_listen(struct ctrl *c);

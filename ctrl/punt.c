@@ -147,6 +147,30 @@ static int default_route(int fd, unsigned ifindex, int family)
 	return nl_talk(fd, &r);
 }
 
+int ctrl_iface_setup(const char *name, unsigned mtu, const struct dp_addr *addrs, unsigned n)
+{
+	unsigned ifindex = if_nametoindex(name);
+	struct nl_req r = {
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		       .nlmsg_type = RTM_NEWLINK },
+		.ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP },
+	};
+	int fd, rc;
+
+	if (!ifindex)
+		return -ENODEV;
+	fd = nl_open();
+	if (fd < 0)
+		return fd;
+	r.ifi.ifi_index = (int)ifindex;
+	nl_attr(&r, IFLA_MTU, &mtu, sizeof(mtu));
+	rc = nl_talk(fd, &r);
+	for (unsigned i = 0; rc == 0 && i < n; i++)
+		rc = addr_change(fd, RTM_NEWADDR, ifindex, &addrs[i]);
+	close(fd);
+	return rc;
+}
+
 static bool configured(const struct ctrl *c, const struct dp_addr *a)
 {
 	for (unsigned i = 0; i < c->conf.n_ports; i++)

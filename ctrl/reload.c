@@ -98,6 +98,7 @@ void ctrl_fini(struct ctrl *c)
 	c->api_fd = c->timer_fd = c->epoll_fd = -1;
 	ctrl_dns_fini(c);
 	ctrl_http_stop(c);
+	ctrl_vpn_stop(c);
 	ctrl_fw_fini(c);
 	ctrl_conf_free(&c->conf);
 	free(c->netcfg);
@@ -119,6 +120,10 @@ static void keep_startup_settings(struct ctrl_conf *conf, const struct ctrl_conf
 		ctrl_log("warning", "caldav changes apply after a restart of rampart-ctrl; "
 				    "keeping the running ones");
 	conf->caldav = old->caldav;
+	if (memcmp(&conf->vpn, &old->vpn, sizeof(conf->vpn)) != 0)
+		ctrl_log("warning", "vpn changes apply after a restart of rampart-ctrl; "
+				    "keeping the running ones");
+	conf->vpn = old->vpn;
 }
 
 int ctrl_reload(struct ctrl *c, char *err, size_t errlen)

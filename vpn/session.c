@@ -324,12 +324,13 @@ static void push_one(void *ctx, const char *msg, size_t len)
 
 static void push(struct vpn_session *ss)
 {
-	char opts[sizeof(ss->srv->push) + 256];
+	char opts[sizeof(ss->srv->push) + sizeof(ss->push_extra) + 256];
 	struct push_ctx pc = { ss, 0 };
 
-	snprintf(opts, sizeof(opts), "%s%sping %u,ping-restart %u,peer-id %u,cipher %s,%s",
-		 ss->srv->push, ss->srv->push[0] ? "," : "", ss->srv->ping_s,
-		 ss->srv->ping_restart_s, ss->peer_id, vpn_cipher_name(ss->cipher),
+	snprintf(opts, sizeof(opts), "%s%s%s%sping %u,ping-restart %u,peer-id %u,cipher %s,%s",
+		 ss->push_extra, ss->push_extra[0] ? "," : "", ss->srv->push,
+		 ss->srv->push[0] ? "," : "", ss->srv->ping_s, ss->srv->ping_restart_s, ss->peer_id,
+		 vpn_cipher_name(ss->cipher),
 		 ss->peer.proto & VPN_IV_CC_EXIT_NOTIFY ? "protocol-flags cc-exit tls-ekm"
 							: "key-derivation tls-ekm");
 	if (vpn_push_build(opts, push_one, &pc) < 0 || pc.rc < 0)

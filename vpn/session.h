@@ -96,6 +96,9 @@ struct vpn_session {
 	const struct vpn_server *srv;
 	enum vpn_session_state state;
 	char why[256];
+	/* a server's options for this client alone (its ifconfig), pushed
+	 * before those of vpn_server.push; set by the caller */
+	char push_extra[256];
 	/* packets dropped before a session, for a reason to log: a client key
 	 * (tls-crypt-v2) that does not unwrap with the server key */
 	unsigned wkc_refused;

@@ -754,6 +754,23 @@ static int parse_caldav(struct ctx *x, const config_setting_t *g, struct ctrl_co
 	return 0;
 }
 
+/* vpn = { server = "vpn-server.conf"; } */
+static int parse_vpn(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c,
+		     const char *conf_path)
+{
+	static const char *const known[] = { "server", NULL };
+	int rc;
+
+	if (!config_setting_is_group(g))
+		return conf_error(x, g, "vpn: expected a group { ... }");
+	c->vpn.enabled = true;
+	c->vpn.line = (unsigned)config_setting_source_line(g);
+	if ((rc = only_known(x, g, known)) < 0 ||
+	    (rc = get_string(x, g, "server", c->vpn.server, sizeof(c->vpn.server), true)) < 0)
+		return rc;
+	return rel_path(x, member_or(g, "server"), conf_path, c->vpn.server, sizeof(c->vpn.server));
+}
+
 static int parse_port_addr(struct ctx *x, const config_setting_t *s, struct ctrl_conf_port *p)
 {
 	struct dp_addr *a = &p->addrs[p->n_addrs];
@@ -1073,7 +1090,7 @@ static void defaults(struct ctrl_conf *c)
 int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t errlen)
 {
 	static const char *const known[] = { "dataplane", "ctrl", "ports",  "routes", "neighbors",
-					     "firewall",  "dns",  "caldav", NULL };
+					     "firewall",  "dns",  "caldav", "vpn",    NULL };
 	struct ctx x = { .path = path };
 	config_t cfg;
 	const config_setting_t *root, *s;
@@ -1144,6 +1161,8 @@ int ctrl_conf_load(const char *path, struct ctrl_conf *conf, char *err, size_t e
 		goto out;
 	if ((s = config_setting_get_member(root, "caldav")) &&
 	    (rc = parse_caldav(&x, s, conf, path)) < 0)
+		goto out;
+	if ((s = config_setting_get_member(root, "vpn")) && (rc = parse_vpn(&x, s, conf, path)) < 0)
 		goto out;
 	if (conf->caldav.enabled && !conf->caldav.data_dir[0])
 		snprintf(conf->caldav.data_dir, sizeof(conf->caldav.data_dir), "%.*s/caldav",

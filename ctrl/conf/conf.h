@@ -90,6 +90,13 @@ struct ctrl_conf_caldav {
 	unsigned line;
 };
 
+/* vpn { server = "FILE"; }: an OpenVPN server config file (docs/vpn.md). */
+struct ctrl_conf_vpn {
+	bool enabled;
+	char server[256];
+	unsigned line;
+};
+
 /* Split "ADDR:PORT" / "[ADDR6]:PORT" into a sockaddr; -1 when it is not. */
 struct sockaddr_storage;
 int ctrl_conf_sockaddr(const char *s, struct sockaddr_storage *ss, unsigned *len);
@@ -131,6 +138,7 @@ struct ctrl_conf {
 	struct dp_addr dns[CTRL_CONF_DNS_MAX]; /* "dns-servers"; also the resolver */
 
 	struct ctrl_conf_caldav caldav;
+	struct ctrl_conf_vpn vpn;
 
 	unsigned n_routes;
 	struct dp_route *routes; /* malloc'd */

@@ -504,3 +504,23 @@ Test(conf, caldav_unknown_setting_is_refused)
 {
 	assert_error("bad_caldav_setting.conf", 5, "unknown setting \"password\"");
 }
+
+Test(conf, vpn_names_its_server_file_relative_to_the_config)
+{
+	char want[512];
+
+	cr_assert_eq(load("vpn_good.conf"), 0, "%s", err);
+	cr_assert(c.vpn.enabled);
+	snprintf(want, sizeof(want), "%s/vpn-server.conf", CONF_FILES);
+	cr_assert_str_eq(c.vpn.server, want);
+}
+
+Test(conf, vpn_without_a_server_file_is_refused)
+{
+	assert_error("bad_vpn_noserver.conf", 2, "missing setting \"server\"");
+}
+
+Test(conf, vpn_unknown_setting_is_refused)
+{
+	assert_error("bad_vpn_setting.conf", 3, "unknown setting \"client\"");
+}

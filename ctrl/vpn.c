@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vpn.c - rampart-ctrl's OpenVPN-compatible server (vpn.h, docs/vpn.md):
+ * the server config file read with vpn/conf, a UDP socket and a TUN device
+ * in ctrl's event loop, one vpn/session per client address, the address
+ * pool, and the tunnel's packets between sessions and the TUN. Client i
+ * (its slot) holds pool address i, so both directions find their client
+ * without a search.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <mbedtls/x509_crt.h>
+
+#include "ctrl/ctrl.h"
+#include "vpn/wire.h"
+
+#define VPN_PKT_MAX 2048
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void peer_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof(a));
+		port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+		snprintf(buf, len, "%s:%u", a, port);
+	} else {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
+		port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+		snprintf(buf, len, "[%s]:%u", a, port);
+	}
+}
+
+/* A file of the config: its path, or its inline block written to files/. */
+static int conf_file(struct ctrl_vpn *v, const struct vpn_conf_file *f, const char *name, char *out,
+		     size_t len, char *err, size_t errlen)
+{
+	int fd;
+
+	if (f->path) {
+		snprintf(out, len, "%s", f->path);
+		return 0;
+	}
+	if (!f->inline_text) {
+		out[0] = '\0';
+		return 0;
+	}
+	snprintf(out, len, "%.200s/%s", v->files, name);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, f->inline_text, f->inline_len) != (ssize_t)f->inline_len) {
+		snprintf(err, errlen, "writing %s: %s", out, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static enum vpn_cipher cipher_of(enum vpn_conf_cipher c)
+{
+	return c == VPN_CONF_AES_128_GCM	 ? VPN_AES_128_GCM
+	       : c == VPN_CONF_CHACHA20_POLY1305 ? VPN_CHACHA20_POLY1305
+						 : VPN_AES_256_GCM;
+}
+
+static unsigned prefix_of_mask(uint32_t mask)
+{
+	return (unsigned)__builtin_popcount(mask);
+}
+
+/* What every client is pushed (its own ifconfig comes with its session). */
+static void build_push(struct ctrl_vpn *v)
+{
+	const struct vpn_conf *cf = &v->conf;
+	char *p = v->srv.push;
+	size_t cap = sizeof(v->srv.push), o = 0;
+	struct in_addr gw = { htonl(cf->pool4.local) };
+
+	o += (size_t)snprintf(p + o, cap - o, "topology subnet,route-gateway %s", inet_ntoa(gw));
+	for (size_t i = 0; i < cf->n_push && o < cap; i++)
+		o += (size_t)snprintf(p + o, cap - o, ",%s", cf->push[i].option);
+	if (o >= cap)
+		p[cap - 1] = '\0';
+}
+
+static int server_init(struct ctrl *c, char *err, size_t errlen)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	const struct vpn_conf *cf = &v->conf;
+	char ca[300], cert[300], key[300], wrap[300], crl[300];
+	int rc;
+
+	if (cf->role != VPN_CONF_ROLE_SERVER) {
+		snprintf(err, errlen,
+			 "%s: rampart-ctrl runs the server side: give "
+			 "\"server NETWORK NETMASK\" (mode server, tls-server)",
+			 c->conf.vpn.server);
+		return -1;
+	}
+	if (cf->proto.transport != VPN_CONF_UDP) {
+		snprintf(err, errlen,
+			 "%s: proto tcp: rampart-ctrl's server runs over UDP "
+			 "(the protocol engine does TCP; docs/vpn.md)",
+			 c->conf.vpn.server);
+		return -1;
+	}
+	if (!cf->pool4.set) {
+		snprintf(err, errlen, "%s: no address pool: give \"server NETWORK NETMASK\"",
+			 c->conf.vpn.server);
+		return -1;
+	}
+	snprintf(v->files, sizeof(v->files), "%s/vpn", c->conf.state_dir);
+	mkdir(c->conf.state_dir, 0755);
+	mkdir(v->files, 0700);
+	if (conf_file(v, &cf->ca, "ca.pem", ca, sizeof(ca), err, errlen) < 0 ||
+	    conf_file(v, &cf->cert, "cert.pem", cert, sizeof(cert), err, errlen) < 0 ||
+	    conf_file(v, &cf->key, "key.pem", key, sizeof(key), err, errlen) < 0 ||
+	    conf_file(v, &cf->crl_verify, "crl.pem", crl, sizeof(crl), err, errlen) < 0)
+		return -1;
+	if (cf->tls_crypt_v2.line) {
+		if (conf_file(v, &cf->tls_crypt_v2, "tc2.key", wrap, sizeof(wrap), err, errlen) < 0)
+			return -1;
+		rc = vpn_server_init(&v->srv, ca, cert, key, wrap, err, errlen);
+	} else if (cf->tls_crypt.line) {
+		if (conf_file(v, &cf->tls_crypt, "tc.key", wrap, sizeof(wrap), err, errlen) < 0)
+			return -1;
+		rc = vpn_server_init_tls_crypt(&v->srv, ca, cert, key, wrap, err, errlen);
+	} else {
+		if (conf_file(v, &cf->tls_auth, "ta.key", wrap, sizeof(wrap), err, errlen) < 0)
+			return -1;
+		rc = vpn_server_init_tls_auth(&v->srv, ca, cert, key, wrap, cf->tls_auth_direction,
+					      cf->auth == VPN_CONF_SHA256, err, errlen);
+	}
+	v->srv_ready = true; /* vpn_server_fini frees what init made, even on failure */
+	if (rc < 0)
+		return -1;
+	if (crl[0] && vpn_endpoint_crl(&v->srv, crl, err, errlen) < 0)
+		return -1;
+	if (cf->n_data_ciphers) {
+		v->srv.n_ciphers = 0;
+		for (size_t i = 0; i < cf->n_data_ciphers && i < 3; i++)
+			v->srv.ciphers[v->srv.n_ciphers++] = cipher_of(cf->data_ciphers[i]);
+	}
+	if (cf->keepalive_interval_s) {
+		v->srv.ping_s = cf->keepalive_interval_s;
+		v->srv.ping_restart_s = cf->keepalive_timeout_s;
+	}
+	build_push(v);
+	return 0;
+}
+
+static int udp_open(struct ctrl *c, char *err, size_t errlen)
+{
+	const struct vpn_conf *cf = &c->vpn.conf;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	bool v6 = (cf->local && strchr(cf->local, ':')) || cf->proto.family == VPN_CONF_AF_INET6;
+	int fd, one = 1;
+
+	if (v6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(cf->port);
+		if (cf->local && inet_pton(AF_INET6, cf->local, &s6->sin6_addr) != 1)
+			goto bad_local;
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(cf->port);
+		if (cf->local && inet_pton(AF_INET, cf->local, &s4->sin_addr) != 1)
+			goto bad_local;
+		len = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		snprintf(err, errlen, "UDP port %u on %s: %s", cf->port,
+			 cf->local ? cf->local : "any address", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	c->vpn.udp_fd = fd;
+	return 0;
+bad_local:
+	snprintf(err, errlen, "local %s: not an address (names are not resolved)", cf->local);
+	return -1;
+}
+
+static int tun_open(struct ctrl *c, char *err, size_t errlen)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	const struct vpn_conf *cf = &v->conf;
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	struct dp_addr a[2] = { { .family = 4 } };
+	uint32_t local = htonl(cf->pool4.local);
+	unsigned n = 1;
+	int fd, rc;
+
+	/* "dev tun": the kernel numbers it; "dev tun3": that one */
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s",
+		 !cf->dev || strcmp(cf->dev, "tun") == 0 ? "tun%d" : cf->dev);
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		snprintf(err, errlen, "TUN %s: %s", ifr.ifr_name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	v->tun_fd = fd;
+	snprintf(v->tun, sizeof(v->tun), "%s", ifr.ifr_name);
+	memcpy(a[0].addr, &local, 4);
+	a[0].prefixlen = (uint8_t)prefix_of_mask(cf->pool4.netmask);
+	if (cf->pool6.set) {
+		a[1].family = 6;
+		memcpy(a[1].addr, cf->pool6.local, 16);
+		a[1].prefixlen = cf->pool6.prefix_len;
+		n = 2;
+	}
+	rc = ctrl_iface_setup(v->tun, cf->tun_mtu ? cf->tun_mtu : 1500, a, n);
+	if (rc < 0) {
+		snprintf(err, errlen, "setting up %s: %s", v->tun, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int ctrl_vpn_start(struct ctrl *c)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	char err[768];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	v->udp_fd = v->tun_fd = -1;
+	if (!c->conf.vpn.enabled)
+		return 0;
+	v->on = true;
+	f = fopen(c->conf.vpn.server, "re");
+	if (!f) {
+		snprintf(err, sizeof(err), "%s: %s", c->conf.vpn.server, strerror(errno));
+		goto fail;
+	}
+	text = malloc(VPN_CONF_MAX_FILE + 1);
+	len = text ? fread(text, 1, VPN_CONF_MAX_FILE + 1, f) : 0;
+	fclose(f);
+	if (!text || len > VPN_CONF_MAX_FILE) {
+		snprintf(err, sizeof(err), "%s: larger than %u bytes", c->conf.vpn.server,
+			 VPN_CONF_MAX_FILE);
+		goto fail;
+	}
+	if (vpn_conf_parse(c->conf.vpn.server, text, len, &v->conf, err, sizeof(err)) < 0)
+		goto fail;
+	free(text);
+	text = NULL;
+	if (server_init(c, err, sizeof(err)) < 0 || udp_open(c, err, sizeof(err)) < 0 ||
+	    tun_open(c, err, sizeof(err)) < 0)
+		goto fail;
+	v->max_clients = v->conf.max_clients ? v->conf.max_clients : CTRL_VPN_CLIENTS_MAX;
+	if (v->max_clients > CTRL_VPN_CLIENTS_MAX)
+		v->max_clients = CTRL_VPN_CLIENTS_MAX;
+	if (v->max_clients > v->conf.pool4.pool_end - v->conf.pool4.pool_start + 1)
+		v->max_clients = v->conf.pool4.pool_end - v->conf.pool4.pool_start + 1;
+	v->clients = calloc(v->max_clients, sizeof(*v->clients));
+	if (!v->clients) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	ctrl_log("info", "vpn: server from %s on UDP %s:%u, tunnel %s, up to %u clients",
+		 c->conf.vpn.server, v->conf.local ? v->conf.local : "*", v->conf.port, v->tun,
+		 v->max_clients);
+	return 0;
+fail:
+	free(text);
+	ctrl_log("error", "vpn: %s; the VPN is off", err);
+	ctrl_vpn_stop(c);
+	return -1;
+}
+
+static void client_end(struct ctrl_vpn *v, struct ctrl_vpn_client *k, const char *why)
+{
+	char peer[64];
+
+	peer_str(&k->peer, peer, sizeof(peer));
+	if (why)
+		ctrl_log("info", "vpn: %s: session ended: %s", peer, why);
+	vpn_session_fini(k->ss);
+	free(k->ss);
+	memset(k, 0, sizeof(*k));
+}
+
+void ctrl_vpn_stop(struct ctrl *c)
+{
+	struct ctrl_vpn *v = &c->vpn;
+
+	if (!v->on)
+		return;
+	for (unsigned i = 0; v->clients && i < v->max_clients; i++)
+		if (v->clients[i].ss)
+			client_end(v, &v->clients[i], NULL);
+	free(v->clients);
+	if (v->udp_fd >= 0)
+		close(v->udp_fd);
+	if (v->tun_fd >= 0)
+		close(v->tun_fd);
+	if (v->srv_ready)
+		vpn_server_fini(&v->srv);
+	vpn_conf_free(&v->conf);
+	memset(v, 0, sizeof(*v));
+	v->udp_fd = v->tun_fd = -1;
+}
+
+unsigned ctrl_vpn_fds(const struct ctrl *c, int fds[2])
+{
+	unsigned n = 0;
+
+	if (c->vpn.udp_fd >= 0)
+		fds[n++] = c->vpn.udp_fd;
+	if (c->vpn.tun_fd >= 0)
+		fds[n++] = c->vpn.tun_fd;
+	return n;
+}
+
+static void flush_out(struct ctrl_vpn *v, struct ctrl_vpn_client *k)
+{
+	uint8_t pkt[VPN_PKT_MAX];
+	size_t len;
+
+	while ((len = vpn_session_output(k->ss, pkt, sizeof(pkt)))) {
+		if (sendto(v->udp_fd, pkt, len, 0, (struct sockaddr *)&k->peer, k->peer_len) > 0)
+			k->tx_pkts++, k->tx_bytes += len;
+	}
+}
+
+static bool same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+/* Client i's tunnel addresses, and its own part of the PUSH_REPLY. */
+static void assign(struct ctrl_vpn *v, unsigned i, struct ctrl_vpn_client *k)
+{
+	const struct vpn_conf *cf = &v->conf;
+	struct in_addr a = { htonl(cf->pool4.pool_start + i) }, m = { htonl(cf->pool4.netmask) };
+	char as[INET_ADDRSTRLEN], ms[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], l6[INET6_ADDRSTRLEN];
+	size_t o;
+
+	k->addr4 = cf->pool4.pool_start + i;
+	inet_ntop(AF_INET, &a, as, sizeof(as));
+	inet_ntop(AF_INET, &m, ms, sizeof(ms));
+	o = (size_t)snprintf(k->ss->push_extra, sizeof(k->ss->push_extra), "ifconfig %s %s", as,
+			     ms);
+	if (cf->pool6.set) {
+		uint32_t low;
+
+		memcpy(k->addr6, cf->pool6.network, 16);
+		memcpy(&low, k->addr6 + 12, 4);
+		low = htonl(ntohl(low) + 2 + i); /* the server is +1 */
+		memcpy(k->addr6 + 12, &low, 4);
+		k->has6 = true;
+		inet_ntop(AF_INET6, k->addr6, a6, sizeof(a6));
+		inet_ntop(AF_INET6, cf->pool6.local, l6, sizeof(l6));
+		snprintf(k->ss->push_extra + o, sizeof(k->ss->push_extra) - o,
+			 ",ifconfig-ipv6 %s/%u %s", a6, cf->pool6.prefix_len, l6);
+	}
+}
+
+static struct ctrl_vpn_client *client_new(struct ctrl_vpn *v, const struct sockaddr_storage *peer,
+					  socklen_t plen)
+{
+	for (unsigned i = 0; i < v->max_clients; i++) {
+		struct ctrl_vpn_client *k = &v->clients[i];
+
+		if (k->ss)
+			continue;
+		k->ss = calloc(1, sizeof(*k->ss));
+		if (!k->ss)
+			return NULL;
+		vpn_session_init(k->ss, &v->srv, i);
+		k->peer = *peer;
+		k->peer_len = plen;
+		k->since = time(NULL);
+		assign(v, i, k);
+		return k;
+	}
+	return NULL;
+}
+
+/* The client that holds tunnel address dst of an IP packet, or NULL. */
+static struct ctrl_vpn_client *client_by_dst(struct ctrl_vpn *v, const uint8_t *ip, size_t len)
+{
+	struct ctrl_vpn_client *k;
+
+	if (len >= 20 && (ip[0] >> 4) == 4) {
+		uint32_t dst;
+		uint64_t i;
+
+		memcpy(&dst, ip + 16, 4);
+		i = (uint64_t)ntohl(dst) - v->conf.pool4.pool_start;
+		if (ntohl(dst) < v->conf.pool4.pool_start || i >= v->max_clients)
+			return NULL;
+		k = &v->clients[i];
+		return k->ss && k->addr4 == ntohl(dst) ? k : NULL;
+	}
+	if (len >= 40 && (ip[0] >> 4) == 6) {
+		for (unsigned i = 0; i < v->max_clients; i++) {
+			k = &v->clients[i];
+			if (k->ss && k->has6 && memcmp(k->addr6, ip + 24, 16) == 0)
+				return k;
+		}
+	}
+	return NULL;
+}
+
+/* Is the packet's source the address its client holds? */
+static bool source_ok(const struct ctrl_vpn_client *k, const uint8_t *ip, size_t len)
+{
+	if (len >= 20 && (ip[0] >> 4) == 4) {
+		uint32_t src;
+
+		memcpy(&src, ip + 12, 4);
+		return ntohl(src) == k->addr4;
+	}
+	return len >= 40 && (ip[0] >> 4) == 6 && k->has6 && memcmp(ip + 8, k->addr6, 16) == 0;
+}
+
+static void log_up(struct ctrl_vpn *v, struct ctrl_vpn_client *k)
+{
+	const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(&k->ss->tls);
+	char peer[64], subject[256] = "?";
+	struct in_addr a = { htonl(k->addr4) };
+
+	if (crt)
+		mbedtls_x509_dn_gets(subject, sizeof(subject), &crt->subject);
+	peer_str(&k->peer, peer, sizeof(peer));
+	ctrl_log("info", "vpn: %s (%s) up: tunnel address %s, cipher %s, peer-id %u", peer, subject,
+		 inet_ntoa(a), vpn_cipher_name((enum vpn_cipher)k->ss->cipher), k->ss->peer_id);
+	k->logged_up = true;
+	v->sessions++;
+}
+
+/* A plaintext IP packet from client k. */
+static void from_client(struct ctrl_vpn *v, struct ctrl_vpn_client *k, const uint8_t *ip,
+			size_t len)
+{
+	struct ctrl_vpn_client *to;
+
+	k->rx_pkts++;
+	k->rx_bytes += len;
+	if (len >= 40 && (ip[0] >> 4) == 6 &&
+	    ((ip[8] == 0xfe && (ip[9] & 0xc0) == 0x80) || ip[24] == 0xff)) {
+		v->dropped_bad++; /* link-local and multicast stay on the client's link */
+		return;
+	}
+	if (!source_ok(k, ip, len)) {
+		v->dropped_spoofed++;
+		return;
+	}
+	to = client_by_dst(v, ip, len);
+	if (to) {
+		if (!v->conf.client_to_client) {
+			v->dropped_c2c++;
+			return;
+		}
+		if (to->ss->state == VPN_S_ACTIVE && vpn_session_send_data(to->ss, ip, len) == 0)
+			flush_out(v, to);
+		return;
+	}
+	if (write(v->tun_fd, ip, len) < 0)
+		v->dropped_bad++;
+}
+
+static void on_udp(struct ctrl *c)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	uint8_t pkt[VPN_PKT_MAX], plain[VPN_PKT_MAX];
+
+	for (unsigned burst = 0; burst < 64; burst++) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		ssize_t n =
+			recvfrom(v->udp_fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&peer, &plen);
+		struct ctrl_vpn_client *k = NULL, *fresh = NULL;
+		size_t out_len;
+		uint8_t op;
+		int rc;
+
+		if (n <= 0)
+			return;
+		for (unsigned i = 0; i < v->max_clients && !k; i++)
+			if (v->clients[i].ss && same_peer(&v->clients[i].peer, &peer))
+				k = &v->clients[i];
+		op = vpn_op_of(pkt[0]);
+		if (op == VPN_P_CONTROL_HARD_RESET_CLIENT_V3 ||
+		    op == VPN_P_CONTROL_HARD_RESET_CLIENT_V2) {
+			/* a new client, or one that restarted: a session of its own,
+			 * kept only when the reset is good */
+			if (k && k->ss->state == VPN_S_INIT)
+				fresh = NULL; /* its first reset again: the same session */
+			else if (!(fresh = client_new(v, &peer, plen))) {
+				v->refused++;
+				continue;
+			}
+		}
+		if (!k && !fresh) {
+			v->dropped_no_client++;
+			continue;
+		}
+		rc = vpn_session_input(fresh ? fresh->ss : k->ss, pkt, (size_t)n, now_ms(), plain,
+				       sizeof(plain), &out_len);
+		if (fresh) {
+			if (rc < 0) {
+				if (fresh->ss->why[0])
+					ctrl_log("info", "vpn: refused: %s", fresh->ss->why);
+				v->refused++;
+				client_end(v, fresh, NULL);
+				continue;
+			}
+			if (k)
+				client_end(v, k, "the client started again");
+			k = fresh;
+		}
+		if (rc == 1)
+			from_client(v, k, plain, out_len);
+		if (k->ss->state == VPN_S_ACTIVE && !k->logged_up)
+			log_up(v, k);
+		flush_out(v, k);
+	}
+}
+
+static void on_tun(struct ctrl *c)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	uint8_t ip[VPN_PKT_MAX];
+
+	for (unsigned burst = 0; burst < 64; burst++) {
+		ssize_t n = read(v->tun_fd, ip, sizeof(ip));
+		struct ctrl_vpn_client *k;
+
+		if (n <= 0)
+			return;
+		k = client_by_dst(v, ip, (size_t)n);
+		if (!k || k->ss->state != VPN_S_ACTIVE) {
+			v->dropped_no_client++;
+			continue;
+		}
+		if (vpn_session_send_data(k->ss, ip, (size_t)n) == 0)
+			flush_out(v, k);
+	}
+}
+
+bool ctrl_vpn_event(struct ctrl *c, int fd)
+{
+	if (!c->vpn.on || fd < 0)
+		return false;
+	if (fd == c->vpn.udp_fd)
+		on_udp(c);
+	else if (fd == c->vpn.tun_fd)
+		on_tun(c);
+	else
+		return false;
+	return true;
+}
+
+void ctrl_vpn_tick(struct ctrl *c)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	uint64_t now = now_ms();
+
+	for (unsigned i = 0; v->on && i < v->max_clients; i++) {
+		struct ctrl_vpn_client *k = &v->clients[i];
+
+		if (!k->ss)
+			continue;
+		vpn_session_tick(k->ss, now);
+		flush_out(v, k);
+		if (k->ss->state == VPN_S_FAILED)
+			client_end(v, k, k->ss->why);
+		else if (k->ss->state != VPN_S_ACTIVE &&
+			 time(NULL) - k->since >
+				 (time_t)(v->conf.hand_window_s ? v->conf.hand_window_s : 60))
+			client_end(v, k, "no session within hand-window");
+	}
+}
+
+json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, json_t *req)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	json_t *clients;
+
+	if (strcmp(cmd, "vpn.status") != 0)
+		return NULL;
+	if (!v->on || !v->clients)
+		return json_pack("{s:b,s:s}", "ok", 0, "error",
+				 c->conf.vpn.enabled ? "the VPN did not start: see ctrl's log"
+						     : "no VPN is configured: add vpn { server = "
+						       "\"FILE\"; } (docs/vpn.md)");
+	clients = json_array();
+	for (unsigned i = 0; i < v->max_clients; i++) {
+		struct ctrl_vpn_client *k = &v->clients[i];
+		const mbedtls_x509_crt *crt;
+		char peer[64], subject[256] = "", a6[INET6_ADDRSTRLEN] = "";
+		struct in_addr a = { htonl(k->addr4) };
+
+		if (!k->ss)
+			continue;
+		crt = k->ss->state >= VPN_S_KEYS ? mbedtls_ssl_get_peer_cert(&k->ss->tls) : NULL;
+		if (crt)
+			mbedtls_x509_dn_gets(subject, sizeof(subject), &crt->subject);
+		if (k->has6)
+			inet_ntop(AF_INET6, k->addr6, a6, sizeof(a6));
+		peer_str(&k->peer, peer, sizeof(peer));
+		json_array_append_new(
+			clients,
+			json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:i}", "peer", peer,
+				  "subject", subject, "state",
+				  k->ss->state == VPN_S_ACTIVE ? "up" : "handshake", "address",
+				  inet_ntoa(a), "address6", a6, "cipher",
+				  k->ss->state == VPN_S_ACTIVE
+					  ? vpn_cipher_name((enum vpn_cipher)k->ss->cipher)
+					  : "",
+				  "since", (json_int_t)k->since, "rx_packets",
+				  (json_int_t)k->rx_pkts, "tx_packets", (json_int_t)k->tx_pkts,
+				  "rx_bytes", (json_int_t)k->rx_bytes, "tx_bytes",
+				  (json_int_t)k->tx_bytes, "renegotiations", (int)k->ss->renegs));
+	}
+	return json_pack("{s:b,s:s,s:i,s:o,s:I,s:I,s:I,s:I,s:I,s:I}", "ok", 1, "tun", v->tun,
+			 "max_clients", (int)v->max_clients, "clients", clients, "sessions",
+			 (json_int_t)v->sessions, "refused", (json_int_t)v->refused,
+			 "dropped_spoofed", (json_int_t)v->dropped_spoofed, "dropped_no_client",
+			 (json_int_t)v->dropped_no_client, "dropped_client_to_client",
+			 (json_int_t)v->dropped_c2c, "dropped_bad", (json_int_t)v->dropped_bad);
+}
