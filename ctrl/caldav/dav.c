@@ -211,15 +211,19 @@ static int resolve(struct caldav *d, const char *path, struct res *r, char *miss
 		snprintf(r->owner, sizeof(r->owner), "%s", seg[1]);
 		r->kind = RES_HOME;
 		if (n >= 3) {
-			if (!name_ok(seg[2]) || !(r->coll = store_coll(d, seg[1], seg[2]))) {
+			if (!name_ok(seg[2]))
+				return 400;
+			if (!(r->coll = store_coll(d, seg[1], seg[2]))) {
 				if (missing && n == 3)
 					snprintf(missing, missing_len, "%s", seg[2]);
-				return 404;
+				return n == 4 ? 409 : 404; /* 409: no parent (RFC 4918 9.7.1) */
 			}
 			r->kind = RES_COLL;
 		}
 		if (n == 4) {
-			if (!name_ok(seg[3]) || !(r->obj = store_obj(r->coll, seg[3]))) {
+			if (!name_ok(seg[3]))
+				return 400;
+			if (!(r->obj = store_obj(r->coll, seg[3]))) {
 				if (missing)
 					snprintf(missing, missing_len, "%s", seg[3]);
 				return 404;
@@ -273,13 +277,13 @@ static void m_get(struct caldav *d, const struct caldav_req *req, struct res *r,
 	size_t len;
 	char *text;
 
+	if (!allowed(d, req, r, PRIV_READ, resp))
+		return;
 	if (r->kind != RES_OBJ) {
 		resp_text(resp, 200, "rampart CalDAV: %s is a collection; use a CalDAV client",
 			  r->path);
 		return;
 	}
-	if (!allowed(d, req, r, PRIV_READ, resp))
-		return;
 	text = store_read(d, r->coll, r->obj, &len);
 	if (!text) {
 		resp_text(resp, 500, "%s: cannot be read", r->path);
@@ -311,11 +315,12 @@ static bool conditions_hold(const struct caldav_req *req, const struct obj *o)
 	return true;
 }
 
-static struct obj *uid_in(struct coll *c, const char *uid, const struct obj *except)
+static struct obj *uid_in(struct coll *c, const char *uid, const struct obj *except,
+			  const struct obj *except2)
 {
 	for (unsigned i = 0; i < c->tab_size; i++)
 		for (struct obj *o = c->tab[i]; o; o = o->next)
-			if (o != except && strcmp(o->uid, uid) == 0)
+			if (o != except && o != except2 && strcmp(o->uid, uid) == 0)
 				return o;
 	return NULL;
 }
@@ -336,8 +341,8 @@ static bool comp_supported(const struct coll *c, const char *comp)
 /* Store text as c/name for PUT, COPY and MOVE: every RFC 4791 5.3.2
  * precondition first. replacing: the object already there (or NULL). */
 static struct obj *put_checked(struct caldav *d, const struct caldav_req *req, struct coll *c,
-			       const char *name, struct obj *replacing, const char *text,
-			       size_t len, struct caldav_resp *resp)
+			       const char *name, struct obj *replacing, const struct obj *leaving,
+			       const char *text, size_t len, struct caldav_resp *resp)
 {
 	struct calobj_info info;
 	char err[512], why[600];
@@ -360,7 +365,7 @@ static struct obj *put_checked(struct caldav *d, const struct caldav_req *req, s
 		resp_precondition(resp, 403, NS_CALDAV, "supported-calendar-component", why);
 		return NULL;
 	}
-	if ((other = uid_in(c, info.uid, replacing))) {
+	if ((other = uid_in(c, info.uid, replacing, leaving))) {
 		struct sbuf b = { 0 };
 		char path[512];
 
@@ -408,7 +413,7 @@ static void m_put(struct caldav *d, const struct caldav_req *req, struct res *r,
 				  "calendar objects are text/calendar");
 		return;
 	}
-	o = put_checked(d, req, r->coll, created ? missing : r->obj->name, r->obj, req->body,
+	o = put_checked(d, req, r->coll, created ? missing : r->obj->name, r->obj, NULL, req->body,
 			req->body_len, resp);
 	if (!o)
 		return;
@@ -805,9 +810,8 @@ static void m_copymove(struct caldav *d, const struct caldav_req *req, struct re
 		return;
 	}
 	/* a move within one calendar keeps its UID: not a conflict with itself */
-	o = put_checked(d, req, to.coll, to.obj ? to.obj->name : missing,
-			to.obj ? to.obj : (move && to.coll == r->coll ? r->obj : NULL), text, len,
-			resp);
+	o = put_checked(d, req, to.coll, to.obj ? to.obj->name : missing, to.obj,
+			move && to.coll == r->coll ? r->obj : NULL, text, len, resp);
 	free(text);
 	if (!o)
 		return;
@@ -932,10 +936,19 @@ void caldav_handle(struct caldav *d, const struct caldav_req *req, struct caldav
 		resp_text(resp, 401, "authentication needed");
 		resp_header(resp, "WWW-Authenticate",
 			    "Basic realm=\"rampart CalDAV\", charset=\"UTF-8\"");
-	} else if ((rc = resolve(d, req->path, &r, missing, sizeof(missing))) != 0 &&
+	} else if ((rc = resolve(d, req->path, &r, missing, sizeof(missing))) == 400) {
+		resp_text(resp, 400,
+			  "%s: not a name this server takes: 1 to %d characters, no leading dot, "
+			  "no slash, backslash, space or control character",
+			  req->path, CALDAV_NAME_MAX);
+	} else if (rc == 409 && (strcmp(m, "PUT") == 0 || strcmp(m, "MKCALENDAR") == 0 ||
+				 strcmp(m, "MKCOL") == 0)) {
+		resp_text(resp, 409, "%s: its calendar does not exist: make it first (MKCALENDAR)",
+			  req->path);
+	} else if (rc != 0 &&
 		   !(missing[0] && (strcmp(m, "PUT") == 0 || strcmp(m, "MKCALENDAR") == 0 ||
 				    strcmp(m, "MKCOL") == 0))) {
-		resp_text(resp, rc, "%s: not found", req->path);
+		resp_text(resp, 404, "%s: not found", req->path);
 	} else if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) {
 		m_get(d, req, &r, resp);
 	} else if (strcmp(m, "PUT") == 0) {

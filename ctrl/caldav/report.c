@@ -346,7 +346,7 @@ static void expand_property(struct caldav *d, const struct caldav_req *req, stru
 			} else {
 				/* <P:name> <D:response>s for each href </P:name> */
 				const char *open_end = strchr(vs, '>');
-				const char *close = ve;
+				const char *close = ve - 1; /* the property's end tag */
 
 				while (close > vs && *close != '<')
 					close--;

@@ -23,8 +23,10 @@
 
 #include "ctrl/caldav/dav.h"
 
-/* A name of a user, group, calendar or object: no separators, no dot files,
- * printable ASCII without what needs quoting in paths or XML. */
+/* A name of a user, group, calendar or object: 1 to 64 bytes, no leading
+ * dot (no .props, no hidden files), no slash or backslash, no spaces or
+ * control characters. Clients name objects after UIDs, which may hold
+ * ':', '@', '%' and more: those are taken (and %-encoded in hrefs). */
 bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -34,7 +36,7 @@ bool name_ok(const char *s)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (ch <= ' ' || ch >= 0x7f || strchr("/\\\"'<>&%?#*:|", ch))
+		if (ch <= ' ' || ch == 0x7f || ch == '/' || ch == '\\')
 			return false;
 	}
 	return true;
@@ -540,14 +542,30 @@ void store_recover(struct caldav *d)
 	json_decref(set);
 }
 
+static int cmp_paths(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 void store_flush(struct caldav *d)
 {
+	size_t n;
 	char oid[GITHIST_OID_HEX], err[512];
 	struct sbuf msg = { 0 };
 	int rc;
 
 	if (!d->pending.changes)
 		return;
+	/* a batch may change one file more than once: name it once */
+	qsort(d->pending.paths, d->pending.n_paths, sizeof(char *), cmp_paths);
+	n = 0;
+	for (size_t i = 0; i < d->pending.n_paths; i++) {
+		if (n && strcmp(d->pending.paths[i], d->pending.paths[n - 1]) == 0)
+			free(d->pending.paths[i]);
+		else
+			d->pending.paths[n++] = d->pending.paths[i];
+	}
+	d->pending.n_paths = n;
 	if (d->pending.changes == 1)
 		sb_add(&msg, d->pending.msg.p, d->pending.msg.len - 1); /* without its newline */
 	else

@@ -183,6 +183,21 @@ int caldav_auth_admin(struct caldav *d, const char *password)
 	return 1;
 }
 
+/* Users and groups are named by people and typed in HTTP Basic (no ':'):
+ * a plain set of characters. */
+static bool principal_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CALDAV_NAME_MAX || s[0] == '.' || strcmp(s, "admin") == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("._@+-", s[i])))
+			return false;
+	return true;
+}
+
 /* {"password": "..."} from the body; NULL with the response set. */
 static const char *body_password(const struct caldav_req *req, struct caldav_resp *resp,
 				 json_t **root)
@@ -278,8 +293,34 @@ static void user_password(struct caldav *d, const char *name, const struct calda
 	json_decref(root);
 }
 
+/* A removed user's or group's entries leave every ACL, so that a new
+ * principal of the same name inherits nothing. */
+static void acl_forget(struct caldav *d, const char *principal)
+{
+	char err[256];
+
+	for (struct coll *c = d->colls; c; c = c->next) {
+		json_t *acl = json_object_get(c->props, "acl"), *ace;
+		bool changed = false;
+		size_t i;
+
+		json_array_foreach (acl, i, ace) {
+			const char *p = json_string_value(json_object_get(ace, "principal"));
+
+			if (p && strcmp(p, principal) == 0) {
+				json_array_remove(acl, i--);
+				changed = true;
+			}
+		}
+		if (changed && store_coll_save_props(d, c, "admin", "ACL: a removed principal left",
+						     err, sizeof(err)) < 0)
+			dav_log(d, "warning", "%s/%s: %s", c->owner, c->name, err);
+	}
+}
+
 static void user_delete(struct caldav *d, const char *name, struct caldav_resp *resp)
 {
+	char principal[128];
 	char err[256];
 	json_t *g;
 	const char *gname;
@@ -294,6 +335,8 @@ static void user_delete(struct caldav *d, const char *name, struct caldav_resp *
 	}
 	json_object_del(users_of(d), name);
 	json_object_del(d->auth_seen, name);
+	snprintf(principal, sizeof(principal), "/principals/users/%s/", name);
+	acl_forget(d, principal);
 	json_object_foreach (groups_of(d), gname, g) {
 		json_t *members = json_object_get(g, "members"), *m;
 		size_t i;
@@ -390,9 +433,11 @@ void admin_handle(struct caldav *d, const struct caldav_req *req, struct caldav_
 		resp_text(resp, 404, "no such admin resource: %s", req->path);
 		return;
 	}
-	if (!name_ok(name) || strcmp(name, "admin") == 0) {
-		resp_text(resp, 400, "%s: not a valid name (letters, digits, -_.@+ ; not admin)",
-			  name);
+	if (!principal_name_ok(name)) {
+		resp_text(resp, 400,
+			  "%s: not a valid name: 1 to %d letters, digits and . _ @ + -, not "
+			  "starting with a dot; not admin",
+			  name, CALDAV_NAME_MAX);
 		return;
 	}
 	if (strcmp(kind, "users") == 0) {
@@ -409,10 +454,15 @@ void admin_handle(struct caldav *d, const struct caldav_req *req, struct caldav_
 	} else if (strcmp(m, "PUT") == 0) {
 		group_put(d, name, req, resp);
 	} else if (strcmp(m, "DELETE") == 0) {
-		if (json_object_del(groups_of(d), name) < 0)
+		char principal[128];
+
+		if (json_object_del(groups_of(d), name) < 0) {
 			resp_text(resp, 404, "no group %s", name);
-		else
+		} else {
+			snprintf(principal, sizeof(principal), "/principals/groups/%s/", name);
+			acl_forget(d, principal);
 			saved(d, resp, 200, "group removed");
+		}
 	} else {
 		resp_text(resp, 405, "use PUT or DELETE");
 	}
