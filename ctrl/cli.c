@@ -106,7 +106,7 @@ static const struct cmd {
 	  "        free again within a few seconds.\n"
 	  "    The nat and rdr rules are part of the rule file: docs/nat.md. Exit\n"
 	  "    status 1 when the dataplane is not reachable or no rules are in force.\n" },
-	{ "vpn", "the OpenVPN-compatible server: its clients",
+	{ "vpn", "the OpenVPN-compatible server and client: status, client",
 	  "    rampart vpn status\n"
 	  "        The server's TUN and, per client: its address and port, its\n"
 	  "        certificate's subject, state (handshake, up), tunnel addresses,\n"
@@ -114,7 +114,12 @@ static const struct cmd {
 	  "        Then the counters: sessions made, resets refused (bad tls-crypt-v2\n"
 	  "        key, TLS failure, no free address), packets dropped because their\n"
 	  "        source was not the client's address (spoofed), for no client, and\n"
-	  "        between clients without client-to-client. docs/vpn.md.\n" },
+	  "        between clients without client-to-client.\n"
+	  "    rampart vpn client\n"
+	  "        The client's state (connecting, up, down), server, TUN, pushed\n"
+	  "        addresses, cipher, connection attempts, sessions up, packets, and\n"
+	  "        packets dropped because the tunnel was down (fail hard: nothing\n"
+	  "        routed into the tunnel leaves another way). docs/vpn.md.\n" },
 	{ "caldav", "the CalDAV server: status, history, revert",
 	  "    rampart caldav status\n"
 	  "        Where CalDAV listens, its data folder, users, groups, calendars and\n"
@@ -250,6 +255,7 @@ static int cmd_help(const char *name)
 	       : strcmp(name, "dns") == 0   ? "dns zones | dns reload [ZONE]"
 	       : strcmp(name, "caldav") == 0
 		       ? "caldav status | history [PATH] [--max N] | revert COMMIT"
+	       : strcmp(name, "vpn") == 0    ? "vpn status | vpn client"
 	       : strcmp(name, "tenant") == 0 ? "tenant SUBCOMMAND [NAME] [OPTIONS]"
 					     : c->name,
 	       c->help);
@@ -730,9 +736,32 @@ static int cmd_vpn(const char *sock, int argc, char **argv, bool json)
 	size_t i;
 	int rc = 0;
 
-	if (argc != 1 || strcmp(argv[0], "status") != 0) {
-		fprintf(stderr, "rampart: vpn wants status (see rampart vpn --help)\n");
+	if (argc != 1 || (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "client") != 0)) {
+		fprintf(stderr, "rampart: vpn wants status or client (see rampart vpn --help)\n");
 		return EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "client") == 0) {
+		req = json_pack("{s:s}", "cmd", "vpn.client");
+		reply = call(sock, req);
+		json_decref(req);
+		if (json)
+			return json_reply_exit(reply);
+		if (!json_is_true(json_object_get(reply, "ok"))) {
+			fprintf(stderr, "rampart: vpn client: %s\n", str(reply, "error"));
+			json_decref(reply);
+			return EXIT_CTRL_ERROR;
+		}
+		printf("%s to %s on %s: address %s %s, cipher %s\n", str(reply, "state"),
+		       str(reply, "remote"), str(reply, "tun"), str(reply, "address"),
+		       str(reply, "address6"), str(reply, "cipher"));
+		printf("%lld connection attempts, %lld sessions up, %lld packets in, %lld out, "
+		       "%lld dropped while the tunnel was down\n",
+		       num(reply, "connects"), num(reply, "ups"), num(reply, "rx_packets"),
+		       num(reply, "tx_packets"), num(reply, "dropped_tunnel_down"));
+		if (json_string_length(json_object_get(reply, "last_down")))
+			printf("last session ended: %s\n", str(reply, "last_down"));
+		json_decref(reply);
+		return 0;
 	}
 	req = json_pack("{s:s}", "cmd", "vpn.status");
 	reply = call(sock, req);

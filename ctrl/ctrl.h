@@ -58,8 +58,9 @@ struct ctrl {
 	struct ctrl_dns dns;
 	/* HTTP services: CalDAV, behind the TLS front (http.c, tls.c) */
 	struct ctrl_http http;
-	/* the OpenVPN-compatible server (vpn.c) */
+	/* the OpenVPN-compatible server (vpn.c) and client (vpn_client.c) */
 	struct ctrl_vpn vpn;
+	struct ctrl_vpn_cli vpn_client;
 	bool check_only;    /* --check: change nothing, contact nothing */
 	int watched_fds[2]; /* the resolver's sockets, once in the event loop */
 
@@ -109,6 +110,11 @@ int ctrl_dp_sync(struct ctrl *c);
 void ctrl_punt_sync(struct ctrl *c);
 /* Another interface ctrl owns (the VPN's TUN): up, its MTU, its addresses. */
 int ctrl_iface_setup(const char *name, unsigned mtu, const struct dp_addr *addrs, unsigned n);
+/* A route to prefix through interface name (added or removed). */
+int ctrl_iface_route(const char *name, const struct dp_addr *prefix, bool add);
+/* Pin the way to host as it is now (gateway, interface) in a host route, so
+ * that routes through a tunnel do not capture the tunnel's own packets. */
+int ctrl_route_pin(const struct dp_addr *host);
 
 /* api.c */
 int ctrl_api_listen(struct ctrl *c);

@@ -27,6 +27,7 @@ void ctrl_tick(struct ctrl *c)
 	ctrl_dns_tick(c);
 	ctrl_http_tick(c);
 	ctrl_vpn_tick(c);
+	ctrl_vpn_client_tick(c);
 	if (!c->check_only)
 		ctrl_tenants_tick(c);
 }
@@ -137,6 +138,10 @@ int ctrl_loop_run(struct ctrl *c)
 		for (unsigned i = 0; i < nh; i++)
 			if (watch(c, hfds[i]) < 0)
 				goto fail;
+		nh = ctrl_vpn_client_fds(c, hfds);
+		for (unsigned i = 0; i < nh; i++)
+			if (watch(c, hfds[i]) < 0)
+				goto fail;
 	}
 
 	for (;;) {
@@ -168,7 +173,7 @@ int ctrl_loop_run(struct ctrl *c)
 				ctrl_dns_notify_answers(c);
 			} else if (c->dns.tcp_fd >= 0 && fd == c->dns.tcp_fd) {
 				ctrl_dns_accept(c, watch);
-			} else if (ctrl_vpn_event(c, fd)) {
+			} else if (ctrl_vpn_event(c, fd) || ctrl_vpn_client_event(c, fd)) {
 				/* the VPN's socket or TUN */
 			} else if (ctrl_http_event(c, fd, evs[i].events)) {
 				/* CalDAV, its TLS front */

@@ -135,6 +135,7 @@ int main(int argc, char **argv)
 			 sizeof(c.conf.caldav.admin_password_file), "%s", admin_pw);
 	ctrl_http_start(&c); /* without it, the rest of ctrl still runs */
 	ctrl_vpn_start(&c);
+	ctrl_vpn_client_start(&c);
 	rc = ctrl_api_listen(&c);
 	if (rc < 0) {
 		fprintf(stderr, "rampart-ctrl: API socket %s: %s\n", c.conf.ctrl_socket,

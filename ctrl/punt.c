@@ -171,6 +171,118 @@ int ctrl_iface_setup(const char *name, unsigned mtu, const struct dp_addr *addrs
 	return rc;
 }
 
+int ctrl_iface_route(const char *name, const struct dp_addr *prefix, bool add)
+{
+	unsigned ifindex = if_nametoindex(name);
+	struct nl_req r = {
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
+		       .nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE,
+		       .nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0 },
+		.rt = { .rtm_family = prefix->family == 4 ? AF_INET : AF_INET6,
+			.rtm_dst_len = prefix->prefixlen,
+			.rtm_table = RT_TABLE_MAIN,
+			.rtm_protocol = RTPROT_STATIC,
+			.rtm_scope = RT_SCOPE_LINK,
+			.rtm_type = RTN_UNICAST },
+	};
+	uint32_t oif = ifindex;
+	int fd, rc;
+
+	if (!ifindex)
+		return -ENODEV;
+	fd = nl_open();
+	if (fd < 0)
+		return fd;
+	nl_attr(&r, RTA_DST, prefix->addr, prefix->family == 4 ? 4 : 16);
+	nl_attr(&r, RTA_OIF, &oif, sizeof(oif));
+	rc = nl_talk(fd, &r);
+	close(fd);
+	return rc;
+}
+
+/* The route the kernel takes to host now: its gateway (if any) and oif. */
+static int route_get(int fd, const struct dp_addr *host, uint8_t gw[16], bool *has_gw,
+		     uint32_t *oif)
+{
+	static uint32_t seq = 1u << 30;
+	struct nl_req r = {
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
+		       .nlmsg_type = RTM_GETROUTE,
+		       .nlmsg_flags = NLM_F_REQUEST,
+		       .nlmsg_seq = ++seq },
+		.rt = { .rtm_family = host->family == 4 ? AF_INET : AF_INET6,
+			.rtm_dst_len = host->family == 4 ? 32 : 128 },
+	};
+	size_t alen = host->family == 4 ? 4 : 16;
+	char buf[NL_BUF];
+	ssize_t n;
+
+	nl_attr(&r, RTA_DST, host->addr, alen);
+	if (send(fd, &r, r.n.nlmsg_len, 0) < 0)
+		return -errno;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	*has_gw = false;
+	*oif = 0;
+	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+	     h = NLMSG_NEXT(h, n)) {
+		struct rtmsg *rt = NLMSG_DATA(h);
+		int alen2;
+
+		if (h->nlmsg_type == NLMSG_ERROR)
+			return ((struct nlmsgerr *)NLMSG_DATA(h))->error ?: -ENOENT;
+		if (h->nlmsg_type != RTM_NEWROUTE)
+			continue;
+		alen2 = (int)RTM_PAYLOAD(h);
+		for (struct rtattr *a = RTM_RTA(rt); RTA_OK(a, alen2); a = RTA_NEXT(a, alen2)) {
+			if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == alen) {
+				memcpy(gw, RTA_DATA(a), alen);
+				*has_gw = true;
+			} else if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == 4) {
+				memcpy(oif, RTA_DATA(a), 4);
+			}
+		}
+		return *oif ? 0 : -ENOENT;
+	}
+	return -ENOENT;
+}
+
+int ctrl_route_pin(const struct dp_addr *host)
+{
+	struct nl_req r = {
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
+		       .nlmsg_type = RTM_NEWROUTE,
+		       .nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE },
+		.rt = { .rtm_family = host->family == 4 ? AF_INET : AF_INET6,
+			.rtm_dst_len = host->family == 4 ? 32 : 128,
+			.rtm_table = RT_TABLE_MAIN,
+			.rtm_protocol = RTPROT_STATIC,
+			.rtm_scope = RT_SCOPE_UNIVERSE,
+			.rtm_type = RTN_UNICAST },
+	};
+	size_t alen = host->family == 4 ? 4 : 16;
+	uint8_t gw[16];
+	bool has_gw;
+	uint32_t oif;
+	int fd = nl_open(), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = route_get(fd, host, gw, &has_gw, &oif);
+	if (rc == 0) {
+		if (!has_gw)
+			r.rt.rtm_scope = RT_SCOPE_LINK;
+		nl_attr(&r, RTA_DST, host->addr, alen);
+		if (has_gw)
+			nl_attr(&r, RTA_GATEWAY, gw, alen);
+		nl_attr(&r, RTA_OIF, &oif, sizeof(oif));
+		rc = nl_talk(fd, &r);
+	}
+	close(fd);
+	return rc;
+}
+
 static bool configured(const struct ctrl *c, const struct dp_addr *a)
 {
 	for (unsigned i = 0; i < c->conf.n_ports; i++)

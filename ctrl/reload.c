@@ -99,6 +99,7 @@ void ctrl_fini(struct ctrl *c)
 	ctrl_dns_fini(c);
 	ctrl_http_stop(c);
 	ctrl_vpn_stop(c);
+	ctrl_vpn_client_stop(c);
 	ctrl_fw_fini(c);
 	ctrl_conf_free(&c->conf);
 	free(c->netcfg);

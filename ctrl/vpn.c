@@ -27,7 +27,7 @@
 
 #define VPN_PKT_MAX 2048
 
-static uint64_t now_ms(void)
+uint64_t ctrl_vpn_now_ms(void)
 {
 	struct timespec t;
 
@@ -35,7 +35,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-static void peer_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+void ctrl_vpn_peer_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
@@ -52,8 +52,8 @@ static void peer_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 }
 
 /* A file of the config: its path, or its inline block written to files/. */
-static int conf_file(struct ctrl_vpn *v, const struct vpn_conf_file *f, const char *name, char *out,
-		     size_t len, char *err, size_t errlen)
+int ctrl_vpn_conf_file(const char *dir, const struct vpn_conf_file *f, const char *name, char *out,
+		       size_t len, char *err, size_t errlen)
 {
 	int fd;
 
@@ -65,7 +65,7 @@ static int conf_file(struct ctrl_vpn *v, const struct vpn_conf_file *f, const ch
 		out[0] = '\0';
 		return 0;
 	}
-	snprintf(out, len, "%.200s/%s", v->files, name);
+	snprintf(out, len, "%.200s/%s", dir, name);
 	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, f->inline_text, f->inline_len) != (ssize_t)f->inline_len) {
 		snprintf(err, errlen, "writing %s: %s", out, strerror(errno));
@@ -77,7 +77,7 @@ static int conf_file(struct ctrl_vpn *v, const struct vpn_conf_file *f, const ch
 	return 0;
 }
 
-static enum vpn_cipher cipher_of(enum vpn_conf_cipher c)
+enum vpn_cipher ctrl_vpn_cipher_of(enum vpn_conf_cipher c)
 {
 	return c == VPN_CONF_AES_128_GCM	 ? VPN_AES_128_GCM
 	       : c == VPN_CONF_CHACHA20_POLY1305 ? VPN_CHACHA20_POLY1305
@@ -133,21 +133,26 @@ static int server_init(struct ctrl *c, char *err, size_t errlen)
 	snprintf(v->files, sizeof(v->files), "%s/vpn", c->conf.state_dir);
 	mkdir(c->conf.state_dir, 0755);
 	mkdir(v->files, 0700);
-	if (conf_file(v, &cf->ca, "ca.pem", ca, sizeof(ca), err, errlen) < 0 ||
-	    conf_file(v, &cf->cert, "cert.pem", cert, sizeof(cert), err, errlen) < 0 ||
-	    conf_file(v, &cf->key, "key.pem", key, sizeof(key), err, errlen) < 0 ||
-	    conf_file(v, &cf->crl_verify, "crl.pem", crl, sizeof(crl), err, errlen) < 0)
+	if (ctrl_vpn_conf_file(v->files, &cf->ca, "ca.pem", ca, sizeof(ca), err, errlen) < 0 ||
+	    ctrl_vpn_conf_file(v->files, &cf->cert, "cert.pem", cert, sizeof(cert), err, errlen) <
+		    0 ||
+	    ctrl_vpn_conf_file(v->files, &cf->key, "key.pem", key, sizeof(key), err, errlen) < 0 ||
+	    ctrl_vpn_conf_file(v->files, &cf->crl_verify, "crl.pem", crl, sizeof(crl), err,
+			       errlen) < 0)
 		return -1;
 	if (cf->tls_crypt_v2.line) {
-		if (conf_file(v, &cf->tls_crypt_v2, "tc2.key", wrap, sizeof(wrap), err, errlen) < 0)
+		if (ctrl_vpn_conf_file(v->files, &cf->tls_crypt_v2, "tc2.key", wrap, sizeof(wrap),
+				       err, errlen) < 0)
 			return -1;
 		rc = vpn_server_init(&v->srv, ca, cert, key, wrap, err, errlen);
 	} else if (cf->tls_crypt.line) {
-		if (conf_file(v, &cf->tls_crypt, "tc.key", wrap, sizeof(wrap), err, errlen) < 0)
+		if (ctrl_vpn_conf_file(v->files, &cf->tls_crypt, "tc.key", wrap, sizeof(wrap), err,
+				       errlen) < 0)
 			return -1;
 		rc = vpn_server_init_tls_crypt(&v->srv, ca, cert, key, wrap, err, errlen);
 	} else {
-		if (conf_file(v, &cf->tls_auth, "ta.key", wrap, sizeof(wrap), err, errlen) < 0)
+		if (ctrl_vpn_conf_file(v->files, &cf->tls_auth, "ta.key", wrap, sizeof(wrap), err,
+				       errlen) < 0)
 			return -1;
 		rc = vpn_server_init_tls_auth(&v->srv, ca, cert, key, wrap, cf->tls_auth_direction,
 					      cf->auth == VPN_CONF_SHA256, err, errlen);
@@ -160,7 +165,8 @@ static int server_init(struct ctrl *c, char *err, size_t errlen)
 	if (cf->n_data_ciphers) {
 		v->srv.n_ciphers = 0;
 		for (size_t i = 0; i < cf->n_data_ciphers && i < 3; i++)
-			v->srv.ciphers[v->srv.n_ciphers++] = cipher_of(cf->data_ciphers[i]);
+			v->srv.ciphers[v->srv.n_ciphers++] =
+				ctrl_vpn_cipher_of(cf->data_ciphers[i]);
 	}
 	if (cf->keepalive_interval_s) {
 		v->srv.ping_s = cf->keepalive_interval_s;
@@ -258,7 +264,7 @@ int ctrl_vpn_start(struct ctrl *c)
 	FILE *f;
 
 	v->udp_fd = v->tun_fd = -1;
-	if (!c->conf.vpn.enabled)
+	if (!c->conf.vpn.server[0])
 		return 0;
 	v->on = true;
 	f = fopen(c->conf.vpn.server, "re");
@@ -306,7 +312,7 @@ static void client_end(struct ctrl_vpn *v, struct ctrl_vpn_client *k, const char
 {
 	char peer[64];
 
-	peer_str(&k->peer, peer, sizeof(peer));
+	ctrl_vpn_peer_str(&k->peer, peer, sizeof(peer));
 	if (why)
 		ctrl_log("info", "vpn: %s: session ended: %s", peer, why);
 	vpn_session_fini(k->ss);
@@ -467,7 +473,7 @@ static void log_up(struct ctrl_vpn *v, struct ctrl_vpn_client *k)
 
 	if (crt)
 		mbedtls_x509_dn_gets(subject, sizeof(subject), &crt->subject);
-	peer_str(&k->peer, peer, sizeof(peer));
+	ctrl_vpn_peer_str(&k->peer, peer, sizeof(peer));
 	ctrl_log("info", "vpn: %s (%s) up: tunnel address %s, cipher %s, peer-id %u", peer, subject,
 		 inet_ntoa(a), vpn_cipher_name((enum vpn_cipher)k->ss->cipher), k->ss->peer_id);
 	k->logged_up = true;
@@ -541,8 +547,8 @@ static void on_udp(struct ctrl *c)
 			v->dropped_no_client++;
 			continue;
 		}
-		rc = vpn_session_input(fresh ? fresh->ss : k->ss, pkt, (size_t)n, now_ms(), plain,
-				       sizeof(plain), &out_len);
+		rc = vpn_session_input(fresh ? fresh->ss : k->ss, pkt, (size_t)n, ctrl_vpn_now_ms(),
+				       plain, sizeof(plain), &out_len);
 		if (fresh) {
 			if (rc < 0) {
 				if (fresh->ss->why[0])
@@ -600,7 +606,7 @@ bool ctrl_vpn_event(struct ctrl *c, int fd)
 void ctrl_vpn_tick(struct ctrl *c)
 {
 	struct ctrl_vpn *v = &c->vpn;
-	uint64_t now = now_ms();
+	uint64_t now = ctrl_vpn_now_ms();
 
 	for (unsigned i = 0; v->on && i < v->max_clients; i++) {
 		struct ctrl_vpn_client *k = &v->clients[i];
@@ -623,13 +629,20 @@ json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, json_t *req)
 	struct ctrl_vpn *v = &c->vpn;
 	json_t *clients;
 
+	if (strcmp(cmd, "vpn.client") == 0) {
+		if (!c->vpn_client.on)
+			return json_pack("{s:b,s:s}", "ok", 0, "error",
+					 "no VPN client is configured: add vpn { client = "
+					 "\"FILE\"; } (docs/vpn.md)");
+		return ctrl_vpn_client_status(c);
+	}
 	if (strcmp(cmd, "vpn.status") != 0)
 		return NULL;
 	if (!v->on || !v->clients)
 		return json_pack("{s:b,s:s}", "ok", 0, "error",
-				 c->conf.vpn.enabled ? "the VPN did not start: see ctrl's log"
-						     : "no VPN is configured: add vpn { server = "
-						       "\"FILE\"; } (docs/vpn.md)");
+				 c->conf.vpn.server[0] ? "the VPN did not start: see ctrl's log"
+						       : "no VPN is configured: add vpn { server = "
+							 "\"FILE\"; } (docs/vpn.md)");
 	clients = json_array();
 	for (unsigned i = 0; i < v->max_clients; i++) {
 		struct ctrl_vpn_client *k = &v->clients[i];
@@ -644,7 +657,7 @@ json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, json_t *req)
 			mbedtls_x509_dn_gets(subject, sizeof(subject), &crt->subject);
 		if (k->has6)
 			inet_ntop(AF_INET6, k->addr6, a6, sizeof(a6));
-		peer_str(&k->peer, peer, sizeof(peer));
+		ctrl_vpn_peer_str(&k->peer, peer, sizeof(peer));
 		json_array_append_new(
 			clients,
 			json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:i}", "peer", peer,

@@ -49,8 +49,46 @@ struct ctrl_vpn {
 	uint64_t sessions, refused, dropped_spoofed, dropped_no_client, dropped_c2c, dropped_bad;
 };
 
+/* The client side (vpn_client.c): rampart connects to an OpenVPN server
+ * and routes chosen networks (or everything) through the tunnel. Fail hard:
+ * the TUN and its routes stay while the tunnel is down, and what the kernel
+ * routes into it is dropped and counted, never sent in clear. */
+struct ctrl_vpn_cli {
+	bool on;
+	struct vpn_conf conf;
+	struct vpn_server ep;
+	bool ep_ready;
+	struct vpn_session *ss;
+	int udp_fd, tun_fd;
+	char tun[16];
+	char files[300];
+	struct sockaddr_storage remote;
+	socklen_t remote_len;
+	bool applied;		/* a push was put in force: addresses, routes */
+	bool session_up;	/* this session's push is applied */
+	uint64_t next_try_ms;	/* the next connection attempt */
+	unsigned backoff_s;	/* doubling up to 60 */
+	uint64_t started_ms;	/* of the session under way */
+	uint64_t connects, ups; /* attempts, sessions up */
+	uint64_t rx_pkts, tx_pkts, dropped_down, dropped_bad;
+	char last_down[256]; /* why the last session ended */
+};
+
 struct ctrl;
 struct json_t;
+
+/* shared by vpn.c and vpn_client.c */
+uint64_t ctrl_vpn_now_ms(void);
+void ctrl_vpn_peer_str(const struct sockaddr_storage *ss, char *buf, size_t len);
+int ctrl_vpn_conf_file(const char *dir, const struct vpn_conf_file *f, const char *name, char *out,
+		       size_t len, char *err, size_t errlen);
+enum vpn_cipher ctrl_vpn_cipher_of(enum vpn_conf_cipher c);
+int ctrl_vpn_client_start(struct ctrl *c);
+void ctrl_vpn_client_stop(struct ctrl *c);
+unsigned ctrl_vpn_client_fds(const struct ctrl *c, int fds[2]);
+bool ctrl_vpn_client_event(struct ctrl *c, int fd);
+void ctrl_vpn_client_tick(struct ctrl *c);
+struct json_t *ctrl_vpn_client_status(struct ctrl *c);
 
 /* Read vpn.server (an OpenVPN config), open the socket and the TUN. 0 when
  * there is no vpn section; errors are logged (ctrl runs without). */

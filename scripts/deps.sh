@@ -20,8 +20,8 @@ PKGS=(
 	# DNS benchmark: NSD beside rampart, dnsperf to load both; DNS tests:
 	# NSD and Knot as secondaries, Knot as a primary
 	nsd dnsperf knot
-	# VPN tests: Debian's OpenVPN 2.6 as the peer
-	openvpn
+	# VPN tests: Debian's OpenVPN 2.6 as the peer, tcpdump to see nothing leaks
+	openvpn tcpdump
 	# CalDAV tests: real clients, TLS certificates; benchmark: Radicale beside
 	python3-caldav vdirsyncer openssl radicale
 )

@@ -758,7 +758,7 @@ static int parse_caldav(struct ctx *x, const config_setting_t *g, struct ctrl_co
 static int parse_vpn(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c,
 		     const char *conf_path)
 {
-	static const char *const known[] = { "server", NULL };
+	static const char *const known[] = { "server", "client", NULL };
 	int rc;
 
 	if (!config_setting_is_group(g))
@@ -766,9 +766,16 @@ static int parse_vpn(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 	c->vpn.enabled = true;
 	c->vpn.line = (unsigned)config_setting_source_line(g);
 	if ((rc = only_known(x, g, known)) < 0 ||
-	    (rc = get_string(x, g, "server", c->vpn.server, sizeof(c->vpn.server), true)) < 0)
+	    (rc = get_string(x, g, "server", c->vpn.server, sizeof(c->vpn.server), false)) < 0 ||
+	    (rc = get_string(x, g, "client", c->vpn.client, sizeof(c->vpn.client), false)) < 0)
 		return rc;
-	return rel_path(x, member_or(g, "server"), conf_path, c->vpn.server, sizeof(c->vpn.server));
+	if (!c->vpn.server[0] && !c->vpn.client[0])
+		return conf_error(x, g,
+				  "vpn: give server = \"FILE\" or client = \"FILE\" (or both)");
+	if ((rc = rel_path(x, member_or(g, "server"), conf_path, c->vpn.server,
+			   sizeof(c->vpn.server))) < 0)
+		return rc;
+	return rel_path(x, member_or(g, "client"), conf_path, c->vpn.client, sizeof(c->vpn.client));
 }
 
 static int parse_port_addr(struct ctx *x, const config_setting_t *s, struct ctrl_conf_port *p)

@@ -90,10 +90,11 @@ struct ctrl_conf_caldav {
 	unsigned line;
 };
 
-/* vpn { server = "FILE"; }: an OpenVPN server config file (docs/vpn.md). */
+/* vpn { server = "FILE"; client = "FILE"; }: OpenVPN config files (docs/vpn.md). */
 struct ctrl_conf_vpn {
 	bool enabled;
-	char server[256];
+	char server[256]; /* "": no server */
+	char client[256]; /* an OpenVPN client config, "": no client */
 	unsigned line;
 };
 

@@ -517,10 +517,11 @@ Test(conf, vpn_names_its_server_file_relative_to_the_config)
 
 Test(conf, vpn_without_a_server_file_is_refused)
 {
-	assert_error("bad_vpn_noserver.conf", 2, "missing setting \"server\"");
+	assert_error("bad_vpn_noserver.conf", 2,
+		     "vpn: give server = \"FILE\" or client = \"FILE\" (or both)");
 }
 
 Test(conf, vpn_unknown_setting_is_refused)
 {
-	assert_error("bad_vpn_setting.conf", 3, "unknown setting \"client\"");
+	assert_error("bad_vpn_setting.conf", 3, "unknown setting \"remote\"");
 }

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vpn_client.c - rampart-ctrl as an OpenVPN client (vpn.h, docs/vpn.md): an
+ * OpenVPN client config file, one session at a time to its first remote
+ * over UDP, a TUN that takes the pushed addresses and the routes (the
+ * config's, the pushed ones, redirect-gateway's two halves), and a new
+ * session with backoff whenever one ends. Fail hard: the TUN and its routes
+ * are put in place before the first connection and stay while the tunnel is
+ * down, so traffic routed into the tunnel is dropped (and counted), never
+ * sent in clear around it; the way to the server itself is pinned by a host
+ * route so that the tunnel's own packets do not loop into it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ctrl/ctrl.h"
+
+#define CLI_BACKOFF_MAX_S 60
+
+static int route4(struct ctrl_vpn_cli *v, uint32_t net, uint32_t mask)
+{
+	struct dp_addr p = { .family = 4, .prefixlen = (uint8_t)__builtin_popcount(mask) };
+	uint32_t n = htonl(net & mask);
+
+	memcpy(p.addr, &n, 4);
+	return ctrl_iface_route(v->tun, &p, true);
+}
+
+static int route6(struct ctrl_vpn_cli *v, const uint8_t net[16], unsigned len)
+{
+	struct dp_addr p = { .family = 6, .prefixlen = (uint8_t)len };
+
+	memcpy(p.addr, net, 16);
+	return ctrl_iface_route(v->tun, &p, true);
+}
+
+/* redirect-gateway: the server pinned, then two halves that beat the
+ * default route without replacing it (def1's way, always). */
+static void redirect(struct ctrl_vpn_cli *v, bool ipv6)
+{
+	struct dp_addr host = { 0 };
+	static const uint8_t half6[16] = { 0x80 };
+	static const uint8_t zero6[16];
+	int rc;
+
+	if (v->remote.ss_family == AF_INET) {
+		host.family = 4;
+		host.prefixlen = 32;
+		memcpy(host.addr, &((struct sockaddr_in *)&v->remote)->sin_addr, 4);
+	} else {
+		host.family = 6;
+		host.prefixlen = 128;
+		memcpy(host.addr, &((struct sockaddr_in6 *)&v->remote)->sin6_addr, 16);
+	}
+	if ((rc = ctrl_route_pin(&host)) < 0)
+		ctrl_log("warning", "vpn client: pinning the route to the server: %s",
+			 strerror(-rc));
+	if (route4(v, 0, 0x80000000u) < 0 || route4(v, 0x80000000u, 0x80000000u) < 0)
+		ctrl_log("warning", "vpn client: redirect-gateway routes: %s", strerror(errno));
+	if (ipv6 && (route6(v, zero6, 1) < 0 || route6(v, half6, 1) < 0))
+		ctrl_log("warning", "vpn client: redirect-gateway IPv6 routes failed");
+}
+
+/* The config's own routes and redirect-gateway: in place before any
+ * connection, so nothing meant for the tunnel leaves another way. */
+static void static_routes(struct ctrl_vpn_cli *v)
+{
+	const struct vpn_conf *cf = &v->conf;
+
+	for (size_t i = 0; i < cf->n_routes; i++)
+		if (route4(v, cf->routes[i].network, cf->routes[i].netmask) < 0)
+			ctrl_log("warning", "vpn client: route of line %u not set",
+				 cf->routes[i].line);
+	for (size_t i = 0; i < cf->n_routes6; i++)
+		if (route6(v, cf->routes6[i].network, cf->routes6[i].prefix_len) < 0)
+			ctrl_log("warning", "vpn client: route-ipv6 of line %u not set",
+				 cf->routes6[i].line);
+	if (cf->redirect_gateway)
+		redirect(v, cf->redirect_gateway_flags & VPN_CONF_RG_IPV6);
+}
+
+/* What the server pushed: the TUN's addresses, its routes. */
+static void apply_push(struct ctrl_vpn_cli *v)
+{
+	const struct vpn_push *p = &v->ss->push_in;
+	struct dp_addr a[2] = { { 0 } };
+	unsigned n = 0, routes = 0;
+	int rc;
+
+	if (p->has_ifconfig) {
+		uint32_t m;
+
+		memcpy(&m, p->netmask, 4);
+		a[n].family = 4;
+		a[n].prefixlen = (uint8_t)__builtin_popcount(m);
+		memcpy(a[n++].addr, p->ifconfig, 4);
+	}
+	if (p->ifconfig_ipv6[0]) {
+		char addr[64];
+		unsigned len = 64;
+
+		if (sscanf(p->ifconfig_ipv6, "%63[^/]/%u", addr, &len) >= 1 &&
+		    inet_pton(AF_INET6, addr, a[n].addr) == 1 && len <= 128) {
+			a[n].family = 6;
+			a[n++].prefixlen = (uint8_t)len;
+		}
+	}
+	rc = ctrl_iface_setup(v->tun, p->tun_mtu ? p->tun_mtu : 1500, a, n);
+	if (rc < 0)
+		ctrl_log("warning", "vpn client: setting the pushed addresses on %s: %s", v->tun,
+			 strerror(-rc));
+	for (unsigned i = 0; i < p->n_routes; i++) {
+		char net[64], mask[64];
+		struct in_addr na, ma;
+		uint8_t n6[16];
+		unsigned len;
+
+		if (sscanf(p->routes[i], "%63s %63s", net, mask) == 2 &&
+		    inet_pton(AF_INET, net, &na) == 1 && inet_pton(AF_INET, mask, &ma) == 1)
+			rc = route4(v, ntohl(na.s_addr), ntohl(ma.s_addr));
+		else if (sscanf(p->routes[i], "%63[^/]/%u", net, &len) == 2 &&
+			 inet_pton(AF_INET6, net, n6) == 1 && len <= 128)
+			rc = route6(v, n6, len);
+		else
+			continue;
+		routes += rc == 0;
+	}
+	if (p->redirect_gateway)
+		redirect(v, false);
+	v->applied = true;
+	ctrl_log("info", "vpn client: up: %s%s%s, cipher %s, %u pushed routes%s",
+		 n ? inet_ntoa(*(struct in_addr *)a[0].addr) : "no address",
+		 p->ifconfig_ipv6[0] ? " and " : "", p->ifconfig_ipv6,
+		 vpn_cipher_name((enum vpn_cipher)v->ss->cipher), routes,
+		 p->redirect_gateway ? ", all traffic (redirect-gateway)" : "");
+}
+
+static int setup(struct ctrl *c, char *err, size_t errlen)
+{
+	struct ctrl_vpn_cli *v = &c->vpn_client;
+	const struct vpn_conf *cf = &v->conf;
+	char ca[300], cert[300], key[300], tc2[300];
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	const struct vpn_conf_remote *r;
+	int rc;
+
+	if (cf->role != VPN_CONF_ROLE_CLIENT || !cf->n_remotes) {
+		snprintf(err, errlen, "%s: not a client config (client, remote HOST PORT)",
+			 c->conf.vpn.client);
+		return -1;
+	}
+	r = &cf->remotes[0];
+	if (r->proto.transport != VPN_CONF_UDP) {
+		snprintf(err, errlen, "%s:%u: rampart-ctrl's client runs over UDP",
+			 c->conf.vpn.client, r->line);
+		return -1;
+	}
+	if (!cf->tls_crypt_v2.line) {
+		snprintf(err, errlen,
+			 "%s: rampart-ctrl's client wraps its control channel with "
+			 "tls-crypt-v2: give a client key (tls-crypt-v2 FILE)",
+			 c->conf.vpn.client);
+		return -1;
+	}
+	memset(&v->remote, 0, sizeof(v->remote));
+	if (inet_pton(AF_INET, r->host, &((struct sockaddr_in *)&v->remote)->sin_addr) == 1) {
+		((struct sockaddr_in *)&v->remote)->sin_family = AF_INET;
+		((struct sockaddr_in *)&v->remote)->sin_port = htons(r->port);
+		v->remote_len = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, r->host, &((struct sockaddr_in6 *)&v->remote)->sin6_addr) ==
+		   1) {
+		((struct sockaddr_in6 *)&v->remote)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&v->remote)->sin6_port = htons(r->port);
+		v->remote_len = sizeof(struct sockaddr_in6);
+	} else {
+		snprintf(err, errlen,
+			 "%s:%u: remote %s: give an address (ctrl does not resolve "
+			 "names here)",
+			 c->conf.vpn.client, r->line, r->host);
+		return -1;
+	}
+	snprintf(v->files, sizeof(v->files), "%.280s/vpn-client", c->conf.state_dir);
+	mkdir(c->conf.state_dir, 0755);
+	mkdir(v->files, 0700);
+	if (ctrl_vpn_conf_file(v->files, &cf->ca, "ca.pem", ca, sizeof(ca), err, errlen) < 0 ||
+	    ctrl_vpn_conf_file(v->files, &cf->cert, "cert.pem", cert, sizeof(cert), err, errlen) <
+		    0 ||
+	    ctrl_vpn_conf_file(v->files, &cf->key, "key.pem", key, sizeof(key), err, errlen) < 0 ||
+	    ctrl_vpn_conf_file(v->files, &cf->tls_crypt_v2, "tc2.key", tc2, sizeof(tc2), err,
+			       errlen) < 0)
+		return -1;
+	rc = vpn_client_conf_init(&v->ep, ca, cert, key, tc2,
+				  cf->verify_x509_name ? cf->verify_x509_name : "", err, errlen);
+	v->ep_ready = true;
+	if (rc < 0)
+		return -1;
+	if (cf->n_data_ciphers) {
+		v->ep.n_ciphers = 0;
+		for (size_t i = 0; i < cf->n_data_ciphers && i < 3; i++)
+			v->ep.ciphers[v->ep.n_ciphers++] = ctrl_vpn_cipher_of(cf->data_ciphers[i]);
+	}
+	v->udp_fd = socket(v->remote.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (v->udp_fd < 0 || connect(v->udp_fd, (struct sockaddr *)&v->remote, v->remote_len) < 0) {
+		snprintf(err, errlen, "UDP to %s: %s", r->host, strerror(errno));
+		return -1;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s",
+		 !cf->dev || strcmp(cf->dev, "tun") == 0 ? "tun%d" : cf->dev);
+	v->tun_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (v->tun_fd < 0 || ioctl(v->tun_fd, TUNSETIFF, &ifr) < 0) {
+		snprintf(err, errlen, "TUN %s: %s", ifr.ifr_name, strerror(errno));
+		return -1;
+	}
+	snprintf(v->tun, sizeof(v->tun), "%s", ifr.ifr_name);
+	rc = ctrl_iface_setup(v->tun, cf->tun_mtu ? cf->tun_mtu : 1500, NULL, 0);
+	if (rc < 0) {
+		snprintf(err, errlen, "bringing %s up: %s", v->tun, strerror(-rc));
+		return -1;
+	}
+	static_routes(v);
+	return 0;
+}
+
+int ctrl_vpn_client_start(struct ctrl *c)
+{
+	struct ctrl_vpn_cli *v = &c->vpn_client;
+	char err[768];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	v->udp_fd = v->tun_fd = -1;
+	if (!c->conf.vpn.client[0])
+		return 0;
+	v->on = true;
+	f = fopen(c->conf.vpn.client, "re");
+	if (!f) {
+		snprintf(err, sizeof(err), "%s: %s", c->conf.vpn.client, strerror(errno));
+		goto fail;
+	}
+	text = malloc(VPN_CONF_MAX_FILE + 1);
+	len = text ? fread(text, 1, VPN_CONF_MAX_FILE + 1, f) : 0;
+	fclose(f);
+	if (!text || len > VPN_CONF_MAX_FILE) {
+		snprintf(err, sizeof(err), "%s: larger than %u bytes", c->conf.vpn.client,
+			 VPN_CONF_MAX_FILE);
+		goto fail;
+	}
+	if (vpn_conf_parse(c->conf.vpn.client, text, len, &v->conf, err, sizeof(err)) < 0)
+		goto fail;
+	free(text);
+	text = NULL;
+	if (setup(c, err, sizeof(err)) < 0)
+		goto fail;
+	ctrl_log("info",
+		 "vpn client: %s, to %s port %u, tunnel %s (traffic routed into it is "
+		 "dropped while it is down)",
+		 c->conf.vpn.client, v->conf.remotes[0].host, v->conf.remotes[0].port, v->tun);
+	return 0;
+fail:
+	free(text);
+	ctrl_log("error", "vpn client: %s; the VPN client is off", err);
+	ctrl_vpn_client_stop(c);
+	return -1;
+}
+
+static void session_end(struct ctrl_vpn_cli *v, const char *why)
+{
+	if (!v->ss)
+		return;
+	snprintf(v->last_down, sizeof(v->last_down), "%s", why);
+	ctrl_log("info", "vpn client: session ended: %s; next attempt in %u s", why,
+		 v->backoff_s ? v->backoff_s : 1);
+	vpn_session_fini(v->ss);
+	free(v->ss);
+	v->ss = NULL;
+	v->session_up = false;
+	v->next_try_ms = ctrl_vpn_now_ms() + 1000ull * (v->backoff_s ? v->backoff_s : 1);
+	v->backoff_s = v->backoff_s ? v->backoff_s * 2 : 2;
+	if (v->backoff_s > CLI_BACKOFF_MAX_S)
+		v->backoff_s = CLI_BACKOFF_MAX_S;
+}
+
+void ctrl_vpn_client_stop(struct ctrl *c)
+{
+	struct ctrl_vpn_cli *v = &c->vpn_client;
+
+	if (!v->on)
+		return;
+	if (v->ss) {
+		vpn_session_fini(v->ss);
+		free(v->ss);
+	}
+	if (v->udp_fd >= 0)
+		close(v->udp_fd);
+	if (v->tun_fd >= 0)
+		close(v->tun_fd); /* the TUN and its routes go with it */
+	if (v->ep_ready)
+		vpn_server_fini(&v->ep);
+	vpn_conf_free(&v->conf);
+	memset(v, 0, sizeof(*v));
+	v->udp_fd = v->tun_fd = -1;
+}
+
+unsigned ctrl_vpn_client_fds(const struct ctrl *c, int fds[2])
+{
+	unsigned n = 0;
+
+	if (c->vpn_client.udp_fd >= 0)
+		fds[n++] = c->vpn_client.udp_fd;
+	if (c->vpn_client.tun_fd >= 0)
+		fds[n++] = c->vpn_client.tun_fd;
+	return n;
+}
+
+static void flush_out(struct ctrl_vpn_cli *v)
+{
+	uint8_t pkt[2048];
+	size_t len;
+
+	while (v->ss && (len = vpn_session_output(v->ss, pkt, sizeof(pkt))))
+		if (send(v->udp_fd, pkt, len, 0) > 0)
+			v->tx_pkts++;
+}
+
+static void on_udp(struct ctrl_vpn_cli *v)
+{
+	uint8_t pkt[2048], plain[2048];
+
+	for (unsigned burst = 0; burst < 64; burst++) {
+		ssize_t n = recv(v->udp_fd, pkt, sizeof(pkt), 0);
+		size_t len;
+
+		if (n <= 0)
+			return;
+		if (!v->ss)
+			continue;
+		if (vpn_session_input(v->ss, pkt, (size_t)n, ctrl_vpn_now_ms(), plain,
+				      sizeof(plain), &len) == 1) {
+			v->rx_pkts++;
+			if (write(v->tun_fd, plain, len) < 0)
+				v->dropped_bad++;
+		}
+		if (v->ss->state == VPN_S_ACTIVE && !v->session_up) {
+			/* the first time this session is up */
+			v->session_up = true;
+			v->ups++;
+			v->backoff_s = 0;
+			apply_push(v);
+		}
+		flush_out(v);
+	}
+}
+
+static void on_tun(struct ctrl_vpn_cli *v)
+{
+	uint8_t ip[2048];
+
+	for (unsigned burst = 0; burst < 64; burst++) {
+		ssize_t n = read(v->tun_fd, ip, sizeof(ip));
+
+		if (n <= 0)
+			break;
+		/* fail hard: without a session up, into the tunnel means nowhere */
+		if (!v->ss || v->ss->state != VPN_S_ACTIVE) {
+			v->dropped_down++;
+			continue;
+		}
+		if (vpn_session_send_data(v->ss, ip, (size_t)n) < 0)
+			v->dropped_bad++;
+	}
+	flush_out(v);
+}
+
+bool ctrl_vpn_client_event(struct ctrl *c, int fd)
+{
+	struct ctrl_vpn_cli *v = &c->vpn_client;
+
+	if (!v->on || fd < 0)
+		return false;
+	if (fd == v->udp_fd)
+		on_udp(v);
+	else if (fd == v->tun_fd)
+		on_tun(v);
+	else
+		return false;
+	return true;
+}
+
+void ctrl_vpn_client_tick(struct ctrl *c)
+{
+	struct ctrl_vpn_cli *v = &c->vpn_client;
+	uint64_t now = ctrl_vpn_now_ms();
+	unsigned hand = v->conf.hand_window_s ? v->conf.hand_window_s : 60;
+
+	if (!v->on || v->udp_fd < 0)
+		return;
+	if (v->ss) {
+		vpn_session_tick(v->ss, now);
+		flush_out(v);
+		if (v->ss->state == VPN_S_FAILED)
+			session_end(v, v->ss->why);
+		else if (v->ss->state != VPN_S_ACTIVE && now - v->started_ms > hand * 1000ull)
+			session_end(v, "no session within hand-window");
+		return;
+	}
+	if (now < v->next_try_ms)
+		return;
+	v->ss = calloc(1, sizeof(*v->ss));
+	if (!v->ss)
+		return;
+	vpn_session_init(v->ss, &v->ep, 0);
+	vpn_session_start(v->ss, now);
+	v->started_ms = now;
+	v->connects++;
+	flush_out(v);
+}
+
+json_t *ctrl_vpn_client_status(struct ctrl *c)
+{
+	struct ctrl_vpn_cli *v = &c->vpn_client;
+	const struct vpn_push *p = v->ss ? &v->ss->push_in : NULL;
+	bool up = v->ss && v->ss->state == VPN_S_ACTIVE;
+	char remote[64], addr[INET_ADDRSTRLEN] = "";
+
+	ctrl_vpn_peer_str(&v->remote, remote, sizeof(remote));
+	if (up && p->has_ifconfig)
+		inet_ntop(AF_INET, p->ifconfig, addr, sizeof(addr));
+	return json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "state",
+			 up	 ? "up"
+			 : v->ss ? "connecting"
+				 : "down",
+			 "remote", remote, "tun", v->tun, "address", addr, "address6",
+			 up ? p->ifconfig_ipv6 : "", "cipher",
+			 up ? vpn_cipher_name((enum vpn_cipher)v->ss->cipher) : "", "connects",
+			 (json_int_t)v->connects, "ups", (json_int_t)v->ups, "rx_packets",
+			 (json_int_t)v->rx_pkts, "tx_packets", (json_int_t)v->tx_pkts,
+			 "dropped_tunnel_down", (json_int_t)v->dropped_down, "last_down",
+			 v->last_down);
+}
