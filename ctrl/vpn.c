@@ -418,6 +418,8 @@ static struct ctrl_vpn_client *client_new(struct ctrl_vpn *v, const struct socka
 		if (!k->ss)
 			return NULL;
 		vpn_session_init(k->ss, &v->srv, i);
+		/* keepalive N T: T pushed, 2T here (as OpenVPN's server) */
+		k->ss->ping_restart_s = 2 * v->srv.ping_restart_s;
 		k->peer = *peer;
 		k->peer_len = plen;
 		k->since = time(NULL);
@@ -511,6 +513,30 @@ static void from_client(struct ctrl_vpn *v, struct ctrl_vpn_client *k, const uin
 		v->dropped_bad++;
 }
 
+/* A reset refused (a key that does not unwrap, mostly): counted, and
+ * logged at most every 10 s, so that unauthenticated packets cannot fill
+ * the log. */
+static void refused(struct ctrl_vpn *v, struct ctrl_vpn_client *fresh)
+{
+	static time_t last;
+	static unsigned quiet;
+	char peer[64];
+
+	v->refused++;
+	if (fresh->ss->why[0]) {
+		if (time(NULL) - last >= 10) {
+			ctrl_vpn_peer_str(&fresh->peer, peer, sizeof(peer));
+			ctrl_log("info", "vpn: %s refused: %s%s", peer, fresh->ss->why,
+				 quiet ? " (more refusals were not logged)" : "");
+			last = time(NULL);
+			quiet = 0;
+		} else {
+			quiet++;
+		}
+	}
+	client_end(v, fresh, NULL);
+}
+
 static void on_udp(struct ctrl *c)
 {
 	struct ctrl_vpn *v = &c->vpn;
@@ -551,15 +577,20 @@ static void on_udp(struct ctrl *c)
 				       plain, sizeof(plain), &out_len);
 		if (fresh) {
 			if (rc < 0) {
-				if (fresh->ss->why[0])
-					ctrl_log("info", "vpn: refused: %s", fresh->ss->why);
-				v->refused++;
-				client_end(v, fresh, NULL);
+				refused(v, fresh);
 				continue;
 			}
-			if (k)
+			if (k) { /* the client keeps its slot, so its address */
+				unsigned slot = (unsigned)(k - v->clients);
+
 				client_end(v, k, "the client started again");
-			k = fresh;
+				*k = *fresh;
+				memset(fresh, 0, sizeof(*fresh));
+				k->ss->peer_id = slot;
+				assign(v, slot, k);
+			} else {
+				k = fresh;
+			}
 		}
 		if (rc == 1)
 			from_client(v, k, plain, out_len);

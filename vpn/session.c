@@ -505,8 +505,18 @@ static void drive_tls(struct vpn_session *ss)
 		if (r != 0 && r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
 			char e[128];
 
+			uint32_t flags = mbedtls_ssl_get_verify_result(&ss->tls);
+			char v[128] = "";
+
 			mbedtls_strerror(r, e, sizeof(e));
-			snprintf(ss->why, sizeof(ss->why), "TLS: %s", e);
+			/* which check the peer's certificate failed: unknown CA, revoked... */
+			if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags &&
+			    flags != (uint32_t)-1) {
+				mbedtls_x509_crt_verify_info(v, sizeof(v), " (", flags);
+				for (char *nl; (nl = strchr(v, '\n'));)
+					*nl = nl[1] ? ';' : ')';
+			}
+			snprintf(ss->why, sizeof(ss->why), "TLS: %s%s", e, v);
 			ss->state = VPN_S_FAILED;
 			return;
 		}
@@ -734,8 +744,7 @@ void vpn_session_tick(struct vpn_session *ss, uint64_t now_ms)
 	if (!ss->last_rx_ms)
 		ss->last_rx_ms = now_ms;
 	if (ss->ping_restart_s && now_ms - ss->last_rx_ms > ss->ping_restart_s * 1000ULL) {
-		snprintf(ss->why, sizeof(ss->why),
-			 "nothing from the peer for %u s (ping-restart): session ended",
+		snprintf(ss->why, sizeof(ss->why), "nothing from the peer for %u s (ping-restart)",
 			 ss->ping_restart_s);
 		ss->state = VPN_S_FAILED;
 		return;

@@ -666,6 +666,61 @@ static int check_comp(icalcomponent *c, icalcomponent *cal, struct seen *sn, cha
 	return check_times(c, cal, uid, err, errlen);
 }
 
+/* RFC 5545 3.3.4, 3.3.12: a month of 1 to 12, a day that month has, hours
+ * 0 to 23, minutes 0 to 59, seconds 0 to 60. libical keeps what it read. */
+static bool time_valid(struct icaltimetype t)
+{
+	if (icaltime_is_null_time(t))
+		return true;
+	if (t.year < 1 || t.year > 9999 || t.month < 1 || t.month > 12 || t.day < 1 ||
+	    t.day > icaltime_days_in_month(t.month, t.year))
+		return false;
+	return t.is_date || (t.hour >= 0 && t.hour <= 23 && t.minute >= 0 && t.minute <= 59 &&
+			     t.second >= 0 && t.second <= 60);
+}
+
+static bool value_times_valid(icalvalue *v)
+{
+	struct icaldatetimeperiodtype dp;
+	struct icalperiodtype pt;
+
+	switch (icalvalue_isa(v)) {
+	case ICAL_DATE_VALUE:
+	case ICAL_DATETIME_VALUE:
+		return time_valid(icalvalue_get_datetime(v));
+	case ICAL_DATETIMEPERIOD_VALUE:
+		dp = icalvalue_get_datetimeperiod(v);
+		return time_valid(dp.time) && time_valid(dp.period.start) &&
+		       time_valid(dp.period.end);
+	case ICAL_PERIOD_VALUE:
+		pt = icalvalue_get_period(v);
+		return time_valid(pt.start) && time_valid(pt.end);
+	default:
+		return true;
+	}
+}
+
+/* Every date and date-time of c and its subcomponents (VALARM...). */
+static int check_time_values(icalcomponent *c, char *err, size_t errlen)
+{
+	for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p;
+	     p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
+		icalvalue *v = icalproperty_get_value(p);
+
+		if (v && !value_times_valid(v)) {
+			seterr(err, errlen,
+			       "%s: %s is not a valid date or date-time (RFC 5545 3.3.4)",
+			       icalproperty_get_property_name(p), icalvalue_as_ical_string(v));
+			return -1;
+		}
+	}
+	for (icalcomponent *s = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT); s;
+	     s = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT))
+		if (check_time_values(s, err, errlen))
+			return -1;
+	return 0;
+}
+
 static bool is_object_kind(icalcomponent_kind k)
 {
 	return k == ICAL_VEVENT_COMPONENT || k == ICAL_VTODO_COMPONENT ||
@@ -691,7 +746,7 @@ static int check_cal(icalcomponent *cal, struct calobj_info *info, char *err, si
 		       icalproperty_method_to_string(icalproperty_get_method(p)));
 		return -1;
 	}
-	if (check_tzids(cal, cal, err, errlen))
+	if (check_tzids(cal, cal, err, errlen) || check_time_values(cal, err, errlen))
 		return -1;
 	for (icalcomponent *c = icalcomponent_get_first_component(cal, ICAL_ANY_COMPONENT); c;
 	     c = icalcomponent_get_next_component(cal, ICAL_ANY_COMPONENT)) {

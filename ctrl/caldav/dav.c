@@ -126,7 +126,7 @@ xmlNode *child(const xmlNode *n, const char *ns, const char *name)
 
 void sync_token(const struct coll *c, char *buf, size_t len)
 {
-	snprintf(buf, len, SYNC_TOKEN_PREFIX "%llu", (unsigned long long)c->seq);
+	snprintf(buf, len, SYNC_TOKEN_PREFIX "%s-%llu", c->id, (unsigned long long)c->seq);
 }
 
 /* The request's XML body; NULL with a 400 set (or when there is no body:
@@ -926,7 +926,8 @@ void caldav_handle(struct caldav *d, const struct caldav_req *req, struct caldav
 	d->st.requests++;
 	if (strcmp(req->path, "/.well-known/caldav") == 0 ||
 	    strcmp(req->path, "/.well-known/caldav/") == 0) {
-		resp_text(resp, 301, "see /");
+		/* 308: the client repeats its method and body (a PROPFIND's) */
+		resp_text(resp, 308, "see /");
 		resp_header(resp, "Location", "/");
 	} else if (strcmp(m, "OPTIONS") == 0) {
 		m_options(resp);

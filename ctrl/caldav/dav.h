@@ -57,6 +57,7 @@ struct tomb { /* a removed object, for sync-collection */
 struct coll {
 	char owner[CALDAV_NAME_MAX + 1];
 	char name[CALDAV_NAME_MAX + 1];
+	char id[17]; /* this instance of the calendar, in its sync tokens */
 	json_t *props; /* displayname, description, color, components, acl, dead */
 	struct obj **tab;
 	unsigned tab_size, n_objs;

@@ -221,10 +221,14 @@ static void sync_collection(struct caldav *d, const struct caldav_req *req, stru
 			s++;
 		bool ours = strncmp(s, SYNC_TOKEN_PREFIX, strlen(SYNC_TOKEN_PREFIX)) == 0;
 
-		if (ours) {
+		if (ours) { /* PREFIX ID-SEQ: this calendar's instance, a change it had */
+			size_t idl = strlen(r->coll->id);
+
 			s += strlen(SYNC_TOKEN_PREFIX);
-			since = strtoull(s, &endp, 10);
-			ours = endp != s && since <= r->coll->seq;
+			ours = strncmp(s, r->coll->id, idl) == 0 && s[idl] == '-';
+			s += ours ? idl + 1 : 0;
+			since = ours ? strtoull(s, &endp, 10) : 0;
+			ours = ours && endp != s && since <= r->coll->seq;
 		}
 		if (!ours) {
 			resp_precondition(resp, 403, NS_DAV, "valid-sync-token",

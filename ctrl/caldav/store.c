@@ -265,9 +265,13 @@ static void abs_path(const struct caldav *d, const char *rel, char *buf, size_t 
 }
 
 /* The change log: one line per change, "SEQ NAME" or "SEQ -NAME". */
-static void synclog_append(struct caldav *d, const struct coll *c, const char *name, bool removed)
+static void synclog_line(struct caldav *d, const struct coll *c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void synclog_line(struct caldav *d, const struct coll *c, const char *fmt, ...)
 {
 	char path[800];
+	va_list ap;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/sync/%s", d->conf.data_dir, c->owner);
@@ -276,10 +280,28 @@ static void synclog_append(struct caldav *d, const struct coll *c, const char *n
 	f = fopen(path, "ae");
 	if (!f)
 		return;
-	fprintf(f, "%llu %s%s\n", (unsigned long long)c->seq, removed ? "-" : "", name);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
 	fflush(f);
 	fdatasync(fileno(f));
 	fclose(f);
+}
+
+static void synclog_append(struct caldav *d, const struct coll *c, const char *name, bool removed)
+{
+	synclog_line(d, c, "%llu %s%s\n", (unsigned long long)c->seq, removed ? "-" : "", name);
+}
+
+/* A calendar's instance: sync tokens carry it, so that one of a calendar
+ * since deleted is not taken by a new one of the same name (RFC 6578 3.2). */
+static void synclog_new_id(struct caldav *d, struct coll *c)
+{
+	unsigned char r[8];
+
+	randombytes_buf(r, sizeof(r));
+	sodium_bin2hex(c->id, sizeof(c->id), r, sizeof(r));
+	synclog_line(d, c, "id %s\n", c->id);
 }
 
 static void synclog_load(struct caldav *d, struct coll *c)
@@ -296,6 +318,8 @@ static void synclog_load(struct caldav *d, struct coll *c)
 		char name[CALDAV_NAME_MAX + 2];
 		struct obj *o;
 
+		if (sscanf(line, "id %16s", c->id) == 1)
+			continue;
 		if (sscanf(line, "%llu %65s", &seq, name) != 2)
 			continue;
 		if (seq > c->seq)
@@ -432,6 +456,8 @@ static struct coll *coll_load(struct caldav *d, const char *owner, const char *n
 	if (dir)
 		closedir(dir);
 	synclog_load(d, c);
+	if (!c->id[0])
+		synclog_new_id(d, c);
 	return c;
 }
 
@@ -683,6 +709,7 @@ struct coll *store_coll_create(struct caldav *d, const char *owner, const char *
 	}
 	c->props = props;
 	sync_forget(d, c);
+	synclog_new_id(d, c);
 	if ((rc = store_coll_save_props(d, c, owner, "calendar created", err, errlen)) < 0) {
 		rmdir(path);
 		coll_unlink(d, c);

@@ -258,6 +258,26 @@ Test(calobj, refuses_an_event_without_dtstart)
 			 "VEVENT u1 has no DTSTART (RFC 5545 3.6.1)");
 }
 
+Test(calobj, refuses_dates_and_times_out_of_range)
+{
+	cr_assert_str_eq(
+		refusal(ev("DTSTART:20251345T100000Z" CRLF)),
+		"DTSTART: 20251345T100000Z is not a valid date or date-time (RFC 5545 3.3.4)");
+	cr_assert_str_eq(
+		refusal(ev("DTSTART:20250230T100000Z" CRLF)),
+		"DTSTART: 20250230T100000Z is not a valid date or date-time (RFC 5545 3.3.4)");
+	cr_assert_str_eq(
+		refusal(ev("DTSTART:20250601T256000Z" CRLF)),
+		"DTSTART: 20250601T256000Z is not a valid date or date-time (RFC 5545 3.3.4)");
+	cr_assert_str_eq(refusal(ev("DTSTART;VALUE=DATE:20251301" CRLF)),
+			 "DTSTART: 20251301 is not a valid date or date-time (RFC 5545 3.3.4)");
+	cr_assert_str_eq(
+		refusal(ev("DTSTART:20240101T100000Z" CRLF "EXDATE:20240132T100000Z" CRLF)),
+		"EXDATE: 20240132T100000Z is not a valid date or date-time (RFC 5545 3.3.4)");
+	/* 29 February of a leap year is a day */
+	accepted(ev("DTSTART:20240229T100000Z" CRLF), "u1", "VEVENT");
+}
+
 Test(calobj, refuses_dtend_with_duration_and_dtend_before_dtstart)
 {
 	cr_assert_str_eq(refusal(ev("DTSTART:20240101T100000Z" CRLF "DTEND:20240101T110000Z" CRLF

@@ -263,10 +263,10 @@ Test(dav_http, options_says_dav_classes_and_methods)
 
 Test(dav_http, well_known_caldav_redirects_to_the_root)
 {
-	cr_assert_eq(REQ(.method = "PROPFIND", .path = "/.well-known/caldav")->status, 301);
+	cr_assert_eq(REQ(.method = "PROPFIND", .path = "/.well-known/caldav")->status, 308);
 	cr_expect_str_eq(hdr("Location"), "/");
 	cr_assert_eq(REQ(.method = "GET", .path = "/.well-known/caldav/", .user = "x")->status,
-		     301);
+		     308);
 	cr_expect_str_eq(hdr("Location"), "/");
 }
 
@@ -869,8 +869,10 @@ Test(dav_propfind, a_calendar_has_its_caldav_properties)
 			    "<D:owner/><D:displayname/>")),
 		     207);
 	BODY_HAS("<D:resourcetype><D:collection/><C:calendar/></D:resourcetype>");
-	BODY_HAS("<CS:getctag>http://rampart.invalid/sync/0</CS:getctag>");
-	BODY_HAS("<D:sync-token>http://rampart.invalid/sync/0</D:sync-token>");
+	BODY_HAS("<CS:getctag>http://rampart.invalid/sync/");
+	BODY_HAS("-0</CS:getctag>");
+	BODY_HAS("<D:sync-token>http://rampart.invalid/sync/");
+	BODY_HAS("-0</D:sync-token>");
 	BODY_HAS("<C:supported-calendar-component-set><C:comp name=\"VEVENT\"/>"
 		 "<C:comp name=\"VTODO\"/><C:comp name=\"VJOURNAL\"/>"
 		 "</C:supported-calendar-component-set>");
@@ -882,7 +884,7 @@ Test(dav_propfind, a_calendar_has_its_caldav_properties)
 	/* the ctag follows each change */
 	put_ok("tim", "/calendars/tim/work/a.ics", plain_event("a"));
 	cr_assert_eq(tim("PROPFIND", "/calendars/tim/work/", PF("<CS:getctag/>")), 207);
-	BODY_HAS("<CS:getctag>http://rampart.invalid/sync/1</CS:getctag>");
+	BODY_HAS("-1</CS:getctag>");
 }
 
 Test(dav_propfind, a_calendar_at_depth_1_lists_its_objects_with_etags)
@@ -1188,9 +1190,12 @@ Test(dav_report, sync_collection_gives_everything_then_only_what_changed)
 	cr_expect_eq(count(rb, "<D:response>"), 2);
 	BODY_HAS("<D:href>/calendars/tim/work/a.ics</D:href>");
 	BODY_HAS("<D:href>/calendars/tim/work/weekly.ics</D:href>");
-	BODY_HAS("<D:sync-token>http://rampart.invalid/sync/2</D:sync-token></D:multistatus>");
+	BODY_HAS("-2</D:sync-token></D:multistatus>");
 	token_of("/calendars/tim/work/", tok, sizeof(tok));
-	cr_expect_str_eq(tok, "http://rampart.invalid/sync/2");
+	/* the calendar's instance (16 hex digits), then its change counter */
+	cr_expect_eq(strncmp(tok, "http://rampart.invalid/sync/", 28), 0, "%s", tok);
+	cr_expect_eq(strlen(tok), 28 + 16 + 2, "%s", tok);
+	cr_expect_str_eq(tok + 28 + 16, "-2");
 
 	put_ok("tim", "/calendars/tim/work/c.ics", plain_event("c"));
 	cr_assert_eq(tim("DELETE", "/calendars/tim/work/a.ics", NULL), 204);
@@ -1200,7 +1205,7 @@ Test(dav_report, sync_collection_gives_everything_then_only_what_changed)
 	BODY_HAS("<D:response><D:href>/calendars/tim/work/a.ics</D:href>"
 		 "<D:status>HTTP/1.1 404 Not Found</D:status></D:response>");
 	BODY_HAS_NOT("weekly");
-	BODY_HAS("<D:sync-token>http://rampart.invalid/sync/4</D:sync-token>");
+	BODY_HAS("-4</D:sync-token>");
 	/* nothing since the newest */
 	token_of("/calendars/tim/work/", tok2, sizeof(tok2));
 	cr_assert_eq(sync_since("/calendars/tim/work/", tok2), 207);
@@ -1211,7 +1216,8 @@ Test(dav_report, sync_collection_with_a_token_not_ours_is_403_valid_sync_token)
 {
 	two_events();
 	const char *bad[] = { "http://example.com/sync/1", "http://rampart.invalid/sync/",
-			      "http://rampart.invalid/sync/99", "garbage" };
+			      "http://rampart.invalid/sync/99",
+			      "http://rampart.invalid/sync/0000000000000000-1", "garbage" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_expect_eq(sync_since("/calendars/tim/work/", bad[i]), 403, "%s", bad[i]);
@@ -1829,4 +1835,25 @@ Test(dav_persist, a_removed_user_stays_removed)
 	cr_expect_eq(caldav_auth(d, "tim", "password-tim"), 0);
 	cr_assert_eq(admin("GET", "/admin/users", NULL), 200);
 	cr_expect_str_eq(rb, "{\n \"groups\": {},\n \"users\": []\n}");
+}
+
+/* RFC 6578 3.2: a token of a calendar since deleted is not one of the new
+ * calendar of the same name, even where its counter would fit. */
+Test(dav_report, a_token_of_a_deleted_calendar_is_not_taken_by_its_successor)
+{
+	char tok[128];
+
+	two_events();
+	token_of("/calendars/tim/work/", tok, sizeof(tok));
+	cr_assert_eq(tim("DELETE", "/calendars/tim/work/", NULL), 204);
+	mkcal("tim", "work");
+	for (int i = 0; i < 5; i++) {
+		char path[64], uid[8];
+
+		snprintf(path, sizeof(path), "/calendars/tim/work/p%d.ics", i);
+		snprintf(uid, sizeof(uid), "p%d", i);
+		put_ok("tim", path, plain_event(uid));
+	}
+	cr_expect_eq(sync_since("/calendars/tim/work/", tok), 403, "%s", rb);
+	BODY_HAS("<D:valid-sync-token/>");
 }
