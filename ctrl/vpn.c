@@ -320,15 +320,25 @@ static void client_end(struct ctrl_vpn *v, struct ctrl_vpn_client *k, const char
 	memset(k, 0, sizeof(*k));
 }
 
+static void flush_out(struct ctrl_vpn *v, struct ctrl_vpn_client *k);
+
 void ctrl_vpn_stop(struct ctrl *c)
 {
 	struct ctrl_vpn *v = &c->vpn;
 
 	if (!v->on)
 		return;
-	for (unsigned i = 0; v->clients && i < v->max_clients; i++)
-		if (v->clients[i].ss)
-			client_end(v, &v->clients[i], NULL);
+	for (unsigned i = 0; v->clients && i < v->max_clients; i++) {
+		struct ctrl_vpn_client *k = &v->clients[i];
+
+		if (!k->ss)
+			continue;
+		/* explicit-exit-notify: clients are told, and reconnect at once */
+		if (v->conf.explicit_exit_notify &&
+		    vpn_session_send_control(k->ss, "RESTART", ctrl_vpn_now_ms()) == 0)
+			flush_out(v, k);
+		client_end(v, k, NULL);
+	}
 	free(v->clients);
 	if (v->udp_fd >= 0)
 		close(v->udp_fd);
@@ -420,6 +430,9 @@ static struct ctrl_vpn_client *client_new(struct ctrl_vpn *v, const struct socka
 		vpn_session_init(k->ss, &v->srv, i);
 		/* keepalive N T: T pushed, 2T here (as OpenVPN's server) */
 		k->ss->ping_restart_s = 2 * v->srv.ping_restart_s;
+		k->ss->reneg_s = v->conf.reneg_sec;
+		k->ss->reneg_bytes = v->conf.reneg_bytes;
+		k->ss->reneg_pkts = v->conf.reneg_pkts;
 		k->peer = *peer;
 		k->peer_len = plen;
 		k->since = time(NULL);

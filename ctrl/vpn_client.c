@@ -292,6 +292,8 @@ static void session_end(struct ctrl_vpn_cli *v, const char *why)
 		v->backoff_s = CLI_BACKOFF_MAX_S;
 }
 
+static void flush_out(struct ctrl_vpn_cli *v);
+
 void ctrl_vpn_client_stop(struct ctrl *c)
 {
 	struct ctrl_vpn_cli *v = &c->vpn_client;
@@ -299,6 +301,10 @@ void ctrl_vpn_client_stop(struct ctrl *c)
 	if (!v->on)
 		return;
 	if (v->ss) {
+		/* explicit-exit-notify: the server is told, not left to time out */
+		if (v->conf.explicit_exit_notify && v->ss->push_in.cc_exit &&
+		    vpn_session_send_control(v->ss, "EXIT", ctrl_vpn_now_ms()) == 0)
+			flush_out(v);
 		vpn_session_fini(v->ss);
 		free(v->ss);
 	}
@@ -421,6 +427,9 @@ void ctrl_vpn_client_tick(struct ctrl *c)
 	if (!v->ss)
 		return;
 	vpn_session_init(v->ss, &v->ep, 0);
+	v->ss->reneg_s = v->conf.reneg_sec;
+	v->ss->reneg_bytes = v->conf.reneg_bytes;
+	v->ss->reneg_pkts = v->conf.reneg_pkts;
 	vpn_session_start(v->ss, now);
 	v->started_ms = now;
 	v->connects++;

@@ -554,6 +554,8 @@ static void drive_tls(struct vpn_session *ss)
  * TLS session, key method 2, new data keys. */
 static void renegotiate(struct vpn_session *ss, uint8_t kid, uint64_t now_ms)
 {
+	ss->soft_reset_sent = false;
+	ss->key_since_ms = ss->key_bytes = ss->key_pkts = 0;
 	ss->prev.valid = true;
 	ss->prev.kid = ss->kid;
 	ss->prev.keys = ss->keys;
@@ -607,6 +609,10 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 		if (pl < 0 || !vpn_replay_check(rp, pid, 0))
 			return -1;
 		ss->last_rx_ms = now_ms;
+		if (k == &ss->keys) {
+			ss->key_bytes += (uint64_t)pl;
+			ss->key_pkts++;
+		}
 		if (pl == sizeof(ping_magic) && memcmp(plain, ping_magic, sizeof(ping_magic)) == 0)
 			return 0; /* keepalive */
 		if (pl > (long)sizeof(occ_magic) &&
@@ -695,9 +701,12 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 
 		while (vpn_rel_next_in(&ss->rel, &op, &p, &n)) {
 			if (op == VPN_P_CONTROL_SOFT_RESET_V1) {
-				/* the peer's soft reset: ours back, then TLS again */
-				vpn_rel_send(&ss->rel, VPN_P_CONTROL_SOFT_RESET_V1, NULL, 0,
-					     now_ms);
+				/* the peer's soft reset: ours back (unless it answers
+				 * ours), then TLS again */
+				if (!ss->soft_reset_sent)
+					vpn_rel_send(&ss->rel, VPN_P_CONTROL_SOFT_RESET_V1, NULL, 0,
+						     now_ms);
+				ss->soft_reset_sent = false;
 				continue;
 			}
 			if (op == VPN_P_CONTROL_HARD_RESET_SERVER_V2 && ss->srv->client) {
@@ -743,6 +752,15 @@ void vpn_session_tick(struct vpn_session *ss, uint64_t now_ms)
 		return;
 	if (!ss->last_rx_ms)
 		ss->last_rx_ms = now_ms;
+	if (ss->keys_ready && !ss->key_since_ms)
+		ss->key_since_ms = now_ms; /* the key in use is counted from here */
+	if (ss->keys_ready && ss->key_since_ms &&
+	    ((ss->reneg_s && now_ms - ss->key_since_ms >= ss->reneg_s * 1000ULL) ||
+	     (ss->reneg_bytes && ss->key_bytes >= ss->reneg_bytes) ||
+	     (ss->reneg_pkts && ss->key_pkts >= ss->reneg_pkts))) {
+		vpn_session_renegotiate(ss, now_ms);
+		return;
+	}
 	if (ss->ping_restart_s && now_ms - ss->last_rx_ms > ss->ping_restart_s * 1000ULL) {
 		snprintf(ss->why, sizeof(ss->why), "nothing from the peer for %u s (ping-restart)",
 			 ss->ping_restart_s);
@@ -752,6 +770,28 @@ void vpn_session_tick(struct vpn_session *ss, uint64_t now_ms)
 	if (ss->ping_s && now_ms - ss->last_tx_ms >= ss->ping_s * 1000ULL &&
 	    vpn_session_send_data(ss, ping_magic, sizeof(ping_magic)) == 0)
 		ss->last_tx_ms = now_ms; /* the keepalive ping */
+}
+
+void vpn_session_renegotiate(struct vpn_session *ss, uint64_t now_ms)
+{
+	if (ss->state != VPN_S_ACTIVE || !ss->keys_ready)
+		return;
+	renegotiate(ss, ss->kid == 7 ? 1 : ss->kid + 1, now_ms);
+	ss->soft_reset_sent = true;
+	vpn_rel_send(&ss->rel, VPN_P_CONTROL_SOFT_RESET_V1, NULL, 0, now_ms);
+	flush(ss, now_ms);
+}
+
+int vpn_session_send_control(struct vpn_session *ss, const char *msg, uint64_t now_ms)
+{
+	size_t n = strlen(msg) + 1; /* with its NUL, as OpenVPN sends them */
+
+	if (ss->state != VPN_S_ACTIVE || ss->tls.state != MBEDTLS_SSL_HANDSHAKE_OVER)
+		return -1;
+	if (mbedtls_ssl_write(&ss->tls, (const unsigned char *)msg, n) != (int)n)
+		return -1;
+	flush(ss, now_ms);
+	return 0;
 }
 
 int vpn_session_send_data(struct vpn_session *ss, const uint8_t *ip, size_t len)
@@ -774,6 +814,8 @@ int vpn_session_send_data(struct vpn_session *ss, const uint8_t *ip, size_t len)
 			     sizeof(pkt));
 	if (!n)
 		return -1;
+	ss->key_bytes += len;
+	ss->key_pkts++;
 	queue(ss, pkt, n);
 	return 0;
 }

@@ -135,6 +135,12 @@ struct vpn_session {
 	uint8_t kid;
 	bool km2_done, keys_ready;
 	unsigned renegs;
+	/* our own renegotiation (reneg-sec, reneg-bytes, reneg-pkts; 0: off):
+	 * set by the caller; counted from when the key in use became ready */
+	unsigned reneg_s;
+	uint64_t reneg_bytes, reneg_pkts;
+	uint64_t key_since_ms, key_bytes, key_pkts;
+	bool soft_reset_sent; /* we started this one: the peer's answer is not a new one */
 	struct {
 		bool valid;
 		uint8_t kid;
@@ -161,6 +167,13 @@ int vpn_session_input(struct vpn_session *ss, const uint8_t *pkt, size_t len, ui
 		      uint8_t *plain, size_t cap, size_t *plain_len);
 /* Timers: resends, keepalive pings, ping-restart. */
 void vpn_session_tick(struct vpn_session *ss, uint64_t now_ms);
+/* Start a renegotiation now (a soft reset under the next key id); the key
+ * in use goes on for its transition window. Also done by vpn_session_tick
+ * when reneg_s, reneg_bytes or reneg_pkts is reached. */
+void vpn_session_renegotiate(struct vpn_session *ss, uint64_t now_ms);
+/* A control message over TLS ("EXIT" from a client that stops, "RESTART"
+ * from a server that stops: cc-exit, explicit-exit-notify), queued. 0 or -1. */
+int vpn_session_send_control(struct vpn_session *ss, const char *msg, uint64_t now_ms);
 /* Encrypt an IP packet to the client (queued). */
 int vpn_session_send_data(struct vpn_session *ss, const uint8_t *ip, size_t len);
 /* The next packet to send, or 0. */
