@@ -217,19 +217,35 @@ bad_local:
 	return -1;
 }
 
-static int tun_open(struct ctrl *c, char *err, size_t errlen)
+int ctrl_vpn_read_conf(const char *path, struct vpn_conf *conf, char *err, size_t errlen)
 {
-	struct ctrl_vpn *v = &c->vpn;
-	const struct vpn_conf *cf = &v->conf;
+	char *text = malloc(VPN_CONF_MAX_FILE + 1);
+	FILE *f = fopen(path, "re");
+	size_t len;
+	int rc = -1;
+
+	if (!f)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (!text)
+		snprintf(err, errlen, "out of memory");
+	else if ((len = fread(text, 1, VPN_CONF_MAX_FILE + 1, f)) > VPN_CONF_MAX_FILE)
+		snprintf(err, errlen, "%s: larger than %u bytes", path, VPN_CONF_MAX_FILE);
+	else
+		rc = vpn_conf_parse(path, text, len, conf, err, errlen) < 0 ? -1 : 0;
+	if (f)
+		fclose(f);
+	free(text);
+	return rc;
+}
+
+int ctrl_vpn_tun_open(const char *dev, char name[16], char *err, size_t errlen)
+{
 	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
-	struct dp_addr a[2] = { { .family = 4 } };
-	uint32_t local = htonl(cf->pool4.local);
-	unsigned n = 1;
-	int fd, rc;
+	int fd;
 
 	/* "dev tun": the kernel numbers it; "dev tun3": that one */
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s",
-		 !cf->dev || strcmp(cf->dev, "tun") == 0 ? "tun%d" : cf->dev);
+		 !dev || strcmp(dev, "tun") == 0 ? "tun%d" : dev);
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		snprintf(err, errlen, "TUN %s: %s", ifr.ifr_name, strerror(errno));
@@ -237,8 +253,22 @@ static int tun_open(struct ctrl *c, char *err, size_t errlen)
 			close(fd);
 		return -1;
 	}
-	v->tun_fd = fd;
-	snprintf(v->tun, sizeof(v->tun), "%s", ifr.ifr_name);
+	snprintf(name, 16, "%s", ifr.ifr_name);
+	return fd;
+}
+
+static int tun_open(struct ctrl *c, char *err, size_t errlen)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	const struct vpn_conf *cf = &v->conf;
+	struct dp_addr a[2] = { { .family = 4 } };
+	uint32_t local = htonl(cf->pool4.local);
+	unsigned n = 1;
+	int rc;
+
+	v->tun_fd = ctrl_vpn_tun_open(cf->dev, v->tun, err, errlen);
+	if (v->tun_fd < 0)
+		return -1;
 	memcpy(a[0].addr, &local, 4);
 	a[0].prefixlen = (uint8_t)prefix_of_mask(cf->pool4.netmask);
 	if (cf->pool6.set) {
@@ -259,32 +289,13 @@ int ctrl_vpn_start(struct ctrl *c)
 {
 	struct ctrl_vpn *v = &c->vpn;
 	char err[768];
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	v->udp_fd = v->tun_fd = -1;
 	if (!c->conf.vpn.server[0])
 		return 0;
 	v->on = true;
-	f = fopen(c->conf.vpn.server, "re");
-	if (!f) {
-		snprintf(err, sizeof(err), "%s: %s", c->conf.vpn.server, strerror(errno));
-		goto fail;
-	}
-	text = malloc(VPN_CONF_MAX_FILE + 1);
-	len = text ? fread(text, 1, VPN_CONF_MAX_FILE + 1, f) : 0;
-	fclose(f);
-	if (!text || len > VPN_CONF_MAX_FILE) {
-		snprintf(err, sizeof(err), "%s: larger than %u bytes", c->conf.vpn.server,
-			 VPN_CONF_MAX_FILE);
-		goto fail;
-	}
-	if (vpn_conf_parse(c->conf.vpn.server, text, len, &v->conf, err, sizeof(err)) < 0)
-		goto fail;
-	free(text);
-	text = NULL;
-	if (server_init(c, err, sizeof(err)) < 0 || udp_open(c, err, sizeof(err)) < 0 ||
+	if (ctrl_vpn_read_conf(c->conf.vpn.server, &v->conf, err, sizeof(err)) < 0 ||
+	    server_init(c, err, sizeof(err)) < 0 || udp_open(c, err, sizeof(err)) < 0 ||
 	    tun_open(c, err, sizeof(err)) < 0)
 		goto fail;
 	v->max_clients = v->conf.max_clients ? v->conf.max_clients : CTRL_VPN_CLIENTS_MAX;
@@ -302,7 +313,6 @@ int ctrl_vpn_start(struct ctrl *c)
 		 v->max_clients);
 	return 0;
 fail:
-	free(text);
 	ctrl_log("error", "vpn: %s; the VPN is off", err);
 	ctrl_vpn_stop(c);
 	return -1;

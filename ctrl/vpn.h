@@ -83,6 +83,10 @@ void ctrl_vpn_peer_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 int ctrl_vpn_conf_file(const char *dir, const struct vpn_conf_file *f, const char *name, char *out,
 		       size_t len, char *err, size_t errlen);
 enum vpn_cipher ctrl_vpn_cipher_of(enum vpn_conf_cipher c);
+/* Read and parse an OpenVPN config file. 0, or -1 with "file:line: why". */
+int ctrl_vpn_read_conf(const char *path, struct vpn_conf *conf, char *err, size_t errlen);
+/* Open the TUN dev ("tun": the kernel numbers it); its fd, its name. */
+int ctrl_vpn_tun_open(const char *dev, char name[16], char *err, size_t errlen);
 int ctrl_vpn_client_start(struct ctrl *c);
 void ctrl_vpn_client_stop(struct ctrl *c);
 unsigned ctrl_vpn_client_fds(const struct ctrl *c, int fds[2]);

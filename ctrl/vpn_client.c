@@ -12,13 +12,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,7 +147,6 @@ static int setup(struct ctrl *c, char *err, size_t errlen)
 	struct ctrl_vpn_cli *v = &c->vpn_client;
 	const struct vpn_conf *cf = &v->conf;
 	char ca[300], cert[300], key[300], tc2[300];
-	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
 	const struct vpn_conf_remote *r;
 	int rc;
 
@@ -215,14 +210,9 @@ static int setup(struct ctrl *c, char *err, size_t errlen)
 		snprintf(err, errlen, "UDP to %s: %s", r->host, strerror(errno));
 		return -1;
 	}
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s",
-		 !cf->dev || strcmp(cf->dev, "tun") == 0 ? "tun%d" : cf->dev);
-	v->tun_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (v->tun_fd < 0 || ioctl(v->tun_fd, TUNSETIFF, &ifr) < 0) {
-		snprintf(err, errlen, "TUN %s: %s", ifr.ifr_name, strerror(errno));
+	v->tun_fd = ctrl_vpn_tun_open(cf->dev, v->tun, err, errlen);
+	if (v->tun_fd < 0)
 		return -1;
-	}
-	snprintf(v->tun, sizeof(v->tun), "%s", ifr.ifr_name);
 	rc = ctrl_iface_setup(v->tun, cf->tun_mtu ? cf->tun_mtu : 1500, NULL, 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "bringing %s up: %s", v->tun, strerror(-rc));
@@ -236,32 +226,13 @@ int ctrl_vpn_client_start(struct ctrl *c)
 {
 	struct ctrl_vpn_cli *v = &c->vpn_client;
 	char err[768];
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	v->udp_fd = v->tun_fd = -1;
 	if (!c->conf.vpn.client[0])
 		return 0;
 	v->on = true;
-	f = fopen(c->conf.vpn.client, "re");
-	if (!f) {
-		snprintf(err, sizeof(err), "%s: %s", c->conf.vpn.client, strerror(errno));
-		goto fail;
-	}
-	text = malloc(VPN_CONF_MAX_FILE + 1);
-	len = text ? fread(text, 1, VPN_CONF_MAX_FILE + 1, f) : 0;
-	fclose(f);
-	if (!text || len > VPN_CONF_MAX_FILE) {
-		snprintf(err, sizeof(err), "%s: larger than %u bytes", c->conf.vpn.client,
-			 VPN_CONF_MAX_FILE);
-		goto fail;
-	}
-	if (vpn_conf_parse(c->conf.vpn.client, text, len, &v->conf, err, sizeof(err)) < 0)
-		goto fail;
-	free(text);
-	text = NULL;
-	if (setup(c, err, sizeof(err)) < 0)
+	if (ctrl_vpn_read_conf(c->conf.vpn.client, &v->conf, err, sizeof(err)) < 0 ||
+	    setup(c, err, sizeof(err)) < 0)
 		goto fail;
 	ctrl_log("info",
 		 "vpn client: %s, to %s port %u, tunnel %s (traffic routed into it is "
@@ -269,7 +240,6 @@ int ctrl_vpn_client_start(struct ctrl *c)
 		 c->conf.vpn.client, v->conf.remotes[0].host, v->conf.remotes[0].port, v->tun);
 	return 0;
 fail:
-	free(text);
 	ctrl_log("error", "vpn client: %s; the VPN client is off", err);
 	ctrl_vpn_client_stop(c);
 	return -1;
