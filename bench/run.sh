@@ -21,7 +21,8 @@
 #   --out     report directory (default bench/report)
 # Environment: BUILD (build directory, default build/), BENCH_TIMEOUT (seconds
 # for the whole run, default 1200), BENCH_ONLY (scenario ids to run, e.g.
-# "fw64_1k nat64_1k dns_memif"; fw.sh, nat.sh and dns.sh run only without it).
+# "fw64_1k nat64_1k dns_memif"; fw.sh, nat.sh, dns.sh, tenant.sh and caldav.sh
+# run only without it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
@@ -53,7 +54,7 @@ while [ $# -gt 0 ]; do
 		shift
 		OUT=$1
 		;;
-	-h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -392,7 +393,7 @@ echo "bench: report in $OUT/report.md"
 # the firewall against Linux nftables (veth, AF_PACKET): bench/fw.sh, same lock;
 # then NAT44 against nftables masquerade the same way: bench/nat.sh; then
 # the DNS fast path against NSD and Knot: bench/dns.sh; then tenants:
-# bench/tenant.sh
+# bench/tenant.sh; then the CalDAV server against Radicale: bench/caldav.sh
 QUICK_OPT=()
 if [ $QUICK = 1 ]; then QUICK_OPT=(--quick); fi
 case "${BENCH_ONLY:+only} $DUTS " in
@@ -405,5 +406,7 @@ case "${BENCH_ONLY:+only} $DUTS " in
 		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: dns.sh failed" >&2
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/tenant.sh" \
 		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: tenant.sh failed" >&2
+	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/caldav.sh" \
+		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: caldav.sh failed" >&2
 	;;
 esac
