@@ -115,6 +115,7 @@ int ctrl_iface_route(const char *name, const struct dp_addr *prefix, bool add);
 /* Pin the way to host as it is now (gateway, interface) in a host route, so
  * that routes through a tunnel do not capture the tunnel's own packets. */
 int ctrl_route_pin(const struct dp_addr *host);
+int ctrl_route_unpin(const struct dp_addr *host);
 
 /* api.c */
 int ctrl_api_listen(struct ctrl *c);

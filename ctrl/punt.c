@@ -283,6 +283,28 @@ int ctrl_route_pin(const struct dp_addr *host)
 	return rc;
 }
 
+int ctrl_route_unpin(const struct dp_addr *host)
+{
+	struct nl_req r = {
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
+		       .nlmsg_type = RTM_DELROUTE },
+		.rt = { .rtm_family = host->family == 4 ? AF_INET : AF_INET6,
+			.rtm_dst_len = host->family == 4 ? 32 : 128,
+			.rtm_table = RT_TABLE_MAIN,
+			.rtm_protocol = RTPROT_STATIC,
+			.rtm_scope = RT_SCOPE_NOWHERE,
+			.rtm_type = RTN_UNICAST },
+	};
+	int fd = nl_open(), rc;
+
+	if (fd < 0)
+		return fd;
+	nl_attr(&r, RTA_DST, host->addr, host->family == 4 ? 4 : 16);
+	rc = nl_talk(fd, &r);
+	close(fd);
+	return rc;
+}
+
 static bool configured(const struct ctrl *c, const struct dp_addr *a)
 {
 	for (unsigned i = 0; i < c->conf.n_ports; i++)

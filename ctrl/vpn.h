@@ -66,6 +66,7 @@ struct ctrl_vpn_cli {
 	socklen_t remote_len;
 	bool applied;		/* a push was put in force: addresses, routes */
 	bool session_up;	/* this session's push is applied */
+	struct dp_addr pinned;	/* the host route to the server (redirect-gateway) */
 	uint64_t next_try_ms;	/* the next connection attempt */
 	unsigned backoff_s;	/* doubling up to 60 */
 	uint64_t started_ms;	/* of the session under way */

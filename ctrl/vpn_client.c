@@ -23,6 +23,7 @@
 #include "ctrl/ctrl.h"
 
 #define CLI_BACKOFF_MAX_S 60
+#define CLI_ANSWER_S	  10 /* a server silent this long: a new attempt */
 
 static int route4(struct ctrl_vpn_cli *v, uint32_t net, uint32_t mask)
 {
@@ -62,6 +63,8 @@ static void redirect(struct ctrl_vpn_cli *v, bool ipv6)
 	if ((rc = ctrl_route_pin(&host)) < 0)
 		ctrl_log("warning", "vpn client: pinning the route to the server: %s",
 			 strerror(-rc));
+	else
+		v->pinned = host;
 	if (route4(v, 0, 0x80000000u) < 0 || route4(v, 0x80000000u, 0x80000000u) < 0)
 		ctrl_log("warning", "vpn client: redirect-gateway routes: %s", strerror(errno));
 	if (ipv6 && (route6(v, zero6, 1) < 0 || route6(v, half6, 1) < 0))
@@ -282,6 +285,8 @@ void ctrl_vpn_client_stop(struct ctrl *c)
 		close(v->udp_fd);
 	if (v->tun_fd >= 0)
 		close(v->tun_fd); /* the TUN and its routes go with it */
+	if (v->pinned.family)
+		ctrl_route_unpin(&v->pinned); /* the host route to the server too */
 	if (v->ep_ready)
 		vpn_server_fini(&v->ep);
 	vpn_conf_free(&v->conf);
@@ -387,6 +392,8 @@ void ctrl_vpn_client_tick(struct ctrl *c)
 		flush_out(v);
 		if (v->ss->state == VPN_S_FAILED)
 			session_end(v, v->ss->why);
+		else if (!v->ss->last_rx_ms && now - v->started_ms > CLI_ANSWER_S * 1000ull)
+			session_end(v, "no answer from the server"); /* try again, afresh */
 		else if (v->ss->state != VPN_S_ACTIVE && now - v->started_ms > hand * 1000ull)
 			session_end(v, "no session within hand-window");
 		return;

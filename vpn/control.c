@@ -52,7 +52,8 @@ int vpn_km2_parse(const uint8_t *p, size_t len, bool from_client, struct vpn_km2
 	if (p[0] | p[1] | p[2] | p[3])
 		return ERR("key-method 2: the first word is not 0");
 	if ((p[4] & 0x0f) != 2)
-		return ERR("key method %u: only key method 2 is supported", (unsigned)(p[4] & 0x0f));
+		return ERR("key method %u: only key method 2 is supported",
+			   (unsigned)(p[4] & 0x0f));
 	if (from_client) {
 		memcpy(m->pre_master, p + o, 48);
 		o += 48;
@@ -278,8 +279,9 @@ static int option(struct vpn_push *p, char *opt, char *err, size_t errlen, int *
 	} else if (IS("comp-lzo") || IS("compress")) {
 		return ERR("pushed %s refused: compression is not supported (VORACLE)", argv[0]);
 	} else if (IS("explicit-exit-notify") || IS("auth-token") || IS("auth-token-user") ||
-		   IS("block-ipv6") || IS("dns")) {
-		/* understood, nothing to keep here */
+		   IS("block-ipv6") || IS("dns") || IS("tun-ipv6")) {
+		/* understood, nothing to keep here (tun-ipv6: a server with server-ipv6
+		 * still pushes it; IPv6 in the tunnel needs nothing more) */
 	} else {
 		return ERR("pushed option \"%s\" refused: not one rampart knows", argv[0]);
 	}

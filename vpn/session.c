@@ -510,8 +510,9 @@ static void drive_tls(struct vpn_session *ss)
 
 			mbedtls_strerror(r, e, sizeof(e));
 			/* which check the peer's certificate failed: unknown CA, revoked... */
-			if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags &&
-			    flags != (uint32_t)-1) {
+			if ((r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
+			     r == MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE) &&
+			    flags && flags != (uint32_t)-1) {
 				mbedtls_x509_crt_verify_info(v, sizeof(v), " (", flags);
 				for (char *nl; (nl = strchr(v, '\n'));)
 					*nl = nl[1] ? ';' : ')';

@@ -112,7 +112,7 @@ wait_until() {
 	openvpn --genkey tls-crypt-v2-server tc2-old-server.key
 	openvpn --tls-crypt-v2 tc2-old-server.key --genkey tls-crypt-v2-client tc2-stale.key
 ) >"$TMP/pki.log" 2>&1 || fail "making the PKI: $(tail -5 "$TMP/pki.log")"
-openssl crl -in "$TMP/crl.pem" -noout -text | grep -q "Serial Number" || fail "the CRL revokes nothing"
+openssl crl -in "$TMP/crl.pem" -noout -text | grep "Serial Number" >/dev/null || fail "the CRL revokes nothing"
 
 # ---- the namespaces: clients 198.18.50.1N on a bridge in the server's,
 # a host (198.19.0.1, 2001:db8:61::1) behind the server
@@ -181,8 +181,8 @@ ctrl_pid=$!
 wait_until 10 grep -q "vpn: server from .* on UDP 198.18.50.1:1194, tunnel tun0" "$LOG" ||
 	fail "the VPN did not start: $(grep vpn "$LOG" | tail -3)"
 wait_until 10 "$RAMPART" -s "$SOCK" vpn status || fail "rampart vpn status does not answer"
-ip -n "$S" -o addr show dev tun0 | grep -q "inet 198.18.60.1/24" &&
-	ip -n "$S" -o addr show dev tun0 | grep -q "inet6 2001:db8:60::1/64" ||
+ip -n "$S" -o addr show dev tun0 | grep "inet 198.18.60.1/24" >/dev/null &&
+	ip -n "$S" -o addr show dev tun0 | grep "inet6 2001:db8:60::1/64" >/dev/null ||
 	fail "tun0 lacks the server's addresses: $(ip -n "$S" -o addr show dev tun0)"
 ok "ctrl runs the VPN: UDP 198.18.50.1:1194, tun0 with 198.18.60.1/24 and 2001:db8:60::1/64"
 
@@ -376,7 +376,7 @@ wait_until 20 client_up c2 || fail "client 2 started again: no tunnel"
 pings "$C1" -c 3 -i 0.2 -W 2 198.18.60.1 || fail "client 1 started again: no ping"
 pings "$C2" -c 3 -i 0.2 -W 2 198.18.60.1 || fail "client 2 started again: no ping"
 # client 2 came back from the same address and port: its old session ends at once
-since "$m" | grep -qF "$peer2: session ended: the client started again" ||
+since "$m" | grep -F "$peer2: session ended: the client started again" >/dev/null ||
 	fail "client 2 started again from $peer2: its old session did not end as started again: $(since "$m")"
 # client 1 from another port: its old one ends by ping-restart (keepalive 2 6)
 wait_until 20 test -s "$TMP/end1" ||
@@ -473,4 +473,59 @@ $PY -c 'import sys; sys.exit(not float(sys.argv[1]) >= 12 - 2 - 0.5)' "$t1" ||
 if grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$LOG"; then
 	fail "sanitizer report in ctrl's log"
 fi
+
+# ---- 10. explicit-exit-notify 1 (in the server's config): ctrl stopped, its
+# clients told (RESTART), not left to their ping-restart
+for i in 1 2; do
+	client_up c$i || fail "client $i is not up before ctrl stops"
+	grep -q "server-pushed-connection-reset" "$TMP/c$i.ovpn.log" && fail "client $i: a server-pushed reset before ctrl stopped"
+done
+ts=$(date +%s.%N)
+kill -TERM "$ctrl_pid"
+wait_until 5 sh -c "! kill -0 $ctrl_pid" || fail "ctrl did not stop within 5 s of SIGTERM"
+wait "$ctrl_pid" 2>/dev/null || true
+ctrl_pid=
+wait_until 3 sh -c "grep -q server-pushed-connection-reset '$TMP/c1.ovpn.log' && grep -q server-pushed-connection-reset '$TMP/c2.ovpn.log'" ||
+	fail "ctrl stopped with explicit-exit-notify 1: its clients were not told: $(grep -h SIGUSR1 "$TMP/c1.ovpn.log" "$TMP/c2.ovpn.log" | tail -2)"
+tr=$($PY -c 'import sys,time; print("%.1f" % (time.time() - float(sys.argv[1])))' "$ts")
+if grep -q "SIGTERM\|SIGUSR1\[soft,ping-restart\]" "$TMP/c1.ovpn.log"; then
+	fail "client 1 ended its session by ping-restart, not by the server's RESTART"
+fi
+ok "explicit-exit-notify 1: ctrl stopped, both clients logged server-pushed-connection-reset within ${tr} s of SIGTERM"
+
+# ---- 11. renegotiation started by the server (reneg-sec 5; the client's is 3600)
+sed 's/^reneg-sec .*/reneg-sec 5/' "$TMP/vpn-server.conf" >"$TMP/vpn-server-reneg.conf"
+grep -q "^reneg-sec 5$" "$TMP/vpn-server-reneg.conf" || fail "no reneg-sec in vpn-server.conf to change"
+sed 's/vpn-server.conf/vpn-server-reneg.conf/' "$TMP/rampart.conf" >"$TMP/rampart-reneg.conf"
+LOG=$TMP/ctrl-reneg.log
+ip netns exec "$S" "$CTRL" -c "$TMP/rampart-reneg.conf" >"$LOG" 2>&1 &
+ctrl_pid=$!
+wait_until 10 grep -q "vpn: server from .*vpn-server-reneg.conf on UDP 198.18.50.1:1194, tunnel tun0" "$LOG" ||
+	fail "ctrl with reneg-sec 5: the VPN did not start: $(grep vpn "$LOG" | tail -3)"
+wait_until 10 "$RAMPART" -s "$SOCK" vpn status || fail "ctrl with reneg-sec 5: rampart vpn status does not answer"
+client c3 "$C3" client3 tc2-c3.key --nobind --reneg-sec 3600 --data-ciphers AES-256-GCM
+wait_until 20 client_up c3 || fail "client 3 (reneg-sec 3600) against the server's reneg-sec 5: no tunnel"
+tls0=$(grep -c "Control Channel: TLSv1.2" "$TMP/c3.ovpn.log")
+ip netns exec "$C3" ping -6 -c 60 -i 0.2 -W 1 2001:db8:60::1 >"$TMP/ping6.out" 2>&1 &
+p6=$!
+ip netns exec "$C3" ping -c 60 -i 0.2 -W 1 198.19.0.1 >"$TMP/ping4.out" 2>&1 && rc4=0 || rc4=$?
+wait "$p6" && rc6=0 || rc6=$?
+[ "$rc4" -le 1 ] && [ "$rc6" -le 1 ] || fail "ping failed to run: $(cat "$TMP/ping4.out" "$TMP/ping6.out")"
+lost4=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$TMP/ping4.out" | awk '{print $1 - $2}')
+lost6=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$TMP/ping6.out" | awk '{print $1 - $2}')
+[ -n "$lost4" ] && [ -n "$lost6" ] || fail "ping's summary missing: $(tail -2 "$TMP/ping4.out" "$TMP/ping6.out")"
+renegs=$(vfield client3 renegotiations)
+tls1=$(grep -c "Control Channel: TLSv1.2" "$TMP/c3.ovpn.log")
+[ "$renegs" -ge 2 ] || fail "server reneg-sec 5: $renegs renegotiations in vpn status after 12 s (client log: $((tls1 - tls0)) new TLS sessions)"
+[ $((tls1 - tls0)) -ge 2 ] || fail "server reneg-sec 5: $((tls1 - tls0)) new TLS sessions in the client's log, vpn status says $renegs"
+if grep -q "TLS: soft reset" "$TMP/c3.ovpn.log"; then
+	fail "the client (reneg-sec 3600) started a soft reset: the renegotiations were not the server's"
+fi
+[ "$lost4" -le 1 ] && [ "$lost6" -le 1 ] ||
+	fail "pings lost across the server's renegotiations: $lost4 of 60 (IPv4, to 198.19.0.1), $lost6 of 60 (IPv6)"
+stop c3
+if grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$LOG"; then
+	fail "sanitizer report in ctrl's log (reneg-sec 5)"
+fi
+ok "renegotiation by the server (reneg-sec 5, the client's 3600): $renegs in vpn status, $((tls1 - tls0)) new TLS sessions in the client's log, none started by it, in 12 s; pings every 0.2 s lost $lost4 of 60 (IPv4), $lost6 of 60 (IPv6)"
 ok "VPN server: all cases passed"
