@@ -738,16 +738,19 @@ out:
 	xmlFreeDoc(doc);
 }
 
-/* The path of a Destination header: "http://host/path" or "/path". */
-static const char *dest_path(const char *dest, char *buf, size_t len)
+const char *href_path(const char *dest, char *buf, size_t len)
 {
-	const char *p = strstr(dest, "://");
+	const char *p;
 	size_t o = 0;
+
+	while (*dest == ' ' || *dest == '\t' || *dest == '\n' || *dest == '\r')
+		dest++; /* an href's text may be indented */
+	p = strstr(dest, "://");
 
 	p = p ? strchr(p + 3, '/') : dest;
 	if (!p || *p != '/')
 		return NULL;
-	for (; *p && o + 1 < len; p++) {
+	for (; *p && !strchr(" \t\r\n", *p) && o + 1 < len; p++) {
 		unsigned hi, lo;
 
 		if (*p == '%' && sscanf(p + 1, "%1x%1x", &hi, &lo) == 2) {
@@ -767,7 +770,7 @@ static void m_copymove(struct caldav *d, const struct caldav_req *req, struct re
 {
 	bool move = strcmp(req->method, "MOVE") == 0;
 	char buf[512], missing[CALDAV_NAME_MAX + 1], err[256];
-	const char *path = req->destination ? dest_path(req->destination, buf, sizeof(buf)) : NULL;
+	const char *path = req->destination ? href_path(req->destination, buf, sizeof(buf)) : NULL;
 	struct res to;
 	int rc;
 	char *text;
@@ -864,7 +867,7 @@ static void m_acl(struct caldav *d, const struct caldav_req *req, struct res *r,
 		} else {
 			xmlChar *h = href ? xmlNodeGetContent(href) : NULL;
 			char buf[256];
-			const char *p = h ? dest_path((const char *)h, buf, sizeof(buf)) : NULL;
+			const char *p = h ? href_path((const char *)h, buf, sizeof(buf)) : NULL;
 			bool ok = p && ((sscanf(p, "/principals/users/%65[^/]", who) == 1 &&
 					 user_exists(d, who) &&
 					 snprintf(principal, sizeof(principal),
@@ -1037,9 +1040,6 @@ void caldav_close(struct caldav *d)
 
 void caldav_stats(const struct caldav *d, struct caldav_stats *s)
 {
-	json_t *v;
-	const char *k;
-
 	*s = d->st;
 	s->users = (unsigned)json_object_size(json_object_get(d->users, "users"));
 	s->groups = (unsigned)json_object_size(json_object_get(d->users, "groups"));
@@ -1049,8 +1049,6 @@ void caldav_stats(const struct caldav *d, struct caldav_stats *s)
 		s->calendars++;
 		s->objects_loaded += c->n_objs;
 	}
-	(void)v;
-	(void)k;
 }
 
 struct hist_ctx {

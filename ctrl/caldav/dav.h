@@ -57,7 +57,7 @@ struct tomb { /* a removed object, for sync-collection */
 struct coll {
 	char owner[CALDAV_NAME_MAX + 1];
 	char name[CALDAV_NAME_MAX + 1];
-	char id[17]; /* this instance of the calendar, in its sync tokens */
+	char id[17];   /* this instance of the calendar, in its sync tokens */
 	json_t *props; /* displayname, description, color, components, acl, dead */
 	struct obj **tab;
 	unsigned tab_size, n_objs;
@@ -159,6 +159,9 @@ xmlDocPtr parse_body(struct caldav *d, const struct caldav_req *req, struct cald
 bool node_is(const xmlNode *n, const char *ns, const char *name);
 xmlNode *child(const xmlNode *n, const char *ns, const char *name);
 void sync_token(const struct coll *c, char *buf, size_t len);
+/* The path of an href or a Destination header ("http://host/path" or
+ * "/path"), %-decoded into buf; NULL when it is neither. */
+const char *href_path(const char *href, char *buf, size_t len);
 
 /* props.c: PROPFIND's properties, shared with the REPORTs. */
 enum res_kind { RES_ROOT, RES_PRINCIPALS, RES_USER, RES_GROUP, RES_HOME, RES_COLL, RES_OBJ };

@@ -60,19 +60,9 @@ static void multiget(struct caldav *d, const struct caldav_req *req, struct res 
 		if (!node_is(h, NS_DAV, "href"))
 			continue;
 		text = xmlNodeGetContent(h);
-		snprintf(path, sizeof(path), "%s", text ? (const char *)text : "");
+		if (!href_path(text ? (const char *)text : "", path, sizeof(path)))
+			snprintf(path, sizeof(path), "%s", text ? (const char *)text : "");
 		xmlFree(text);
-		/* %-decode in place */
-		for (char *s = path, *t = path;; s++, t++) {
-			unsigned hi, lo;
-
-			if (*s == '%' && sscanf(s + 1, "%1x%1x", &hi, &lo) == 2) {
-				*t = (char)(hi << 4 | lo);
-				s += 2;
-			} else if (!(*t = *s)) {
-				break;
-			}
-		}
 		if (sscanf(path, "/calendars/%65[^/]/%65[^/]/%65[^/]", owner, cal, name) == 3 &&
 		    strcmp(owner, r->coll->owner) == 0 && strcmp(cal, r->coll->name) == 0)
 			o = store_obj(r->coll, name);
@@ -312,8 +302,6 @@ static void expand_property(struct caldav *d, const struct caldav_req *req, stru
 			    xmlNode *root, struct caldav_resp *resp)
 {
 	struct sbuf b = { 0 };
-	xmlNode *all = prop_of_properties(root);
-
 	sb_puts(&b, ms_head);
 	sb_puts(&b, "<D:response>");
 	sb_href(&b, r->path);
@@ -378,7 +366,6 @@ static void expand_property(struct caldav *d, const struct caldav_req *req, stru
 	}
 	sb_puts(&b, "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>"
 		    "</D:multistatus>\n");
-	xmlFreeNode(all);
 	resp_xml(resp, 207, &b);
 }
 
