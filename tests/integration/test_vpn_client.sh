@@ -68,45 +68,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
-
-# wait_until SECONDS COMMAND...: poll until COMMAND succeeds
-wait_until() {
-	local t=$1
-	shift
-	for _ in $(seq $((t * 10))); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$(dirname "$0")/vpn_lib.sh"
 
 # ---- the PKI (as tests/unit/vpn/test_session.c makes it)
 (
 	cd "$TMP"
-	ca() {
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout "$1.key" -out "$1.crt" -days 2 -subj "/CN=$1" \
-			-addext basicConstraints=critical,CA:TRUE \
-			-addext keyUsage=critical,keyCertSign,cRLSign
-	}
-	# leaf FILE CA EKU [CN]
-	leaf() {
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout "$1.key" -out "$1.csr" -subj "/CN=${4:-$1}"
-		printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\n' \
-			"$3" >"$1.ext"
-		openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial \
-			-days 2 -extfile "$1.ext" -out "$1.crt"
-	}
-	ca ca
-	leaf server ca serverAuth
-	leaf client ca clientAuth
+	vpn_ca ca
+	vpn_leaf server ca serverAuth
+	vpn_leaf client ca clientAuth
 	# the right name, but a client's certificate (no serverAuth)
-	leaf noeku ca clientAuth server
+	vpn_leaf noeku ca clientAuth server
 	# serverAuth, but another name than verify-x509-name's
-	leaf impostor ca serverAuth
+	vpn_leaf impostor ca serverAuth
 	openvpn --genkey tls-crypt-v2-server tc2-server.key
 	openvpn --tls-crypt-v2 tc2-server.key --genkey tls-crypt-v2-client tc2-client.key
 ) >"$TMP/pki.log" 2>&1 || fail "making the PKI: $(tail -5 "$TMP/pki.log")"

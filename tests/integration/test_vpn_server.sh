@@ -63,42 +63,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
-
-# wait_until SECONDS COMMAND...: poll until COMMAND succeeds
-wait_until() {
-	local t=$1
-	shift
-	for _ in $(seq $((t * 10))); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
+. "$(dirname "$0")/vpn_lib.sh"
 
 # ---- the PKI (as tests/unit/vpn/test_session.c makes it)
 (
 	cd "$TMP"
-	ca() {
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout "$1.key" -out "$1.crt" -days 2 -subj "/CN=$1" \
-			-addext basicConstraints=critical,CA:TRUE \
-			-addext keyUsage=critical,keyCertSign,cRLSign
-	}
-	leaf() {
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout "$1.key" -out "$1.csr" -subj "/CN=$1"
-		printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\n' \
-			"$3" >"$1.ext"
-		openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial \
-			-days 2 -extfile "$1.ext" -out "$1.crt"
-	}
-	ca ca
-	ca other
-	leaf server ca serverAuth
-	for n in client1 client2 client3 revoked; do leaf $n ca clientAuth; done
-	leaf stranger other clientAuth
+	vpn_ca ca
+	vpn_ca other
+	vpn_leaf server ca serverAuth
+	for n in client1 client2 client3 revoked; do vpn_leaf $n ca clientAuth; done
+	vpn_leaf stranger other clientAuth
 	touch index.txt
 	echo 1000 >crlnumber
 	printf '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\ncrlnumber=crlnumber\ndefault_md=sha256\ndefault_crl_days=2\nprivate_key=ca.key\ncertificate=ca.crt\n' >ca.cnf
