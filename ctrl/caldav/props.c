@@ -385,6 +385,20 @@ static bool p_supported_calendar_data(const struct pctx *x, struct sbuf *b)
 	return true;
 }
 
+/* RFC 4331: the bytes a calendar's objects take (cheap: their sizes are
+ * known). No quota-available-bytes: there is no byte quota, only
+ * max_objects. */
+static bool p_quota_used_bytes(const struct pctx *x, struct sbuf *b)
+{
+	unsigned long long used = 0;
+
+	for (unsigned i = 0; i < x->r->coll->tab_size; i++)
+		for (const struct obj *o = x->r->coll->tab[i]; o; o = o->next)
+			used += o->size;
+	sb_printf(b, "<D:quota-used-bytes>%llu</D:quota-used-bytes>", used);
+	return true;
+}
+
 static bool p_max_resource_size(const struct pctx *x, struct sbuf *b)
 {
 	sb_printf(b, "<C:max-resource-size>%zu</C:max-resource-size>", x->d->conf.max_object);
@@ -456,6 +470,7 @@ static const struct prop_def props[] = {
 	{ NS_CALDAV, "calendar-timezone", COLL, false, p_calendar_timezone },
 	{ NS_CALDAV, "supported-calendar-data", COLL, false, p_supported_calendar_data },
 	{ NS_CALDAV, "max-resource-size", COLL, false, p_max_resource_size },
+	{ NS_DAV, "quota-used-bytes", COLL, false, p_quota_used_bytes },
 	{ NS_CALDAV, "calendar-data", OBJ, false, p_calendar_data },
 };
 

@@ -881,10 +881,19 @@ Test(dav_propfind, a_calendar_has_its_caldav_properties)
 	BODY_HAS("<D:owner><D:href>/principals/users/tim/</D:href></D:owner>");
 	BODY_HAS("<D:displayname>work</D:displayname>");
 	BODY_HAS_NOT("404 Not Found");
-	/* the ctag follows each change */
+	/* the ctag follows each change; the bytes used too (RFC 4331) */
 	put_ok("tim", "/calendars/tim/work/a.ics", plain_event("a"));
-	cr_assert_eq(tim("PROPFIND", "/calendars/tim/work/", PF("<CS:getctag/>")), 207);
+	cr_assert_eq(
+		tim("PROPFIND", "/calendars/tim/work/", PF("<CS:getctag/><D:quota-used-bytes/>")),
+		207);
 	BODY_HAS("-1</CS:getctag>");
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "<D:quota-used-bytes>%zu</D:quota-used-bytes>",
+			 strlen(plain_event("a")));
+		BODY_HAS(want);
+	}
 }
 
 Test(dav_propfind, a_calendar_at_depth_1_lists_its_objects_with_etags)
