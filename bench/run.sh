@@ -21,8 +21,8 @@
 #   --out     report directory (default bench/report)
 # Environment: BUILD (build directory, default build/), BENCH_TIMEOUT (seconds
 # for the whole run, default 1200), BENCH_ONLY (scenario ids to run, e.g.
-# "fw64_1k nat64_1k dns_memif"; fw.sh, nat.sh, dns.sh, tenant.sh and caldav.sh
-# run only without it).
+# "fw64_1k nat64_1k dns_memif"; fw.sh, nat.sh, dns.sh, tenant.sh, caldav.sh
+# and vpn.sh run only without it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
@@ -393,7 +393,8 @@ echo "bench: report in $OUT/report.md"
 # the firewall against Linux nftables (veth, AF_PACKET): bench/fw.sh, same lock;
 # then NAT44 against nftables masquerade the same way: bench/nat.sh; then
 # the DNS fast path against NSD and Knot: bench/dns.sh; then tenants:
-# bench/tenant.sh; then the CalDAV server against Radicale: bench/caldav.sh
+# bench/tenant.sh; then the CalDAV server against Radicale: bench/caldav.sh;
+# then the VPN against OpenVPN 2.6 and the crypto PMD: bench/vpn.sh
 QUICK_OPT=()
 if [ $QUICK = 1 ]; then QUICK_OPT=(--quick); fi
 case "${BENCH_ONLY:+only} $DUTS " in
@@ -408,5 +409,7 @@ case "${BENCH_ONLY:+only} $DUTS " in
 		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: tenant.sh failed" >&2
 	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/caldav.sh" \
 		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: caldav.sh failed" >&2
+	RAMPART_BENCH_LOCK_HELD=1 BUILD="$BUILD" "$top/bench/vpn.sh" \
+		"${QUICK_OPT[@]}" --out "$OUT" || echo "bench: vpn.sh failed" >&2
 	;;
 esac
