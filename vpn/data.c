@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * data.c - P_DATA_V2 with AES-GCM and ChaCha20-Poly1305 (data.h), through
- * mbedTLS.
+ * data.c - P_DATA_V2 with AES-GCM and ChaCha20-Poly1305 (data.h): libsodium
+ * for AES-256-GCM (a per-key state) and ChaCha20-Poly1305, mbedTLS for
+ * AES-128-GCM and where the CPU lacks AES-NI.
  */
 #include <string.h>
 #include <strings.h>
 
-#include <mbedtls/chachapoly.h>
 #include <mbedtls/gcm.h>
 #include <mbedtls/platform_util.h>
 
@@ -30,9 +30,14 @@ const char *vpn_cipher_name(enum vpn_cipher c)
 
 static void one(struct vpn_data_key *d, enum vpn_cipher c, const uint8_t *k, const uint8_t *iv)
 {
+	memset(d, 0, sizeof(*d));
 	d->cipher = c;
 	memcpy(d->key, k, 32);
 	memcpy(d->implicit_iv, iv, 8);
+	/* the key schedule and GHASH table once, not per packet */
+	d->has_gcm_state = c == VPN_AES_256_GCM && sodium_init() >= 0 &&
+			   crypto_aead_aes256gcm_is_available() &&
+			   crypto_aead_aes256gcm_beforenm(&d->gcm_state, k) == 0;
 }
 
 void vpn_data_keys_from_ekm(const uint8_t ekm[256], enum vpn_cipher c, bool server,
@@ -55,16 +60,15 @@ static int aead(const struct vpn_data_key *k, bool enc, const uint8_t nonce[12],
 	int rc;
 
 	if (k->cipher == VPN_CHACHA20_POLY1305) {
-		mbedtls_chachapoly_context cp;
-
-		mbedtls_chachapoly_init(&cp);
-		rc = mbedtls_chachapoly_setkey(&cp, k->key);
-		if (!rc)
-			rc = enc ? mbedtls_chachapoly_encrypt_and_tag(&cp, len, nonce, ad, 8, in,
-								      out, tag)
-				 : mbedtls_chachapoly_auth_decrypt(&cp, len, nonce, ad, 8, tag, in,
-								   out);
-		mbedtls_chachapoly_free(&cp);
+		rc = enc ? crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+				   out, tag, NULL, in, len, ad, 8, NULL, nonce, k->key)
+			 : crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+				   out, NULL, in, len, tag, ad, 8, nonce, k->key);
+	} else if (k->has_gcm_state) {
+		rc = enc ? crypto_aead_aes256gcm_encrypt_detached_afternm(
+				   out, tag, NULL, in, len, ad, 8, NULL, nonce, &k->gcm_state)
+			 : crypto_aead_aes256gcm_decrypt_detached_afternm(
+				   out, NULL, in, len, tag, ad, 8, nonce, &k->gcm_state);
 	} else {
 		mbedtls_gcm_context g;
 

@@ -6,8 +6,11 @@
  * packet id followed by the 8-byte implicit IV, the additional data the
  * first 8 bytes. The keys come from the TLS exporter's 256 bytes
  * ("EXPORTER-OpenVPN-datakeys"). AES-128-GCM, AES-256-GCM and
- * CHACHA20-POLY1305, nothing else. This is the control plane's reference
- * (mbedTLS); libsodium's, in the tests, is checked against it.
+ * CHACHA20-POLY1305, nothing else. AES-256-GCM (with AES-NI and PCLMUL,
+ * its key schedule and GHASH table made once per key) and ChaCha20-Poly1305
+ * go through libsodium, AES-128-GCM (and AES-256-GCM without those
+ * instructions) through mbedTLS; the tests check each packet against the
+ * other library.
  */
 #ifndef RAMPART_VPN_DATA_H
 #define RAMPART_VPN_DATA_H
@@ -15,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <sodium.h>
 
 enum vpn_cipher {
 	VPN_AES_128_GCM,
@@ -29,6 +34,8 @@ struct vpn_data_key {
 	enum vpn_cipher cipher;
 	uint8_t key[32];
 	uint8_t implicit_iv[8];
+	bool has_gcm_state; /* AES-256-GCM through libsodium, state below */
+	crypto_aead_aes256gcm_state gcm_state;
 };
 
 struct vpn_data_keys {
@@ -40,7 +47,8 @@ int vpn_cipher_from_name(const char *name);
 const char *vpn_cipher_name(enum vpn_cipher c);
 
 /* Keys from the exporter's 256 bytes: the client sends with K[0..] and
- * K[64..71] (its IV), the server with K[128..] and K[192..199]. */
+ * K[64..71] (its IV), the server with K[128..] and K[192..199]. Plain data:
+ * a copy of a key works as the key; vpn_data_keys_wipe erases it. */
 void vpn_data_keys_from_ekm(const uint8_t ekm[256], enum vpn_cipher c, bool server,
 			    struct vpn_data_keys *k);
 void vpn_data_keys_wipe(struct vpn_data_keys *k);

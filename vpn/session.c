@@ -388,6 +388,7 @@ static void key_method_2(struct vpn_session *ss, const uint8_t *rec, size_t len)
 	mbedtls_platform_zeroize(ekm, sizeof(ekm));
 	mbedtls_platform_zeroize(ss->ms, sizeof(ss->ms));
 	ss->km2_done = ss->keys_ready = true;
+	ss->key_since_ms = ss->last_rx_ms; /* the key in use counts from now */
 	if (ss->pushed)
 		return; /* a renegotiation: the new key takes over, nothing pushed again */
 	ss->state = VPN_S_KEYS;
@@ -449,6 +450,7 @@ static void client_km2(struct vpn_session *ss, const uint8_t *rec, size_t len)
 		vpn_data_keys_from_ekm(ss->ekm, (enum vpn_cipher)ss->cipher, false, &ss->keys);
 		mbedtls_platform_zeroize(ss->ekm, sizeof(ss->ekm));
 		ss->keys_ready = true;
+		ss->key_since_ms = ss->last_rx_ms;
 		return;
 	}
 	ss->state = VPN_S_KEYS;
@@ -491,6 +493,7 @@ static void client_push(struct vpn_session *ss, const uint8_t *rec, size_t len)
 	vpn_data_keys_from_ekm(ss->ekm, (enum vpn_cipher)ss->cipher, false, &ss->keys);
 	mbedtls_platform_zeroize(ss->ekm, sizeof(ss->ekm));
 	ss->pushed = ss->keys_ready = true;
+	ss->key_since_ms = ss->last_rx_ms;
 	ss->state = VPN_S_ACTIVE;
 }
 

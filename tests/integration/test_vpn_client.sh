@@ -303,10 +303,10 @@ ok "through the tunnel: pings to 198.18.62.1, 2001:db8:62::1, 198.19.62.1, 2001:
 
 # ---- 3. rampart's own renegotiation (reneg-sec 5; the server's is 3600)
 tls0=$(grep -c "Control Channel: TLSv1.2" "$TMP/wan1.ovpn.log")
-ip netns exec "$CL" ping -6 -c 60 -i 0.2 -W 1 2001:db8:63::1 >"$TMP/ping6.out" 2>&1 &
+ip netns exec "$CL" ping -6 -c 80 -i 0.2 -W 1 2001:db8:63::1 >"$TMP/ping6.out" 2>&1 &
 p6=$!
 # ping's status is 1 with one reply missing, which is allowed: the loss is checked
-ip netns exec "$CL" ping -c 60 -i 0.2 -W 1 198.19.62.1 >"$TMP/ping4.out" 2>&1 && rc4=0 || rc4=$?
+ip netns exec "$CL" ping -c 80 -i 0.2 -W 1 198.19.62.1 >"$TMP/ping4.out" 2>&1 && rc4=0 || rc4=$?
 wait "$p6" && rc6=0 || rc6=$?
 [ "$rc4" -le 1 ] && [ "$rc6" -le 1 ] || fail "ping failed to run: $(cat "$TMP/ping4.out" "$TMP/ping6.out")"
 lost4=$(lost "$TMP/ping4.out")
@@ -314,12 +314,12 @@ lost6=$(lost "$TMP/ping6.out")
 [ -n "$lost4" ] && [ -n "$lost6" ] || fail "ping's summary missing: $(tail -2 "$TMP/ping4.out" "$TMP/ping6.out")"
 tls1=$(grep -c "Control Channel: TLSv1.2" "$TMP/wan1.ovpn.log")
 [ $((tls1 - tls0)) -ge 2 ] ||
-	fail "renegotiation: $((tls1 - tls0)) new TLS sessions in the server's log in 12 s with reneg-sec 5 in rampart's config"
+	fail "renegotiation: $((tls1 - tls0)) new TLS sessions in the server's log in 16 s with reneg-sec 5 in rampart's config"
 if grep -q "TLS: soft reset" "$TMP/wan1.ovpn.log"; then fail "the server started a soft reset (its reneg-sec is 3600)"; fi
 [ "$lost4" -le 1 ] && [ "$lost6" -le 1 ] ||
-	fail "pings lost across renegotiations: $lost4 of 60 (IPv4), $lost6 of 60 (IPv6)"
+	fail "pings lost across renegotiations: $lost4 of 80 (IPv4), $lost6 of 80 (IPv6)"
 state_is up || fail "not up after the renegotiations: $(cj)"
-ok "renegotiation by rampart (reneg-sec 5): $((tls1 - tls0)) new TLS sessions in the server's log in 12 s; pings every 0.2 s lost $lost4 of 60 (IPv4), $lost6 of 60 (IPv6)"
+ok "renegotiation by rampart (reneg-sec 5): $((tls1 - tls0)) new TLS sessions in the server's log in 16 s; pings every 0.2 s lost $lost4 of 80 (IPv4), $lost6 of 80 (IPv6)"
 
 # ---- 4. fail hard: the server killed
 capture fh
