@@ -160,12 +160,14 @@ int vpn_peer_info_parse(const char *text, struct vpn_peer_info *pi, char *err, s
 	return 0;
 }
 
-void vpn_peer_info_write(char *out, size_t cap, const enum vpn_cipher *ciphers, unsigned n)
+void vpn_peer_info_write(char *out, size_t cap, const enum vpn_cipher *ciphers, unsigned n,
+			 unsigned iv_proto)
 {
 	size_t o =
 		(size_t)snprintf(out, cap, "IV_VER=2.6.14\nIV_PLAT=linux\nIV_PROTO=%u\nIV_CIPHERS=",
-				 VPN_IV_DATA_V2 | VPN_IV_REQUEST_PUSH | VPN_IV_TLS_KEY_EXPORT |
-					 VPN_IV_CC_EXIT_NOTIFY);
+				 iv_proto ? iv_proto
+					  : VPN_IV_DATA_V2 | VPN_IV_REQUEST_PUSH |
+						    VPN_IV_TLS_KEY_EXPORT | VPN_IV_CC_EXIT_NOTIFY);
 
 	for (unsigned i = 0; i < n && o < cap; i++)
 		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? ":" : "",

@@ -56,9 +56,10 @@ struct vpn_peer_info {
 	char platform[32]; /* IV_PLAT */
 };
 int vpn_peer_info_parse(const char *text, struct vpn_peer_info *pi, char *err, size_t errlen);
-/* The peer-info rampart's client sends: IV_PROTO 142 (DATA_V2,
- * REQUEST_PUSH, TLS_KEY_EXPORT, CC_EXIT_NOTIFY), its ciphers. */
-void vpn_peer_info_write(char *out, size_t cap, const enum vpn_cipher *ciphers, unsigned n);
+/* The peer-info rampart's client sends: IV_PROTO iv_proto (0: 142,
+ * DATA_V2, REQUEST_PUSH, TLS_KEY_EXPORT, CC_EXIT_NOTIFY), its ciphers. */
+void vpn_peer_info_write(char *out, size_t cap, const enum vpn_cipher *ciphers, unsigned n,
+			 unsigned iv_proto);
 
 /* Cipher negotiation (NCP): the first of the server's ciphers the client
  * offers (IV_CIPHERS, exact names; without it IV_NCP=2 means AES-256-GCM

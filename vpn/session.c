@@ -419,7 +419,8 @@ static void client_send_km2(struct vpn_session *ss)
 	mbedtls_ctr_drbg_random(&s->drbg, ours.random1, 32);
 	mbedtls_ctr_drbg_random(&s->drbg, ours.random2, 32);
 	vpn_options_string(ours.options, sizeof(ours.options), false, false);
-	vpn_peer_info_write(ours.peer_info, sizeof(ours.peer_info), s->ciphers, s->n_ciphers);
+	vpn_peer_info_write(ours.peer_info, sizeof(ours.peer_info), s->ciphers, s->n_ciphers,
+			    s->iv_proto);
 	n = vpn_km2_write(&ours, out, sizeof(out));
 	mbedtls_platform_zeroize(&ours, sizeof(ours));
 	if (!n || mbedtls_ssl_write(&ss->tls, out, n) != (int)n) {

@@ -54,6 +54,10 @@ struct vpn_server {
 	unsigned n_ciphers;
 	char push[VPN_PUSH_BUNDLE * 4];	 /* options pushed to every client */
 	unsigned ping_s, ping_restart_s; /* keepalive, pushed too: 10 and 60 by default */
+	/* a client's IV_PROTO bits in its peer-info; 0: rampart's own (DATA_V2,
+	 * REQUEST_PUSH, TLS_KEY_EXPORT, CC_EXIT_NOTIFY). The tests announce a
+	 * client without TLS_KEY_EXPORT to see a server refuse it. */
+	unsigned iv_proto;
 };
 
 /* Load the CA, certificate and key (PEM files) and the tls-crypt-v2 server

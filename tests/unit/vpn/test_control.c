@@ -28,7 +28,8 @@ Test(vpn_control, key_method_2)
 	memset(a.random2, 3, 32);
 	vpn_options_string(a.options, sizeof(a.options), false, false);
 	vpn_peer_info_write(a.peer_info, sizeof(a.peer_info),
-			    (const enum vpn_cipher[]){ VPN_AES_256_GCM, VPN_CHACHA20_POLY1305 }, 2);
+			    (const enum vpn_cipher[]){ VPN_AES_256_GCM, VPN_CHACHA20_POLY1305 }, 2,
+			    0);
 	n = vpn_km2_write(&a, buf, sizeof(buf));
 	cr_assert_gt(n, 5 + 48 + 64);
 	cr_assert_eq(vpn_km2_parse(buf, n, true, &b, err, sizeof(err)), 0, "%s", err);
@@ -91,7 +92,7 @@ Test(vpn_control, peer_info_and_ncp)
 	pi.ncp2 = true;
 	cr_assert_eq(vpn_ncp_choose(chacha, 1, &pi), -1);
 	cr_assert_eq(vpn_ncp_choose(all, 3, &pi), VPN_AES_256_GCM, "IV_NCP=2 without IV_CIPHERS");
-	vpn_peer_info_write(mine, sizeof(mine), chacha, 1);
+	vpn_peer_info_write(mine, sizeof(mine), chacha, 1, 0);
 	cr_assert_eq(vpn_peer_info_parse(mine, &pi, err, sizeof(err)), 0);
 	cr_assert_eq(pi.proto, 142, "DATA_V2, REQUEST_PUSH, TLS_KEY_EXPORT, CC_EXIT_NOTIFY");
 	cr_assert_str_eq(pi.ciphers, "CHACHA20-POLY1305");

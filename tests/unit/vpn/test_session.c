@@ -839,3 +839,41 @@ Test(vpn_session, rampart_both_ends_keepalive, .timeout = 60)
 	vpn_server_fini(&csrv);
 	finish();
 }
+
+/* A client that cannot derive keys with the TLS exporter (IV_PROTO without
+ * bit 3, as OpenVPN before 2.6 without key-derivation tls-ekm): our server
+ * refuses it after TLS, with the reason, and never pushes. Debian's 2.6
+ * always announces EKM, so rampart's own client plays that peer. */
+Test(vpn_session, a_client_without_ekm_is_refused, .timeout = 60)
+{
+	char p[4][300], err[256];
+	uint64_t start;
+
+	if (!prepare())
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/tc2-server.key", dir);
+	cr_assert_eq(vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0, "%s", err);
+	snprintf(p[1], sizeof(p[1]), "%s/client.crt", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/client.key", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/tc2-client.key", dir);
+	cr_assert_eq(
+		vpn_client_conf_init(&csrv, p[0], p[1], p[2], p[3], "server", err, sizeof(err)), 0,
+		"%s", err);
+	csrv.iv_proto = VPN_IV_DATA_V2 | VPN_IV_REQUEST_PUSH; /* no TLS_KEY_EXPORT */
+	vpn_session_init(&ss, &srv, 5);
+	vpn_session_init(&cs, &csrv, VPN_PEER_ID_NONE);
+	vpn_session_start(&cs, now_ms());
+	for (start = now_ms(); now_ms() - start < 10000 && ss.state != VPN_S_FAILED;)
+		exchange(true);
+	cr_assert_eq(ss.state, VPN_S_FAILED, "the server took a client without EKM");
+	cr_assert_str_eq(ss.why, "the client cannot derive keys with the TLS exporter (IV_PROTO "
+				 "bit 3): refused");
+	cr_assert_neq(cs.state, VPN_S_ACTIVE, "nothing was pushed");
+	cr_assert(!ss.pushed);
+	vpn_session_fini(&cs);
+	vpn_server_fini(&csrv);
+	finish();
+}
