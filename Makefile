@@ -6,6 +6,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 MESON_FLAGS ?=
+VPN ?= 0
 
 .PHONY: all deps build test test-unit test-integration test-asan test-asan-lab fuzz fuzz-build lab lab-down lab-status \
 	bench install format lint clean help
@@ -16,6 +17,7 @@ help:
 	@echo "make deps       install the Debian packages rampart needs (root)"
 	@echo "make            build into $(BUILD)/"
 	@echo "make lab        start the appliance between namespaces lan and wan (root)"
+	@echo "make lab VPN=1  the same with the VPN server and a road warrior host, road (root)"
 	@echo "make lab-down   remove everything the lab created"
 	@echo "make test       unit and integration tests (integration needs root)"
 	@echo "make test-asan  unit tests under ASan+UBSan"
@@ -34,7 +36,7 @@ build: deps $(BUILD)/build.ninja
 	@ninja -C $(BUILD) --quiet
 
 lab: build
-	@scripts/lab.sh up
+	@LAB_VPN=$(VPN) scripts/lab.sh up
 
 lab-down:
 	@scripts/lab.sh down

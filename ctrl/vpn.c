@@ -202,7 +202,11 @@ static int udp_open(struct ctrl *c, char *err, size_t errlen)
 		len = sizeof(*s4);
 	}
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* freebind: ctrl itself gives the appliance's addresses to rampart0,
+	 * after it starts; `local` may name one of them */
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_FREEBIND : IP_FREEBIND, &one,
+		       sizeof(one)) < 0 ||
 	    bind(fd, (struct sockaddr *)&ss, len) < 0) {
 		snprintf(err, errlen, "UDP port %u on %s: %s", cf->port,
 			 cf->local ? cf->local : "any address", strerror(errno));

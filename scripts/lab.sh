@@ -14,12 +14,29 @@
 # A port of the configuration on "iface=tn-NAME" is a tenant's: the lab
 # makes TAP tn-NAME in "rampart" for rampart-tender to attach the tenant to.
 #
-# Usage: lab.sh up|down|status. Environment: LAB_CONF (default conf/rampart.conf),
-# LAB_BUILD (default build), LAB_QUIET=1 to print less. Safe to run twice.
+# With LAB_VPN=1 (make lab VPN=1) rampart-ctrl also runs the VPN server
+# (conf/rampart-vpn.conf; its OpenVPN config, keys and certificates made in
+# /run/rampart-lab/vpn), and a road warrior host joins behind wan:
+#
+#   road: road0 198.51.100.10/24 -- wan: road-gw 198.51.100.254/24 (routing)
+#
+# road runs Debian's openvpn as a client of 198.19.1.1:1194 and reaches lan
+# (198.18.1.0/24) through the tunnel: ctrl's TUN, the kernel of "rampart"
+# (forwarding between tun0 and rampart0 only, the clients masqueraded to the
+# appliance's address), the exception path, the dataplane.
+#
+# Usage: lab.sh up|down|status. Environment: LAB_CONF (default conf/rampart.conf,
+# conf/rampart-vpn.conf with LAB_VPN=1), LAB_BUILD (default build), LAB_VPN=1,
+# LAB_QUIET=1 to print less. Safe to run twice.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-CONF=${LAB_CONF:-$top/conf/rampart.conf}
+VPN=${LAB_VPN:-0}
+if [ "$VPN" = 1 ]; then
+	CONF=${LAB_CONF:-$top/conf/rampart-vpn.conf}
+else
+	CONF=${LAB_CONF:-$top/conf/rampart.conf}
+fi
 BUILD=${LAB_BUILD:-$top/build}
 RUN=/run/rampart-lab
 HUGEPAGES=${LAB_HUGEPAGES:-256}
@@ -104,6 +121,96 @@ start_ctrl() {
 	fi
 }
 
+# The VPN's keys, certificates and server config, before ctrl reads them.
+vpn_prepare() {
+	local d=$RUN/vpn
+	command -v openvpn >/dev/null || die "LAB_VPN=1 needs openvpn (make deps)"
+	rm -rf "$d"
+	mkdir -p "$d"
+	chmod 700 "$d"
+	(
+		cd "$d"
+		. "$top/scripts/pki.sh"
+		vpn_ca ca
+		vpn_leaf server ca serverAuth
+		vpn_leaf road ca clientAuth
+		openvpn --genkey tls-crypt-v2-server tc2-server.key
+		openvpn --tls-crypt-v2 tc2-server.key --genkey tls-crypt-v2-client tc2-road.key
+	) >"$d/pki.log" 2>&1 || die "making the VPN's keys failed ($d/pki.log)"
+	cat >"$d/vpn-server.conf" <<EOT
+# the lab's VPN server (scripts/lab.sh, LAB_VPN=1)
+server 198.18.60.0 255.255.255.0
+topology subnet
+dev tun
+proto udp
+local 198.19.1.1
+port 1194
+ca $d/ca.crt
+cert $d/server.crt
+key $d/server.key
+dh none
+remote-cert-tls client
+tls-crypt-v2 $d/tc2-server.key
+data-ciphers AES-256-GCM:CHACHA20-POLY1305
+push "route 198.18.1.0 255.255.255.0"
+keepalive 10 60
+explicit-exit-notify 1
+EOT
+	cat >"$d/road.conf" <<EOT
+# the road warrior's OpenVPN client (scripts/lab.sh, LAB_VPN=1)
+client
+dev tun
+proto udp
+remote 198.19.1.1 1194
+nobind
+ca $d/ca.crt
+cert $d/road.crt
+key $d/road.key
+remote-cert-tls server
+verify-x509-name server name
+tls-crypt-v2 $d/tc2-road.key
+data-ciphers AES-256-GCM:CHACHA20-POLY1305
+disable-dco
+verb 3
+EOT
+}
+
+# road behind wan, and the kernel side of the tunnel in "rampart"
+vpn_hosts() {
+	ip netns add road
+	ip link add road0 netns road type veth peer name road-gw netns wan
+	ip -n road link set lo up
+	ip -n road addr add 198.51.100.10/24 dev road0
+	ip -n road link set road0 up
+	ip -n road route add default via 198.51.100.254
+	ip -n wan addr add 198.51.100.254/24 dev road-gw
+	ip -n wan link set road-gw up
+	ip netns exec wan sysctl -qw net.ipv4.ip_forward=1
+}
+
+vpn_kernel_side() {
+	# forwarding between ctrl's TUN and rampart0 only: the kernel must not
+	# forward what it sees on the dataplane's ports
+	ip netns exec rampart sysctl -qw net.ipv4.ip_forward=1
+	for i in $(ip -n rampart -o link show | awk -F': ' '{print $2}' | sed 's/@.*//'); do
+		case "$i" in tun* | rampart0) ;; *) ip netns exec rampart sysctl -qw "net.ipv4.conf.$i.forwarding=0" 2>/dev/null || true ;; esac
+	done
+	ip netns exec rampart nft -f - <<EOT
+table ip rampart_vpn {
+	chain post {
+		type nat hook postrouting priority 100;
+		ip saddr 198.18.60.0/24 oifname "rampart0" masquerade
+	}
+}
+EOT
+	ip netns exec road openvpn --cd "$RUN/vpn" --config road.conf --log "$RUN/road.log" \
+		--daemon --writepid "$RUN/road.pid"
+	if ! wait_for 30 "the road warrior's tunnel" ip -n road addr show dev tun0; then
+		tail -20 "$RUN/road.log" >&2
+		die "the road warrior's tunnel did not come up (logs: $RUN/road.log, $RUN/ctrl.log)"
+	fi
+}
+
 up() {
 	[ "$(id -u)" -eq 0 ] || die "needs root (sudo make lab)"
 	[ -x "$BUILD/dataplane/rampart-dataplane" ] || die "not built: run make"
@@ -117,6 +224,7 @@ up() {
 	reserve_hugepages
 
 	for ns in rampart lan wan; do ip netns add "$ns"; done
+	[ "$VPN" = 1 ] && vpn_prepare
 	ip -n rampart link set lo up
 	ip netns exec rampart sysctl -qw net.ipv4.ip_forward=0
 	ip netns exec rampart sysctl -qw net.ipv4.conf.all.rp_filter=1
@@ -136,12 +244,18 @@ up() {
 		appliance_side "$t"
 	done
 
+	[ "$VPN" = 1 ] && vpn_hosts
 	start_dataplane
 	start_ctrl
+	[ "$VPN" = 1 ] && vpn_kernel_side
 	status
 }
 
 down() {
+	if [ -f "$RUN/road.pid" ]; then
+		kill "$(cat "$RUN/road.pid")" 2>/dev/null || true
+		rm -f "$RUN/road.pid"
+	fi
 	for p in ctrl dataplane; do
 		if running "$p"; then
 			kill "$(cat "$RUN/$p.pid")" 2>/dev/null || true
@@ -152,7 +266,8 @@ down() {
 	done
 	# tenants ctrl started outlive it by design; the lab's go with the lab
 	pkill -x rampart-tender 2>/dev/null || true
-	for ns in lan wan rampart; do ip netns del "$ns" 2>/dev/null || true; done
+	for ns in road lan wan rampart; do ip netns del "$ns" 2>/dev/null || true; done
+	rm -rf "$RUN/vpn"
 	# hugepage files DPDK keeps for secondary processes (dpdk-dumpcap)
 	rm -f /dev/hugepages/"$(conf_get file_prefix)"map_* 2>/dev/null || true
 	say "lab: down"
@@ -176,6 +291,13 @@ Try:
   sudo $BUILD/ctrl/rampart stats
 Stop it with: sudo make lab-down
 EOT
+	if ip netns list | grep -q '^road'; then
+		cat <<EOT
+VPN: road 198.51.100.10, tunnel $(ip -n road -4 -o addr show dev tun0 2>/dev/null | awk '{print $4}') (log $RUN/road.log)
+  sudo ip netns exec road ping -c 3 198.18.1.2      # lan, through the tunnel
+  sudo $BUILD/ctrl/rampart vpn status
+EOT
+	fi
 }
 
 case "${1:-}" in
