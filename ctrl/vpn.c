@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -118,13 +119,7 @@ static int server_init(struct ctrl *c, char *err, size_t errlen)
 			 c->conf.vpn.server);
 		return -1;
 	}
-	if (cf->proto.transport != VPN_CONF_UDP) {
-		snprintf(err, errlen,
-			 "%s: proto tcp: rampart-ctrl's server runs over UDP "
-			 "(the protocol engine does TCP; docs/vpn.md)",
-			 c->conf.vpn.server);
-		return -1;
-	}
+	v->tcp = cf->proto.transport == VPN_CONF_TCP;
 	if (!cf->pool4.set) {
 		snprintf(err, errlen, "%s: no address pool: give \"server NETWORK NETMASK\"",
 			 c->conf.vpn.server);
@@ -201,20 +196,21 @@ static int udp_open(struct ctrl *c, char *err, size_t errlen)
 			goto bad_local;
 		len = sizeof(*s4);
 	}
-	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family,
+		    (c->vpn.tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	/* freebind: ctrl itself gives the appliance's addresses to rampart0,
 	 * after it starts; `local` may name one of them */
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_FREEBIND : IP_FREEBIND, &one,
 		       sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&ss, len) < 0) {
-		snprintf(err, errlen, "UDP port %u on %s: %s", cf->port,
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || (c->vpn.tcp && listen(fd, 64) < 0)) {
+		snprintf(err, errlen, "%s port %u on %s: %s", c->vpn.tcp ? "TCP" : "UDP", cf->port,
 			 cf->local ? cf->local : "any address", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	c->vpn.udp_fd = fd;
+	c->vpn.sock_fd = fd;
 	return 0;
 bad_local:
 	snprintf(err, errlen, "local %s: not an address (names are not resolved)", cf->local);
@@ -294,7 +290,7 @@ int ctrl_vpn_start(struct ctrl *c)
 	struct ctrl_vpn *v = &c->vpn;
 	char err[768];
 
-	v->udp_fd = v->tun_fd = -1;
+	v->sock_fd = v->tun_fd = -1;
 	if (!c->conf.vpn.server[0])
 		return 0;
 	v->on = true;
@@ -312,9 +308,9 @@ int ctrl_vpn_start(struct ctrl *c)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	ctrl_log("info", "vpn: server from %s on UDP %s:%u, tunnel %s, up to %u clients",
-		 c->conf.vpn.server, v->conf.local ? v->conf.local : "*", v->conf.port, v->tun,
-		 v->max_clients);
+	ctrl_log("info", "vpn: server from %s on %s %s:%u, tunnel %s, up to %u clients",
+		 c->conf.vpn.server, v->tcp ? "TCP" : "UDP", v->conf.local ? v->conf.local : "*",
+		 v->conf.port, v->tun, v->max_clients);
 	return 0;
 fail:
 	ctrl_log("error", "vpn: %s; the VPN is off", err);
@@ -331,6 +327,10 @@ static void client_end(struct ctrl_vpn *v, struct ctrl_vpn_client *k, const char
 		ctrl_log("info", "vpn: %s: session ended: %s", peer, why);
 	vpn_session_fini(k->ss);
 	free(k->ss);
+	if (k->conn_fd > 0)
+		close(k->conn_fd); /* and out of ctrl's epoll with it */
+	free(k->in);
+	free(k->out);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -354,26 +354,46 @@ void ctrl_vpn_stop(struct ctrl *c)
 		client_end(v, k, NULL);
 	}
 	free(v->clients);
-	if (v->udp_fd >= 0)
-		close(v->udp_fd);
+	if (v->sock_fd >= 0)
+		close(v->sock_fd);
 	if (v->tun_fd >= 0)
 		close(v->tun_fd);
 	if (v->srv_ready)
 		vpn_server_fini(&v->srv);
 	vpn_conf_free(&v->conf);
 	memset(v, 0, sizeof(*v));
-	v->udp_fd = v->tun_fd = -1;
+	v->sock_fd = v->tun_fd = -1;
 }
 
-unsigned ctrl_vpn_fds(const struct ctrl *c, int fds[2])
+unsigned ctrl_vpn_fds(struct ctrl *c, int fds[2])
 {
 	unsigned n = 0;
 
-	if (c->vpn.udp_fd >= 0)
-		fds[n++] = c->vpn.udp_fd;
+	c->vpn.epoll_fd = c->epoll_fd;
+	if (c->vpn.sock_fd >= 0)
+		fds[n++] = c->vpn.sock_fd;
 	if (c->vpn.tun_fd >= 0)
 		fds[n++] = c->vpn.tun_fd;
 	return n;
+}
+
+/* Over TCP: what waits in k->out goes first; EPOLLOUT while some stays. */
+static void tcp_send(struct ctrl_vpn *v, struct ctrl_vpn_client *k)
+{
+	ssize_t n = k->out_len ? send(k->conn_fd, k->out, k->out_len, MSG_NOSIGNAL) : 0;
+	struct epoll_event ev = { .data.fd = k->conn_fd };
+	bool wait;
+
+	if (n > 0) {
+		memmove(k->out, k->out + n, k->out_len - (size_t)n);
+		k->out_len -= (size_t)n;
+	}
+	wait = k->out_len > 0;
+	if (wait != k->out_waits && v->epoll_fd >= 0) {
+		ev.events = EPOLLIN | (wait ? EPOLLOUT : 0);
+		epoll_ctl(v->epoll_fd, EPOLL_CTL_MOD, k->conn_fd, &ev);
+		k->out_waits = wait;
+	}
 }
 
 static void flush_out(struct ctrl_vpn *v, struct ctrl_vpn_client *k)
@@ -382,9 +402,25 @@ static void flush_out(struct ctrl_vpn *v, struct ctrl_vpn_client *k)
 	size_t len;
 
 	while ((len = vpn_session_output(k->ss, pkt, sizeof(pkt)))) {
-		if (sendto(v->udp_fd, pkt, len, 0, (struct sockaddr *)&k->peer, k->peer_len) > 0)
-			k->tx_pkts++, k->tx_bytes += len;
+		if (!v->tcp) {
+			if (sendto(v->sock_fd, pkt, len, 0, (struct sockaddr *)&k->peer,
+				   k->peer_len) > 0)
+				k->tx_pkts++, k->tx_bytes += len;
+			continue;
+		}
+		/* each packet framed by its 16-bit length */
+		if (k->out_len + len + 2 > CTRL_VPN_TCP_BUF) {
+			v->dropped_tcp_full++; /* a peer that does not read */
+			continue;
+		}
+		k->out[k->out_len++] = (uint8_t)(len >> 8);
+		k->out[k->out_len++] = (uint8_t)len;
+		memcpy(k->out + k->out_len, pkt, len);
+		k->out_len += len;
+		k->tx_pkts++, k->tx_bytes += len;
 	}
+	if (v->tcp)
+		tcp_send(v, k);
 }
 
 static bool same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -573,7 +609,7 @@ static void on_udp(struct ctrl *c)
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 		ssize_t n =
-			recvfrom(v->udp_fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&peer, &plen);
+			recvfrom(v->sock_fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&peer, &plen);
 		struct ctrl_vpn_client *k = NULL, *fresh = NULL;
 		size_t out_len;
 		uint8_t op;
@@ -627,6 +663,76 @@ static void on_udp(struct ctrl *c)
 	}
 }
 
+/* proto tcp-server: a connection is a client; its first packet must be a
+ * good hard reset, like a UDP client's. */
+static void on_accept(struct ctrl *c)
+{
+	struct ctrl_vpn *v = &c->vpn;
+
+	for (unsigned burst = 0; burst < 16; burst++) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		int fd = accept4(v->sock_fd, (struct sockaddr *)&peer, &plen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+		struct ctrl_vpn_client *k;
+
+		if (fd < 0)
+			return;
+		k = client_new(v, &peer, plen);
+		if (!k || !(k->in = malloc(CTRL_VPN_TCP_BUF)) ||
+		    !(k->out = malloc(CTRL_VPN_TCP_BUF)) ||
+		    epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			v->refused++;
+			if (k)
+				client_end(v, k, NULL);
+			close(fd);
+			continue;
+		}
+		k->conn_fd = fd;
+		k->ss->tcp = true;
+	}
+}
+
+static void on_conn(struct ctrl_vpn *v, struct ctrl_vpn_client *k, uint32_t events)
+{
+	uint8_t plain[VPN_PKT_MAX];
+	ssize_t n;
+	long next;
+
+	if (events & EPOLLOUT)
+		tcp_send(v, k);
+	n = recv(k->conn_fd, k->in + k->in_len, CTRL_VPN_TCP_BUF - k->in_len, 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		client_end(v, k, n == 0 ? "the connection closed" : strerror(errno));
+		return;
+	}
+	if (n > 0)
+		k->in_len += (size_t)n;
+	while ((next = vpn_tcp_next(k->in, k->in_len)) > 0) {
+		size_t out_len;
+		bool first = k->ss->state == VPN_S_INIT;
+		int rc = vpn_session_input(k->ss, k->in + 2, (size_t)next - 2, ctrl_vpn_now_ms(),
+					   plain, sizeof(plain), &out_len);
+
+		memmove(k->in, k->in + next, k->in_len - (size_t)next);
+		k->in_len -= (size_t)next;
+		if (rc < 0 && first) {
+			refused(v, k); /* ends it: closes the connection */
+			return;
+		}
+		if (rc == 1)
+			from_client(v, k, plain, out_len);
+	}
+	if (next < 0) {
+		client_end(v, k, "a packet of length 0 on the connection");
+		return;
+	}
+	if (k->ss->state == VPN_S_ACTIVE && !k->logged_up)
+		log_up(v, k);
+	flush_out(v, k);
+}
+
 static void on_tun(struct ctrl *c)
 {
 	struct ctrl_vpn *v = &c->vpn;
@@ -648,16 +754,28 @@ static void on_tun(struct ctrl *c)
 	}
 }
 
-bool ctrl_vpn_event(struct ctrl *c, int fd)
+bool ctrl_vpn_event(struct ctrl *c, int fd, uint32_t events)
 {
-	if (!c->vpn.on || fd < 0)
+	struct ctrl_vpn *v = &c->vpn;
+
+	if (!v->on || fd < 0)
 		return false;
-	if (fd == c->vpn.udp_fd)
-		on_udp(c);
-	else if (fd == c->vpn.tun_fd)
+	if (fd == v->sock_fd) {
+		if (v->tcp)
+			on_accept(c);
+		else
+			on_udp(c);
+	} else if (fd == v->tun_fd) {
 		on_tun(c);
-	else
+	} else {
+		for (unsigned i = 0; v->tcp && i < v->max_clients; i++) {
+			if (v->clients[i].ss && v->clients[i].conn_fd == fd) {
+				on_conn(v, &v->clients[i], events);
+				return true;
+			}
+		}
 		return false;
+	}
 	return true;
 }
 
@@ -730,10 +848,12 @@ json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, json_t *req)
 				  "rx_bytes", (json_int_t)k->rx_bytes, "tx_bytes",
 				  (json_int_t)k->tx_bytes, "renegotiations", (int)k->ss->renegs));
 	}
-	return json_pack("{s:b,s:s,s:i,s:o,s:I,s:I,s:I,s:I,s:I,s:I}", "ok", 1, "tun", v->tun,
-			 "max_clients", (int)v->max_clients, "clients", clients, "sessions",
+	return json_pack("{s:b,s:s,s:i,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "tun",
+			 v->tun, "max_clients", (int)v->max_clients, "clients", clients, "sessions",
 			 (json_int_t)v->sessions, "refused", (json_int_t)v->refused,
 			 "dropped_spoofed", (json_int_t)v->dropped_spoofed, "dropped_no_client",
 			 (json_int_t)v->dropped_no_client, "dropped_client_to_client",
-			 (json_int_t)v->dropped_c2c, "dropped_bad", (json_int_t)v->dropped_bad);
+			 (json_int_t)v->dropped_c2c, "dropped_bad", (json_int_t)v->dropped_bad,
+			 "dropped_tcp_full", (json_int_t)v->dropped_tcp_full, "proto",
+			 v->tcp ? "tcp" : "udp");
 }

@@ -33,20 +33,32 @@ struct ctrl_vpn_client {
 	bool has6, logged_up;
 	time_t since;
 	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
+	/* over TCP: the connection, what came in and not yet a whole packet,
+	 * and what the socket did not take yet (CTRL_VPN_TCP_BUF each) */
+	int conn_fd;
+	uint8_t *in, *out;
+	size_t in_len, out_len;
+	bool out_waits; /* EPOLLOUT asked for */
 };
+
+#define CTRL_VPN_TCP_BUF (256u << 10)
 
 struct ctrl_vpn {
 	bool on;
 	struct vpn_conf conf;
 	struct vpn_server srv;
 	bool srv_ready;
-	int udp_fd, tun_fd;
+	bool tcp;    /* proto tcp-server: sock_fd listens, clients connect */
+	int sock_fd; /* the UDP socket, or the TCP listening socket */
+	int tun_fd;
+	int epoll_fd; /* ctrl's, for the TCP connections */
 	char tun[16];
 	char files[300]; /* inline blocks of the config, written out for mbedTLS */
 	struct ctrl_vpn_client *clients;
 	unsigned max_clients;
 	/* counters */
-	uint64_t sessions, refused, dropped_spoofed, dropped_no_client, dropped_c2c, dropped_bad;
+	uint64_t sessions, refused, dropped_spoofed, dropped_no_client, dropped_c2c, dropped_bad,
+		dropped_tcp_full;
 };
 
 /* The client side (vpn_client.c): rampart connects to an OpenVPN server
@@ -99,9 +111,11 @@ struct json_t *ctrl_vpn_client_status(struct ctrl *c);
  * there is no vpn section; errors are logged (ctrl runs without). */
 int ctrl_vpn_start(struct ctrl *c);
 void ctrl_vpn_stop(struct ctrl *c);
-unsigned ctrl_vpn_fds(const struct ctrl *c, int fds[2]);
-/* fd is the VPN's socket or TUN: handle what is there. */
-bool ctrl_vpn_event(struct ctrl *c, int fd);
+/* The socket and the TUN, for ctrl's epoll; from then on TCP connections
+ * are added to it as they come. */
+unsigned ctrl_vpn_fds(struct ctrl *c, int fds[2]);
+/* fd is the VPN's socket, TUN or a TCP connection: handle what is there. */
+bool ctrl_vpn_event(struct ctrl *c, int fd, uint32_t events);
 /* Timers of every session; ended sessions go, their addresses back. */
 void ctrl_vpn_tick(struct ctrl *c);
 /* vpn.status; NULL when cmd is not one of the VPN's. */

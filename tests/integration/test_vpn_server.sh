@@ -502,4 +502,37 @@ if grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$LOG"; then
 	fail "sanitizer report in ctrl's log (reneg-sec 5)"
 fi
 ok "renegotiation by the server (reneg-sec 5, the client's 3600): $renegs in vpn status, $((tls1 - tls0)) new TLS sessions in the client's log, none started by it, in 16 s; pings every 0.2 s lost $lost4 of 80 (IPv4), $lost6 of 80 (IPv6)"
+# ---- 12. over TCP (proto tcp in the server's config, tcp-client at the client)
+kill "$ctrl_pid" 2>/dev/null
+wait "$ctrl_pid" 2>/dev/null || true
+sed 's/^proto udp$/proto tcp/' "$TMP/vpn-server.conf" >"$TMP/vpn-server-tcp.conf"
+grep -q "^proto tcp$" "$TMP/vpn-server-tcp.conf" || fail "no proto udp in vpn-server.conf to change"
+sed 's/vpn-server.conf/vpn-server-tcp.conf/' "$TMP/rampart.conf" >"$TMP/rampart-tcp.conf"
+LOG=$TMP/ctrl-tcp.log
+ip netns exec "$S" "$CTRL" -c "$TMP/rampart-tcp.conf" >"$LOG" 2>&1 &
+ctrl_pid=$!
+wait_until 10 grep -q "vpn: server from .*vpn-server-tcp.conf on TCP 198.18.50.1:1194, tunnel tun0" "$LOG" ||
+	fail "ctrl over TCP: the VPN did not start: $(grep vpn "$LOG" | tail -3)"
+wait_until 10 "$RAMPART" -s "$SOCK" vpn status || fail "ctrl over TCP: rampart vpn status does not answer"
+m=$(mark)
+client c1 "$C1" client1 tc2-c1.key --nobind --proto tcp-client --data-ciphers AES-256-GCM
+client c2 "$C2" client2 tc2-c2.key --nobind --proto tcp-client --data-ciphers CHACHA20-POLY1305
+wait_until 20 client_up c1 || fail "client 1 over TCP: no tunnel"
+wait_until 20 client_up c2 || fail "client 2 over TCP: no tunnel"
+grep -q "TCP connection established" "$TMP/c1.ovpn.log" || fail "client 1 did not use TCP"
+for ns in "$C1" "$C2"; do
+	pings "$ns" -c 3 -i 0.2 -W 2 198.18.60.1 || fail "over TCP: $ns cannot ping 198.18.60.1"
+	pings "$ns" -c 3 -i 0.2 -W 2 2001:db8:60::1 || fail "over TCP: $ns cannot ping 2001:db8:60::1"
+done
+pings "$C1" -c 2 -W 1 "$(vfield client2 address)" && fail "over TCP: client 1 pinged client 2 (client-to-client is off)"
+[ "$("$RAMPART" -s "$SOCK" --json vpn status | python3 -c 'import json,sys; print(json.load(sys.stdin)["proto"])')" = tcp ] ||
+	fail "vpn status does not say tcp"
+stop c1 KILL
+wait_until 5 sh -c "tail -n +$((m + 1)) '$LOG' | grep -q 'session ended: the connection closed'" ||
+	fail "over TCP: a killed client's session did not end with its connection: $(since "$m" | tail -3)"
+stop c2
+if grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$LOG"; then
+	fail "sanitizer report in ctrl's log (TCP)"
+fi
+ok "over TCP: two clients (AES-256-GCM, ChaCha20-Poly1305) up, pinging both stacks, not each other; a killed client's session ends with its connection"
 ok "VPN server: all cases passed"
