@@ -171,7 +171,7 @@ static int server_init(struct ctrl *c, char *err, size_t errlen)
 	return 0;
 }
 
-static int udp_open(struct ctrl *c, char *err, size_t errlen)
+static int sock_open(struct ctrl *c, char *err, size_t errlen)
 {
 	const struct vpn_conf *cf = &c->vpn.conf;
 	struct sockaddr_storage ss = { 0 };
@@ -295,7 +295,7 @@ int ctrl_vpn_start(struct ctrl *c)
 		return 0;
 	v->on = true;
 	if (ctrl_vpn_read_conf(c->conf.vpn.server, &v->conf, err, sizeof(err)) < 0 ||
-	    server_init(c, err, sizeof(err)) < 0 || udp_open(c, err, sizeof(err)) < 0 ||
+	    server_init(c, err, sizeof(err)) < 0 || sock_open(c, err, sizeof(err)) < 0 ||
 	    tun_open(c, err, sizeof(err)) < 0)
 		goto fail;
 	v->max_clients = v->conf.max_clients ? v->conf.max_clients : CTRL_VPN_CLIENTS_MAX;
