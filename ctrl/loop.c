@@ -174,7 +174,7 @@ int ctrl_loop_run(struct ctrl *c)
 			} else if (c->dns.tcp_fd >= 0 && fd == c->dns.tcp_fd) {
 				ctrl_dns_accept(c, watch);
 			} else if (ctrl_vpn_event(c, fd, evs[i].events) ||
-				   ctrl_vpn_client_event(c, fd)) {
+				   ctrl_vpn_client_event(c, fd, evs[i].events)) {
 				/* the VPN's socket or TUN */
 			} else if (ctrl_http_event(c, fd, evs[i].events)) {
 				/* CalDAV, its TLS front */

@@ -71,7 +71,12 @@ struct ctrl_vpn_cli {
 	struct vpn_server ep;
 	bool ep_ready;
 	struct vpn_session *ss;
-	int udp_fd, tun_fd;
+	int sock_fd, tun_fd; /* the UDP socket, or this session's TCP connection */
+	int epoll_fd;	     /* ctrl's, for the TCP connections */
+	bool tcp, connected; /* proto tcp-client; the connection is made */
+	uint8_t *in, *out;   /* over TCP: a partial packet in, what waits to go out */
+	size_t in_len, out_len;
+	bool out_waits;
 	char tun[16];
 	char files[300];
 	struct sockaddr_storage remote;
@@ -102,8 +107,8 @@ int ctrl_vpn_read_conf(const char *path, struct vpn_conf *conf, char *err, size_
 int ctrl_vpn_tun_open(const char *dev, char name[16], char *err, size_t errlen);
 int ctrl_vpn_client_start(struct ctrl *c);
 void ctrl_vpn_client_stop(struct ctrl *c);
-unsigned ctrl_vpn_client_fds(const struct ctrl *c, int fds[2]);
-bool ctrl_vpn_client_event(struct ctrl *c, int fd);
+unsigned ctrl_vpn_client_fds(struct ctrl *c, int fds[2]);
+bool ctrl_vpn_client_event(struct ctrl *c, int fd, uint32_t events);
 void ctrl_vpn_client_tick(struct ctrl *c);
 struct json_t *ctrl_vpn_client_status(struct ctrl *c);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,11 +160,7 @@ static int setup(struct ctrl *c, char *err, size_t errlen)
 		return -1;
 	}
 	r = &cf->remotes[0];
-	if (r->proto.transport != VPN_CONF_UDP) {
-		snprintf(err, errlen, "%s:%u: rampart-ctrl's client runs over UDP",
-			 c->conf.vpn.client, r->line);
-		return -1;
-	}
+	v->tcp = r->proto.transport == VPN_CONF_TCP;
 	if (!cf->tls_crypt_v2.line) {
 		snprintf(err, errlen,
 			 "%s: rampart-ctrl's client wraps its control channel with "
@@ -208,10 +205,21 @@ static int setup(struct ctrl *c, char *err, size_t errlen)
 		for (size_t i = 0; i < cf->n_data_ciphers && i < 3; i++)
 			v->ep.ciphers[v->ep.n_ciphers++] = ctrl_vpn_cipher_of(cf->data_ciphers[i]);
 	}
-	v->udp_fd = socket(v->remote.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (v->udp_fd < 0 || connect(v->udp_fd, (struct sockaddr *)&v->remote, v->remote_len) < 0) {
-		snprintf(err, errlen, "UDP to %s: %s", r->host, strerror(errno));
-		return -1;
+	if (v->tcp) { /* a connection per session, made when the session starts */
+		v->in = malloc(CTRL_VPN_TCP_BUF);
+		v->out = malloc(CTRL_VPN_TCP_BUF);
+		if (!v->in || !v->out) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	} else {
+		v->sock_fd =
+			socket(v->remote.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (v->sock_fd < 0 ||
+		    connect(v->sock_fd, (struct sockaddr *)&v->remote, v->remote_len) < 0) {
+			snprintf(err, errlen, "UDP to %s: %s", r->host, strerror(errno));
+			return -1;
+		}
 	}
 	v->tun_fd = ctrl_vpn_tun_open(cf->dev, v->tun, err, errlen);
 	if (v->tun_fd < 0)
@@ -230,7 +238,7 @@ int ctrl_vpn_client_start(struct ctrl *c)
 	struct ctrl_vpn_cli *v = &c->vpn_client;
 	char err[768];
 
-	v->udp_fd = v->tun_fd = -1;
+	v->sock_fd = v->tun_fd = -1;
 	if (!c->conf.vpn.client[0])
 		return 0;
 	v->on = true;
@@ -259,6 +267,12 @@ static void session_end(struct ctrl_vpn_cli *v, const char *why)
 	free(v->ss);
 	v->ss = NULL;
 	v->session_up = false;
+	if (v->tcp && v->sock_fd >= 0) {
+		close(v->sock_fd); /* and out of ctrl's epoll */
+		v->sock_fd = -1;
+		v->connected = v->out_waits = false;
+		v->in_len = v->out_len = 0;
+	}
 	v->next_try_ms = ctrl_vpn_now_ms() + 1000ull * (v->backoff_s ? v->backoff_s : 1);
 	v->backoff_s = v->backoff_s ? v->backoff_s * 2 : 2;
 	if (v->backoff_s > CLI_BACKOFF_MAX_S)
@@ -281,8 +295,8 @@ void ctrl_vpn_client_stop(struct ctrl *c)
 		vpn_session_fini(v->ss);
 		free(v->ss);
 	}
-	if (v->udp_fd >= 0)
-		close(v->udp_fd);
+	if (v->sock_fd >= 0)
+		close(v->sock_fd);
 	if (v->tun_fd >= 0)
 		close(v->tun_fd); /* the TUN and its routes go with it */
 	if (v->pinned.family)
@@ -290,19 +304,43 @@ void ctrl_vpn_client_stop(struct ctrl *c)
 	if (v->ep_ready)
 		vpn_server_fini(&v->ep);
 	vpn_conf_free(&v->conf);
+	free(v->in);
+	free(v->out);
 	memset(v, 0, sizeof(*v));
-	v->udp_fd = v->tun_fd = -1;
+	v->sock_fd = v->tun_fd = -1;
 }
 
-unsigned ctrl_vpn_client_fds(const struct ctrl *c, int fds[2])
+unsigned ctrl_vpn_client_fds(struct ctrl *c, int fds[2])
 {
 	unsigned n = 0;
 
-	if (c->vpn_client.udp_fd >= 0)
-		fds[n++] = c->vpn_client.udp_fd;
+	c->vpn_client.epoll_fd = c->epoll_fd;
+	if (c->vpn_client.sock_fd >= 0 && !c->vpn_client.tcp)
+		fds[n++] = c->vpn_client.sock_fd;
 	if (c->vpn_client.tun_fd >= 0)
 		fds[n++] = c->vpn_client.tun_fd;
 	return n;
+}
+
+/* Over TCP: what waits goes first; EPOLLOUT while some stays (or while
+ * the connection is being made). */
+static void tcp_send(struct ctrl_vpn_cli *v)
+{
+	ssize_t n =
+		v->connected && v->out_len ? send(v->sock_fd, v->out, v->out_len, MSG_NOSIGNAL) : 0;
+	struct epoll_event ev = { .data.fd = v->sock_fd };
+	bool wait;
+
+	if (n > 0) {
+		memmove(v->out, v->out + n, v->out_len - (size_t)n);
+		v->out_len -= (size_t)n;
+	}
+	wait = !v->connected || v->out_len > 0;
+	if (wait != v->out_waits && v->epoll_fd >= 0) {
+		ev.events = EPOLLIN | (wait ? EPOLLOUT : 0);
+		epoll_ctl(v->epoll_fd, EPOLL_CTL_MOD, v->sock_fd, &ev);
+		v->out_waits = wait;
+	}
 }
 
 static void flush_out(struct ctrl_vpn_cli *v)
@@ -310,38 +348,104 @@ static void flush_out(struct ctrl_vpn_cli *v)
 	uint8_t pkt[2048];
 	size_t len;
 
-	while (v->ss && (len = vpn_session_output(v->ss, pkt, sizeof(pkt))))
-		if (send(v->udp_fd, pkt, len, 0) > 0)
-			v->tx_pkts++;
+	while (v->ss && (len = vpn_session_output(v->ss, pkt, sizeof(pkt)))) {
+		if (!v->tcp) {
+			if (send(v->sock_fd, pkt, len, 0) > 0)
+				v->tx_pkts++;
+			continue;
+		}
+		if (v->sock_fd < 0 || v->out_len + len + 2 > CTRL_VPN_TCP_BUF) {
+			v->dropped_bad++;
+			continue;
+		}
+		v->out[v->out_len++] = (uint8_t)(len >> 8); /* framed by its length */
+		v->out[v->out_len++] = (uint8_t)len;
+		memcpy(v->out + v->out_len, pkt, len);
+		v->out_len += len;
+		v->tx_pkts++;
+	}
+	if (v->tcp && v->sock_fd >= 0)
+		tcp_send(v);
+}
+
+/* One packet from the server, over either transport. */
+static void got(struct ctrl_vpn_cli *v, const uint8_t *pkt, size_t n)
+{
+	uint8_t plain[2048];
+	size_t len;
+
+	if (vpn_session_input(v->ss, pkt, n, ctrl_vpn_now_ms(), plain, sizeof(plain), &len) == 1) {
+		v->rx_pkts++;
+		if (write(v->tun_fd, plain, len) < 0)
+			v->dropped_bad++;
+	}
+	if (v->ss->state == VPN_S_ACTIVE && !v->session_up) {
+		/* the first time this session is up */
+		v->session_up = true;
+		v->ups++;
+		v->backoff_s = 0;
+		apply_push(v);
+	}
 }
 
 static void on_udp(struct ctrl_vpn_cli *v)
 {
-	uint8_t pkt[2048], plain[2048];
+	uint8_t pkt[2048];
 
 	for (unsigned burst = 0; burst < 64; burst++) {
-		ssize_t n = recv(v->udp_fd, pkt, sizeof(pkt), 0);
-		size_t len;
+		ssize_t n = recv(v->sock_fd, pkt, sizeof(pkt), 0);
 
 		if (n <= 0)
 			return;
 		if (!v->ss)
 			continue;
-		if (vpn_session_input(v->ss, pkt, (size_t)n, ctrl_vpn_now_ms(), plain,
-				      sizeof(plain), &len) == 1) {
-			v->rx_pkts++;
-			if (write(v->tun_fd, plain, len) < 0)
-				v->dropped_bad++;
-		}
-		if (v->ss->state == VPN_S_ACTIVE && !v->session_up) {
-			/* the first time this session is up */
-			v->session_up = true;
-			v->ups++;
-			v->backoff_s = 0;
-			apply_push(v);
-		}
+		got(v, pkt, (size_t)n);
 		flush_out(v);
 	}
+}
+
+static void on_tcp(struct ctrl_vpn_cli *v, uint32_t events)
+{
+	ssize_t n;
+	long next;
+
+	if (!v->ss)
+		return;
+	if (!v->connected && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		int e = 0;
+		socklen_t el = sizeof(e);
+
+		if (getsockopt(v->sock_fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "connecting over TCP: %s",
+				 strerror(e ? e : errno));
+			session_end(v, why);
+			return;
+		}
+		v->connected = true;
+	}
+	if (v->connected && (events & EPOLLOUT))
+		tcp_send(v);
+	if (!v->connected || !(events & (EPOLLIN | EPOLLHUP)))
+		return;
+	n = recv(v->sock_fd, v->in + v->in_len, CTRL_VPN_TCP_BUF - v->in_len, 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		session_end(v, n == 0 ? "the server closed the connection" : strerror(errno));
+		return;
+	}
+	if (n > 0)
+		v->in_len += (size_t)n;
+	while (v->ss && (next = vpn_tcp_next(v->in, v->in_len)) > 0) {
+		got(v, v->in + 2, (size_t)next - 2);
+		memmove(v->in, v->in + next, v->in_len - (size_t)next);
+		v->in_len -= (size_t)next;
+	}
+	if (v->ss && vpn_tcp_next(v->in, v->in_len) < 0) {
+		session_end(v, "a packet of length 0 on the connection");
+		return;
+	}
+	flush_out(v);
 }
 
 static void on_tun(struct ctrl_vpn_cli *v)
@@ -364,13 +468,15 @@ static void on_tun(struct ctrl_vpn_cli *v)
 	flush_out(v);
 }
 
-bool ctrl_vpn_client_event(struct ctrl *c, int fd)
+bool ctrl_vpn_client_event(struct ctrl *c, int fd, uint32_t events)
 {
 	struct ctrl_vpn_cli *v = &c->vpn_client;
 
 	if (!v->on || fd < 0)
 		return false;
-	if (fd == v->udp_fd)
+	if (fd == v->sock_fd && v->tcp)
+		on_tcp(v, events);
+	else if (fd == v->sock_fd)
 		on_udp(v);
 	else if (fd == v->tun_fd)
 		on_tun(v);
@@ -379,13 +485,38 @@ bool ctrl_vpn_client_event(struct ctrl *c, int fd)
 	return true;
 }
 
+/* proto tcp-client: a connection for the session about to start. */
+static int open_connection(struct ctrl_vpn_cli *v)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
+	int fd = socket(v->remote.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || (connect(fd, (struct sockaddr *)&v->remote, v->remote_len) < 0 &&
+		       errno != EINPROGRESS)) {
+		ctrl_log("info", "vpn client: connecting over TCP: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	ev.data.fd = fd;
+	if (v->epoll_fd < 0 || epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		return -1;
+	}
+	v->sock_fd = fd;
+	v->connected = false;
+	v->out_waits = true;
+	v->in_len = v->out_len = 0;
+	return 0;
+}
+
 void ctrl_vpn_client_tick(struct ctrl *c)
 {
 	struct ctrl_vpn_cli *v = &c->vpn_client;
 	uint64_t now = ctrl_vpn_now_ms();
 	unsigned hand = v->conf.hand_window_s ? v->conf.hand_window_s : 60;
 
-	if (!v->on || v->udp_fd < 0)
+	if (!v->on || (!v->tcp && v->sock_fd < 0))
 		return;
 	if (v->ss) {
 		vpn_session_tick(v->ss, now);
@@ -400,10 +531,15 @@ void ctrl_vpn_client_tick(struct ctrl *c)
 	}
 	if (now < v->next_try_ms)
 		return;
+	if (v->tcp && open_connection(v) < 0) {
+		v->next_try_ms = now + 1000ull * (v->backoff_s ? v->backoff_s : 1);
+		return;
+	}
 	v->ss = calloc(1, sizeof(*v->ss));
 	if (!v->ss)
 		return;
 	vpn_session_init(v->ss, &v->ep, 0);
+	v->ss->tcp = v->tcp;
 	v->ss->reneg_s = v->conf.reneg_sec;
 	v->ss->reneg_bytes = v->conf.reneg_bytes;
 	v->ss->reneg_pkts = v->conf.reneg_pkts;

@@ -453,6 +453,28 @@ ok "a server with server-ipv6 (pushing tun-ipv6): up with $a6, pings 2001:db8:63
 ctrl_stop
 server_kill
 
+# ---- 10. over TCP: proto tcp-client against a tcp-server; a session ends with
+# its connection, and the next one makes a new connection
+sed 's/^proto udp$/proto tcp-server/' "$TMP/wan.conf" >"$TMP/wan-tcp.conf"
+grep -q "^proto tcp-server$" "$TMP/wan-tcp.conf" || fail "no proto udp in wan.conf to change"
+sed 's/^proto udp$/proto tcp-client/' "$TMP/vpn-client-plain.conf" >"$TMP/vpn-client-tcp.conf"
+server wan-tcp server wan-tcp.conf
+ctrl_start tcp vpn-client-tcp.conf
+wait_until 15 state_is up || fail "over TCP: the tunnel did not come up: last_down '$(cfield last_down)'"
+grep -q "TCP connection established" "$TMP/wan-tcp.ovpn.log" || fail "over TCP: the server saw no TCP connection"
+pings "$CL" -c 3 -i 0.2 -W 2 198.19.62.1 || fail "over TCP: no ping to 198.19.62.1"
+pings "$CL" -6 -c 3 -i 0.2 -W 2 2001:db8:63::1 || fail "over TCP: no ping to 2001:db8:63::1"
+server_kill
+wait_until 10 sh -c "grep -q 'session ended: the server closed the connection' '$LOG'" ||
+	fail "over TCP: the server's death did not end the session: $(grep 'vpn client' "$LOG" | tail -2)"
+pings "$CL" -c 2 -W 1 198.19.62.1 && fail "over TCP: 198.19.62.1 answered with the server dead"
+server wan-tcp server wan-tcp.conf
+wait_until 20 state_is up || fail "over TCP: no reconnection after the server came back: $(cj)"
+pings "$CL" -c 3 -i 0.2 -W 2 198.19.62.1 || fail "over TCP: no ping after the reconnection"
+ok "over TCP: up, pings both stacks; the server killed: the session ends with its connection; back: a new connection and traffic again"
+ctrl_stop
+server_kill
+
 # ---- ctrl clean in every run
 for f in "${ctrl_logs[@]}"; do
 	if grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$f"; then
