@@ -13,7 +13,7 @@ LAB_VPN=1 LAB_CONF=$conf "$top/scripts/lab.sh" up || fail "the lab with the VPN 
 
 addr=$(ip -n road -4 -o addr show dev tun0 | awk '{print $4}')
 [ "$addr" = 198.18.60.2/24 ] || fail "road's tunnel address: '$addr', want 198.18.60.2/24 from the pool"
-ip -n road route | grep -q "^198.18.1.0/24 .*dev tun0" || fail "the pushed route to lan is not on road's tun0: $(ip -n road route)"
+ip -n road route | grep "^198.18.1.0/24 .*dev tun0" >/dev/null || fail "the pushed route to lan is not on road's tun0: $(ip -n road route)"
 ok "road's tunnel up: $addr, route to lan pushed"
 
 ip netns exec road ping -c 3 -i 0.2 -W 2 198.18.60.1 >/dev/null || fail "road -> 198.18.60.1 (ctrl's end of the tunnel)"
@@ -31,6 +31,6 @@ sys.exit(not (len(c) == 1 and c[0]["address"] == "198.18.60.2" and c[0]["subject
 ok "vpn status lists road (CN=road, 198.18.60.2) up"
 
 "$top/scripts/lab.sh" down >/dev/null 2>&1
-ip netns list | grep -q '^road' && fail "road outlived lab down"
+ip netns list | grep '^road' >/dev/null && fail "road outlived lab down"
 [ -e "$RUN/vpn" ] && fail "$RUN/vpn outlived lab down"
 ok "VPN lab: all cases passed"

@@ -209,9 +209,9 @@ for i in 1 2; do
 	ns=rp-vpn-c$i-$$
 	a4[$i]=$(ip -n "$ns" -4 -o addr show dev tun0 | awk '{print $4}')
 	a6[$i]=$(ip -n "$ns" -6 -o addr show dev tun0 scope global | awk '{print $4}')
-	grep "PUSH_REPLY" "$TMP/c$i.ovpn.log" | grep -q "ifconfig ${a4[$i]%/*} 255.255.255.0" ||
+	grep "PUSH_REPLY" "$TMP/c$i.ovpn.log" | grep "ifconfig ${a4[$i]%/*} 255.255.255.0" >/dev/null ||
 		fail "client $i: tun0 has ${a4[$i]}, not what was pushed: $(grep PUSH_REPLY "$TMP/c$i.ovpn.log")"
-	grep "PUSH_REPLY" "$TMP/c$i.ovpn.log" | grep -q "ifconfig-ipv6 ${a6[$i]} 2001:db8:60::1" ||
+	grep "PUSH_REPLY" "$TMP/c$i.ovpn.log" | grep "ifconfig-ipv6 ${a6[$i]} 2001:db8:60::1" >/dev/null ||
 		fail "client $i: tun0 has ${a6[$i]}, not what was pushed: $(grep PUSH_REPLY "$TMP/c$i.ovpn.log")"
 done
 [ "$(printf '%s\n' "${a4[1]}" "${a4[2]}" | sort | tr '\n' ' ')" = "198.18.60.2/24 198.18.60.3/24 " ] ||
@@ -289,9 +289,9 @@ c2c6=$(vcount dropped_client_to_client)
 ok "client 1 cannot ping client 2 (IPv4 and IPv6); dropped_client_to_client $c2c -> $c2c4 -> $c2c6"
 
 # ---- 4. the pushed routes, to a host behind the server
-ip -n "$C1" route show 198.19.0.0/16 | grep -q "dev tun0" ||
+ip -n "$C1" route show 198.19.0.0/16 | grep "dev tun0" >/dev/null ||
 	fail "pushed route 198.19.0.0/16 not in client 1's table: $(ip -n "$C1" route)"
-ip -n "$C1" -6 route show 2001:db8:61::/48 | grep -q "dev tun0" ||
+ip -n "$C1" -6 route show 2001:db8:61::/48 | grep "dev tun0" >/dev/null ||
 	fail "pushed route 2001:db8:61::/48 not in client 1's table: $(ip -n "$C1" -6 route)"
 pings "$C1" -c 3 -i 0.2 -W 2 198.19.0.1 || fail "client 1: 198.19.0.1 behind the server does not answer"
 pings "$C1" -6 -c 3 -i 0.2 -W 2 2001:db8:61::1 || fail "client 1: 2001:db8:61::1 behind the server does not answer"
@@ -333,7 +333,7 @@ peer2=$(vfield client2 peer)
 m=$(mark)
 # when client 1's old session ends, timed from the kill (keepalive 2 6)
 (
-	while ! tail -n "+$((m + 1))" "$LOG" | grep -qF "$peer1: session ended: nothing from the peer for"; do
+	while ! tail -n "+$((m + 1))" "$LOG" | grep -F "$peer1: session ended: nothing from the peer for" >/dev/null; do
 		sleep 0.1
 	done
 	date +%s.%N >"$TMP/end1"
