@@ -772,30 +772,38 @@ static void exchange(bool client_heard)
 	usleep(20000);
 }
 
-Test(vpn_session, rampart_both_ends_keepalive, .timeout = 60)
+/* Both ends rampart's: the server's and the client's endpoints from the
+ * test's PKI (tls-crypt-v2). */
+static void both_ends(void)
 {
-	uint8_t ip[64], pkt[2048], plain[2048];
 	char p[4][300], err[256];
-	size_t len, pl;
-	uint64_t start;
-	int got;
 
-	if (!prepare())
-		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
 	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
 	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
 	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
 	snprintf(p[3], sizeof(p[3]), "%s/tc2-server.key", dir);
 	cr_assert_eq(vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0, "%s", err);
-	srv.ping_s = 1;
-	srv.ping_restart_s = 3;
-	snprintf(srv.push, sizeof(srv.push), "topology subnet,ifconfig 198.18.60.2 255.255.255.0");
 	snprintf(p[1], sizeof(p[1]), "%s/client.crt", dir);
 	snprintf(p[2], sizeof(p[2]), "%s/client.key", dir);
 	snprintf(p[3], sizeof(p[3]), "%s/tc2-client.key", dir);
 	cr_assert_eq(
 		vpn_client_conf_init(&csrv, p[0], p[1], p[2], p[3], "server", err, sizeof(err)), 0,
 		"%s", err);
+}
+
+Test(vpn_session, rampart_both_ends_keepalive, .timeout = 60)
+{
+	uint8_t ip[64], pkt[2048], plain[2048];
+	size_t len, pl;
+	uint64_t start;
+	int got;
+
+	if (!prepare())
+		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
+	both_ends();
+	srv.ping_s = 1;
+	srv.ping_restart_s = 3;
+	snprintf(srv.push, sizeof(srv.push), "topology subnet,ifconfig 198.18.60.2 255.255.255.0");
 	vpn_session_init(&ss, &srv, 5);
 	vpn_session_init(&cs, &csrv, VPN_PEER_ID_NONE);
 	vpn_session_start(&cs, now_ms());
@@ -846,22 +854,11 @@ Test(vpn_session, rampart_both_ends_keepalive, .timeout = 60)
  * always announces EKM, so rampart's own client plays that peer. */
 Test(vpn_session, a_client_without_ekm_is_refused, .timeout = 60)
 {
-	char p[4][300], err[256];
 	uint64_t start;
 
 	if (!prepare())
 		cr_skip_test("needs root, /dev/net/tun, openvpn, openssl, ping");
-	snprintf(p[0], sizeof(p[0]), "%s/ca.crt", dir);
-	snprintf(p[1], sizeof(p[1]), "%s/server.crt", dir);
-	snprintf(p[2], sizeof(p[2]), "%s/server.key", dir);
-	snprintf(p[3], sizeof(p[3]), "%s/tc2-server.key", dir);
-	cr_assert_eq(vpn_server_init(&srv, p[0], p[1], p[2], p[3], err, sizeof(err)), 0, "%s", err);
-	snprintf(p[1], sizeof(p[1]), "%s/client.crt", dir);
-	snprintf(p[2], sizeof(p[2]), "%s/client.key", dir);
-	snprintf(p[3], sizeof(p[3]), "%s/tc2-client.key", dir);
-	cr_assert_eq(
-		vpn_client_conf_init(&csrv, p[0], p[1], p[2], p[3], "server", err, sizeof(err)), 0,
-		"%s", err);
+	both_ends();
 	csrv.iv_proto = VPN_IV_DATA_V2 | VPN_IV_REQUEST_PUSH; /* no TLS_KEY_EXPORT */
 	vpn_session_init(&ss, &srv, 5);
 	vpn_session_init(&cs, &csrv, VPN_PEER_ID_NONE);
