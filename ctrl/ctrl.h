@@ -51,6 +51,8 @@ struct ctrl {
 	unsigned punt_ifindex;	  /* configured ifindex, 0: not (yet) configured */
 	uint64_t punt_addrs_hash; /* of the addresses it was given */
 	bool punt_failed;	  /* last attempt failed, already logged */
+	struct dp_addr punt_extra[2]; /* more addresses for it: the VPN server's tunnel ends */
+	unsigned n_punt_extra;
 
 	/* the firewall: rules in force, history, host names (fw.c) */
 	struct ctrl_fw fw;

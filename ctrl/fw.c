@@ -76,8 +76,9 @@ static int env_resolve(void *arg, const char *host, const struct dp_addr **addrs
 
 void ctrl_fw_env(struct ctrl *c, struct fw_env *env)
 {
-	static char names[DP_MAX_PORTS][DP_PORT_NAME_MAX];
-	static uint32_t ip4[DP_MAX_PORTS];
+	static char names[DP_MAX_PORTS + 1][DP_PORT_NAME_MAX];
+	static uint32_t ip4[DP_MAX_PORTS + 1];
+	unsigned n = c->conf.n_ports;
 
 	for (unsigned i = 0; i < c->conf.n_ports; i++) {
 		memcpy(names[i], c->conf.ports[i].name, DP_PORT_NAME_MAX);
@@ -86,8 +87,13 @@ void ctrl_fw_env(struct ctrl *c, struct fw_env *env)
 			if (c->conf.ports[i].addrs[k].family == 4)
 				memcpy(&ip4[i], c->conf.ports[i].addrs[k].addr, 4);
 	}
+	/* the VPN's tunnel, when the dataplane carries it: "pass in on vpn" */
+	if (c->conf.vpn.dataplane && n < DP_MAX_PORTS) {
+		snprintf(names[n], DP_PORT_NAME_MAX, "vpn");
+		ip4[n++] = 0;
+	}
 	*env = (struct fw_env){
-		.n_ports = c->conf.n_ports,
+		.n_ports = n,
 		.ports = (const char(*)[DP_PORT_NAME_MAX])names,
 		.n_dns = c->conf.n_dns,
 		.dns = c->conf.dns,

@@ -307,6 +307,10 @@ int ctrl_route_unpin(const struct dp_addr *host)
 
 static bool configured(const struct ctrl *c, const struct dp_addr *a)
 {
+	for (unsigned i = 0; i < c->n_punt_extra; i++)
+		if (dp_addr_in_prefix(a, &c->punt_extra[i]) &&
+		    a->prefixlen == c->punt_extra[i].prefixlen)
+			return true;
 	for (unsigned i = 0; i < c->conf.n_ports; i++)
 		for (unsigned k = 0; k < c->conf.ports[i].n_addrs; k++) {
 			const struct dp_addr *b = &c->conf.ports[i].addrs[k];
@@ -426,6 +430,7 @@ static uint64_t addrs_hash(const struct ctrl *c)
 		h ^= ctrl_fnv1a(c->conf.ports[i].addrs,
 				c->conf.ports[i].n_addrs * sizeof(struct dp_addr)) *
 		     (i + 1);
+	h ^= ctrl_fnv1a(c->punt_extra, c->n_punt_extra * sizeof(struct dp_addr)) * 977;
 	return h;
 }
 
@@ -449,6 +454,10 @@ static int configure(struct ctrl *c, unsigned ifindex, const char **step)
 			rc = addr_change(fd, RTM_NEWADDR, ifindex, a);
 			fam[a->family] = true;
 		}
+	for (unsigned i = 0; i < c->n_punt_extra && rc == 0; i++) {
+		*step = "adding a VPN tunnel address";
+		rc = addr_change(fd, RTM_NEWADDR, ifindex, &c->punt_extra[i]);
+	}
 	/* a default route of a family the appliance has no address of would
 	 * leave the kernel without a source address for it */
 	if (rc == 0 && fam[4]) {

@@ -285,6 +285,40 @@ static int tun_open(struct ctrl *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* vpn { dataplane = true; }: the workers carry the data channel over UDP;
+ * the server's tunnel addresses go on the exception interface, so that
+ * what the clients send to them reaches ctrl's kernel. */
+static int dp_check(struct ctrl *c, char *err, size_t errlen)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	const struct vpn_conf *cf = &v->conf;
+
+	c->n_punt_extra = 0;
+	if (!v->dp)
+		return 0;
+	if (v->tcp) {
+		snprintf(err, errlen,
+			 "%s: proto tcp: the dataplane carries the data channel over UDP only "
+			 "(leave dataplane out of rampart.conf's vpn section)",
+			 c->conf.vpn.server);
+		return -1;
+	}
+	if (!c->conf.punt_iface[0]) {
+		snprintf(err, errlen,
+			 "vpn: dataplane = true needs the exception path (dataplane.punt)");
+		return -1;
+	}
+	c->punt_extra[0] = (struct dp_addr){ .family = 4, .prefixlen = 32 };
+	*(uint32_t *)c->punt_extra[0].addr = htonl(cf->pool4.local);
+	c->n_punt_extra = 1;
+	if (cf->pool6.set) {
+		c->punt_extra[1] = (struct dp_addr){ .family = 6, .prefixlen = 128 };
+		memcpy(c->punt_extra[1].addr, cf->pool6.local, 16);
+		c->n_punt_extra = 2;
+	}
+	return 0;
+}
+
 int ctrl_vpn_start(struct ctrl *c)
 {
 	struct ctrl_vpn *v = &c->vpn;
@@ -294,9 +328,10 @@ int ctrl_vpn_start(struct ctrl *c)
 	if (!c->conf.vpn.server[0])
 		return 0;
 	v->on = true;
+	v->dp = c->conf.vpn.dataplane;
 	if (ctrl_vpn_read_conf(c->conf.vpn.server, &v->conf, err, sizeof(err)) < 0 ||
-	    server_init(c, err, sizeof(err)) < 0 || sock_open(c, err, sizeof(err)) < 0 ||
-	    tun_open(c, err, sizeof(err)) < 0)
+	    server_init(c, err, sizeof(err)) < 0 || dp_check(c, err, sizeof(err)) < 0 ||
+	    sock_open(c, err, sizeof(err)) < 0 || (!v->dp && tun_open(c, err, sizeof(err)) < 0))
 		goto fail;
 	v->max_clients = v->conf.max_clients ? v->conf.max_clients : CTRL_VPN_CLIENTS_MAX;
 	if (v->max_clients > CTRL_VPN_CLIENTS_MAX)
@@ -310,7 +345,9 @@ int ctrl_vpn_start(struct ctrl *c)
 	}
 	ctrl_log("info", "vpn: server from %s on %s %s:%u, tunnel %s, up to %u clients",
 		 c->conf.vpn.server, v->tcp ? "TCP" : "UDP", v->conf.local ? v->conf.local : "*",
-		 v->conf.port, v->tun, v->max_clients);
+		 v->conf.port, v->dp ? "in the dataplane" : v->tun, v->max_clients);
+	if (v->dp)
+		ctrl_vpn_dp_sync(c, true); /* no peers: whatever an earlier ctrl left goes */
 	return 0;
 fail:
 	ctrl_log("error", "vpn: %s; the VPN is off", err);
@@ -360,6 +397,11 @@ void ctrl_vpn_stop(struct ctrl *c)
 		close(v->tun_fd);
 	if (v->srv_ready)
 		vpn_server_fini(&v->srv);
+	if (v->dp) {
+		v->max_clients = 0; /* every peer and its keys leave the dataplane */
+		ctrl_vpn_dp_sync(c, true);
+		c->n_punt_extra = 0;
+	}
 	vpn_conf_free(&v->conf);
 	memset(v, 0, sizeof(*v));
 	v->sock_fd = v->tun_fd = -1;
@@ -486,6 +528,9 @@ static struct ctrl_vpn_client *client_new(struct ctrl_vpn *v, const struct socka
 		k->peer = *peer;
 		k->peer_len = plen;
 		k->since = time(NULL);
+		k->serial = ++v->serials;
+		if (v->dp)
+			k->ss->ping_s = 0; /* the dataplane sends the keepalive pings */
 		assign(v, i, k);
 		return k;
 	}
@@ -553,6 +598,13 @@ static void from_client(struct ctrl_vpn *v, struct ctrl_vpn_client *k, const uin
 
 	k->rx_pkts++;
 	k->rx_bytes += len;
+	if (v->dp) {
+		/* the dataplane routes the tunnel; what comes here (a datagram the
+		 * client's kernel fragmented, a packet before the dataplane had
+		 * the keys) has nowhere to go */
+		v->dropped_not_dp++;
+		return;
+	}
 	if (len >= 40 && (ip[0] >> 4) == 6 &&
 	    ((ip[8] == 0xfe && (ip[9] & 0xc0) == 0x80) || ip[24] == 0xff)) {
 		v->dropped_bad++; /* link-local and multicast stay on the client's link */
@@ -765,6 +817,8 @@ bool ctrl_vpn_event(struct ctrl *c, int fd, uint32_t events)
 			on_accept(c);
 		else
 			on_udp(c);
+		if (v->dp)
+			ctrl_vpn_dp_sync(c, false); /* keys ready before the client's first data */
 	} else if (fd == v->tun_fd) {
 		on_tun(c);
 	} else {
@@ -779,11 +833,205 @@ bool ctrl_vpn_event(struct ctrl *c, int fd, uint32_t events)
 	return true;
 }
 
+/* The state of the data channel the dataplane needs: the tunnel, and each
+ * client with keys: the key in use (once ready) and the one before it (in
+ * its transition window), with which one we send. */
+static void *dp_state(struct ctrl_vpn *v, size_t *len)
+{
+	const struct vpn_conf *cf = &v->conf;
+	struct dp_vpn_hdr *h;
+	struct dp_vpn_peer *p;
+	struct dp_addr local = { 0 };
+	uint64_t now = ctrl_vpn_now_ms();
+
+	*len = sizeof(*h) + (size_t)v->max_clients * sizeof(*p);
+	h = calloc(1, *len);
+	if (!h)
+		return NULL;
+	h->max_peers = v->max_clients;
+	h->port = cf->port ? cf->port : 1194;
+	h->tun_mtu = (uint16_t)(cf->tun_mtu ? cf->tun_mtu : 1500);
+	h->flags = cf->client_to_client ? DP_VPN_F_C2C : 0;
+	h->ping_s = v->srv.ping_s;
+	if (cf->pool4.set) {
+		h->pool4_start = cf->pool4.pool_start;
+		h->pool4 =
+			(struct dp_addr){ .family = 4,
+					  .prefixlen = (uint8_t)prefix_of_mask(cf->pool4.netmask) };
+		*(uint32_t *)h->pool4.addr = htonl(cf->pool4.network);
+		h->local4 = (struct dp_addr){ .family = 4, .prefixlen = 32 };
+		*(uint32_t *)h->local4.addr = htonl(cf->pool4.local);
+	}
+	if (cf->pool6.set) {
+		uint32_t low;
+
+		h->pool6 =
+			(struct dp_addr){ .family = 6, .prefixlen = (uint8_t)cf->pool6.prefix_len };
+		memcpy(h->pool6.addr, cf->pool6.network, 16);
+		h->local6 = (struct dp_addr){ .family = 6, .prefixlen = 128 };
+		memcpy(h->local6.addr, cf->pool6.local, 16);
+		memcpy(h->pool6_first, cf->pool6.network, 16);
+		memcpy(&low, h->pool6_first + 12, 4);
+		low = htonl(ntohl(low) + 2); /* as assign() gives them */
+		memcpy(h->pool6_first + 12, &low, 4);
+	}
+	if (cf->local && dp_addr_parse(cf->local, false, false, &local) < 0)
+		local.family = 0;
+	p = (struct dp_vpn_peer *)(h + 1);
+	for (unsigned i = 0; i < v->max_clients; i++) {
+		const struct ctrl_vpn_client *k = &v->clients[i];
+		const struct vpn_session *ss = k->ss;
+		unsigned n = 0;
+
+		if (!ss || (ss->state != VPN_S_KEYS && ss->state != VPN_S_ACTIVE))
+			continue;
+		if (ss->keys_ready)
+			p->keys[n++] = (struct dp_vpn_key){
+				.epoch = k->serial << 32 | ss->renegs,
+				.key_id = ss->kid,
+				.cipher = (uint8_t)ss->cipher,
+			};
+		if (ss->prev.valid && now < ss->prev.until_ms)
+			p->keys[n++] = (struct dp_vpn_key){
+				.epoch = k->serial << 32 | (ss->renegs - 1),
+				.key_id = ss->prev.kid,
+				.cipher = (uint8_t)ss->cipher,
+			};
+		if (!n)
+			continue;
+		for (unsigned j = 0; j < n; j++) {
+			const struct vpn_data_keys *dk =
+				j == 0 && ss->keys_ready ? &ss->keys : &ss->prev.keys;
+
+			memcpy(p->keys[j].enc_key, dk->out.key, 32);
+			memcpy(p->keys[j].enc_iv, dk->out.implicit_iv, 8);
+			memcpy(p->keys[j].dec_key, dk->in.key, 32);
+			memcpy(p->keys[j].dec_iv, dk->in.implicit_iv, 8);
+		}
+		p->peer_id = i;
+		p->n_keys = (uint8_t)n;
+		p->tx_key = 0; /* the key in use, or the old one until it is ready */
+		p->epoch = k->serial;
+		if (k->peer.ss_family == AF_INET) {
+			const struct sockaddr_in *sa = (const void *)&k->peer;
+
+			p->remote = (struct dp_addr){ .family = 4, .prefixlen = 32 };
+			memcpy(p->remote.addr, &sa->sin_addr, 4);
+			p->remote_port = ntohs(sa->sin_port);
+		} else {
+			const struct sockaddr_in6 *sa = (const void *)&k->peer;
+
+			p->remote = (struct dp_addr){ .family = 6, .prefixlen = 128 };
+			memcpy(p->remote.addr, &sa->sin6_addr, 16);
+			p->remote_port = ntohs(sa->sin6_port);
+		}
+		if (local.family == p->remote.family)
+			p->local = local;
+		p->has4 = k->addr4 != 0;
+		*(uint32_t *)p->tun4 = htonl(k->addr4);
+		p->has6 = k->has6;
+		memcpy(p->tun6, k->addr6, 16);
+		h->n_peers++;
+		p++;
+	}
+	*len = sizeof(*h) + h->n_peers * sizeof(*p);
+	return h;
+}
+
+void ctrl_vpn_dp_sync(struct ctrl *c, bool force)
+{
+	static uint64_t gens;
+	struct ctrl_vpn *v = &c->vpn;
+	const struct dp_result *r;
+	struct dp_msg m;
+	size_t len;
+	void *p;
+	uint64_t h;
+	int rc;
+
+	if (!v->dp || !c->conf.dp_socket[0] || c->check_only)
+		return;
+	p = dp_state(v, &len);
+	if (!p)
+		return;
+	h = ctrl_fnv1a(p, len);
+	if (!force && h == v->dp_hash && c->hello.vpn_generation == v->dp_gen && v->dp_gen) {
+		sodium_memzero(p, len);
+		free(p);
+		return;
+	}
+	if (!gens)
+		gens = (uint64_t)time(NULL) << 20;
+	rc = ctrl_dp_call(c, DP_MSG_VPN, ++gens, p, len, DP_MSG_RESULT, &m);
+	sodium_memzero(p, len);
+	free(p);
+	if (rc < 0) {
+		snprintf(v->dp_error, sizeof(v->dp_error), "the dataplane is not reachable: %s",
+			 strerror(-rc));
+		return;
+	}
+	r = m.payload;
+	if (r->rc < 0) {
+		if (strncmp(v->dp_error, r->msg, sizeof(v->dp_error) - 1) != 0)
+			ctrl_log("error", "vpn: the dataplane refused the VPN's state: %.*s",
+				 (int)strnlen(r->msg, sizeof(r->msg)), r->msg);
+		snprintf(v->dp_error, sizeof(v->dp_error), "%.*s",
+			 (int)strnlen(r->msg, sizeof(r->msg)), r->msg);
+	} else {
+		v->dp_gen = c->hello.vpn_generation = r->generation;
+		v->dp_hash = h;
+		v->dp_error[0] = '\0';
+	}
+	dp_msg_free(&m);
+}
+
+/* The dataplane's counters: what the clients sent there keeps their
+ * sessions alive (ping-restart) and counts toward reneg-bytes/-pkts. */
+static void dp_stats(struct ctrl *c)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	const struct dp_vpn_stats *h;
+	const struct dp_vpn_peer_stats *ps;
+	uint64_t now = ctrl_vpn_now_ms();
+	struct dp_msg m;
+
+	if (!v->dp || !c->dp_connected || c->check_only ||
+	    ctrl_dp_call(c, DP_MSG_GET_VPN_STATS, 0, NULL, 0, DP_MSG_VPN_STATS, &m) < 0)
+		return;
+	if (m.hdr.type != DP_MSG_VPN_STATS) {
+		dp_msg_free(&m);
+		return;
+	}
+	h = m.payload;
+	v->dp_crypto_pmd = h->crypto;
+	ps = (const struct dp_vpn_peer_stats *)(h + 1);
+	for (uint32_t i = 0; i < h->n_peers; i++) {
+		struct ctrl_vpn_client *k =
+			ps[i].peer_id < v->max_clients ? &v->clients[ps[i].peer_id] : NULL;
+		uint64_t more;
+
+		if (!k || !k->ss || k->serial != ps[i].epoch)
+			continue;
+		more = ps[i].rx_bytes + ps[i].tx_bytes - k->dp_rx_bytes - k->dp_tx_bytes;
+		k->ss->key_bytes += more;
+		k->ss->key_pkts += ps[i].rx_pkts + ps[i].tx_pkts - k->dp_rx_pkts - k->dp_tx_pkts;
+		k->dp_rx_pkts = ps[i].rx_pkts;
+		k->dp_tx_pkts = ps[i].tx_pkts;
+		k->dp_rx_bytes = ps[i].rx_bytes;
+		k->dp_tx_bytes = ps[i].tx_bytes;
+		if (ps[i].rx_idle_ms != UINT64_MAX && now - ps[i].rx_idle_ms > k->ss->last_rx_ms)
+			k->ss->last_rx_ms = now - ps[i].rx_idle_ms;
+	}
+	dp_msg_free(&m);
+}
+
 void ctrl_vpn_tick(struct ctrl *c)
 {
 	struct ctrl_vpn *v = &c->vpn;
 	uint64_t now = ctrl_vpn_now_ms();
 
+	if (v->on && v->dp)
+		dp_stats(c);
 	for (unsigned i = 0; v->on && i < v->max_clients; i++) {
 		struct ctrl_vpn_client *k = &v->clients[i];
 
@@ -798,6 +1046,8 @@ void ctrl_vpn_tick(struct ctrl *c)
 				 (time_t)(v->conf.hand_window_s ? v->conf.hand_window_s : 60))
 			client_end(v, k, "no session within hand-window");
 	}
+	if (v->on && v->dp)
+		ctrl_vpn_dp_sync(c, false);
 }
 
 json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, json_t *req)
@@ -835,21 +1085,28 @@ json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, json_t *req)
 			inet_ntop(AF_INET6, k->addr6, a6, sizeof(a6));
 		ctrl_vpn_peer_str(&k->peer, peer, sizeof(peer));
 		json_array_append_new(
-			clients,
-			json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:i}", "peer", peer,
-				  "subject", subject, "state",
-				  k->ss->state == VPN_S_ACTIVE ? "up" : "handshake", "address",
-				  inet_ntoa(a), "address6", a6, "cipher",
-				  k->ss->state == VPN_S_ACTIVE
-					  ? vpn_cipher_name((enum vpn_cipher)k->ss->cipher)
-					  : "",
-				  "since", (json_int_t)k->since, "rx_packets",
-				  (json_int_t)k->rx_pkts, "tx_packets", (json_int_t)k->tx_pkts,
-				  "rx_bytes", (json_int_t)k->rx_bytes, "tx_bytes",
-				  (json_int_t)k->tx_bytes, "renegotiations", (int)k->ss->renegs));
+			clients, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:i}",
+					   "peer", peer, "subject", subject, "state",
+					   k->ss->state == VPN_S_ACTIVE ? "up" : "handshake",
+					   "address", inet_ntoa(a), "address6", a6, "cipher",
+					   k->ss->state == VPN_S_ACTIVE
+						   ? vpn_cipher_name((enum vpn_cipher)k->ss->cipher)
+						   : "",
+					   "since", (json_int_t)k->since, "rx_packets",
+					   (json_int_t)(k->rx_pkts + k->dp_rx_pkts), "tx_packets",
+					   (json_int_t)(k->tx_pkts + k->dp_tx_pkts), "rx_bytes",
+					   (json_int_t)(k->rx_bytes + k->dp_rx_bytes), "tx_bytes",
+					   (json_int_t)(k->tx_bytes + k->dp_tx_bytes),
+					   "renegotiations", (int)k->ss->renegs));
 	}
-	return json_pack("{s:b,s:s,s:i,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "tun",
-			 v->tun, "max_clients", (int)v->max_clients, "clients", clients, "sessions",
+	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:s,s:i,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "ok",
+			 1, "data_channel", v->dp ? "dataplane" : "ctrl", "dataplane_crypto",
+			 !v->dp		    ? ""
+			 : v->dp_crypto_pmd ? "ipsec-mb PMD"
+					    : "libsodium",
+			 "dataplane_error", v->dp_error, "dropped_not_dataplane",
+			 (json_int_t)v->dropped_not_dp, "tun", v->tun, "max_clients",
+			 (int)v->max_clients, "clients", clients, "sessions",
 			 (json_int_t)v->sessions, "refused", (json_int_t)v->refused,
 			 "dropped_spoofed", (json_int_t)v->dropped_spoofed, "dropped_no_client",
 			 (json_int_t)v->dropped_no_client, "dropped_client_to_client",

@@ -33,6 +33,10 @@ struct ctrl_vpn_client {
 	bool has6, logged_up;
 	time_t since;
 	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
+	/* with the data channel in the dataplane: this session's number (the
+	 * epoch of its peer and keys there) and the dataplane's counters */
+	uint64_t serial;
+	uint64_t dp_rx_pkts, dp_tx_pkts, dp_rx_bytes, dp_tx_bytes;
 	/* over TCP: the connection, what came in and not yet a whole packet,
 	 * and what the socket did not take yet (CTRL_VPN_TCP_BUF each) */
 	int conn_fd;
@@ -56,7 +60,14 @@ struct ctrl_vpn {
 	char files[300]; /* inline blocks of the config, written out for mbedTLS */
 	struct ctrl_vpn_client *clients;
 	unsigned max_clients;
+	/* the data channel in the dataplane (vpn { dataplane = true; }): the
+	 * state last sent (its generation and hash), why it was refused */
+	bool dp;
+	uint64_t dp_gen, dp_hash, serials;
+	bool dp_crypto_pmd;
+	char dp_error[256];
 	/* counters */
+	uint64_t dropped_not_dp; /* data packets that reached ctrl (fragmented, unknown) */
 	uint64_t sessions, refused, dropped_spoofed, dropped_no_client, dropped_c2c, dropped_bad,
 		dropped_tcp_full;
 };
@@ -123,6 +134,9 @@ unsigned ctrl_vpn_fds(struct ctrl *c, int fds[2]);
 bool ctrl_vpn_event(struct ctrl *c, int fd, uint32_t events);
 /* Timers of every session; ended sessions go, their addresses back. */
 void ctrl_vpn_tick(struct ctrl *c);
+/* With the data channel in the dataplane: send it the VPN's state when it
+ * changed or the dataplane runs another generation (force: anyway). */
+void ctrl_vpn_dp_sync(struct ctrl *c, bool force);
 /* vpn.status; NULL when cmd is not one of the VPN's. */
 struct json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, struct json_t *req);
 

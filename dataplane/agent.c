@@ -127,6 +127,43 @@ static uint64_t zones_generation(void)
 	return d ? d->generation : 0;
 }
 
+static uint64_t vpn_generation(void)
+{
+	struct dp_vpn *v = atomic_load(&dp.vpn); /* the agent is its only writer */
+
+	return v ? v->generation : 0;
+}
+
+static int on_vpn(int fd, const struct dp_msg *m)
+{
+	struct dp_vpn *v;
+	char err[300], ok[80];
+	int rc;
+
+	rc = dp_vpn_build(m->payload, m->len, m->hdr.generation, &v, err, sizeof(err));
+	if (rc < 0) {
+		RTE_LOG(ERR, USER1, "VPN state refused: %s\n", err);
+		return reply_result_gen(fd, m->hdr.seq, rc, err, vpn_generation());
+	}
+	dp_vpn_publish(v);
+	snprintf(ok, sizeof(ok), "in service: %u peers", v->n_peers);
+	RTE_LOG(INFO, USER1, "VPN state %016llx %s\n", (unsigned long long)v->generation, ok);
+	return reply_result_gen(fd, m->hdr.seq, 0, ok, v->generation);
+}
+
+static int on_vpn_stats(int fd, const struct dp_msg *m)
+{
+	void *p;
+	size_t len;
+	int rc = dp_vpn_stats(&p, &len);
+
+	if (rc < 0)
+		return reply_result(fd, m->hdr.seq, rc, "out of memory");
+	rc = dp_msg_send(fd, DP_MSG_VPN_STATS, m->hdr.seq, vpn_generation(), p, len);
+	free(p);
+	return rc;
+}
+
 static int on_zones(int fd, const struct dp_msg *m)
 {
 	struct dp_dns *d;
@@ -194,6 +231,7 @@ static int on_hello(int fd, const struct dp_msg *m)
 		.netcfg_generation = current_generation(),
 		.rules_generation = rules_generation(),
 		.zones_generation = zones_generation(),
+		.vpn_generation = vpn_generation(),
 		.uptime_s = (rte_rdtsc() - dp.start_tsc) / dp.tsc_hz,
 	};
 
@@ -305,6 +343,12 @@ static int serve(int fd)
 		break;
 	case DP_MSG_GET_DNS_STATS:
 		rc = on_dns_stats(fd, &m);
+		break;
+	case DP_MSG_VPN:
+		rc = on_vpn(fd, &m);
+		break;
+	case DP_MSG_GET_VPN_STATS:
+		rc = on_vpn_stats(fd, &m);
 		break;
 	case DP_MSG_NAT_FLUSH:
 		dp_nat_flush_request(((const struct dp_nat_flush *)m.payload)->addr);

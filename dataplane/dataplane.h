@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define DP_PROTO_MAGIC	   0x52504450u /* "RPDP" */
-#define DP_PROTO_VERSION   4
+#define DP_PROTO_VERSION   5
 #define DP_MSG_INLINE_MAX  16384u      /* larger payloads go in a memfd */
 #define DP_MSG_PAYLOAD_MAX (64u << 20) /* hard cap on any payload */
 
@@ -52,6 +52,9 @@ enum dp_msg_type {
 	DP_MSG_ZONES,	       /* ctrl -> dp, struct dp_zones_hdr + DNS zone set (dns/zone.h) */
 	DP_MSG_GET_DNS_STATS,  /* ctrl -> dp, no payload */
 	DP_MSG_DNS_STATS,      /* dp -> ctrl, struct dp_dns_stats + dp_zone_counters[n_zones] */
+	DP_MSG_VPN,	       /* ctrl -> dp, struct dp_vpn_hdr + dp_vpn_peer[n_peers] (whole state) */
+	DP_MSG_GET_VPN_STATS,  /* ctrl -> dp, no payload */
+	DP_MSG_VPN_STATS,      /* dp -> ctrl, struct dp_vpn_stats + dp_vpn_peer_stats[n_peers] */
 	DP_MSG_TYPE_MAX,
 };
 
@@ -118,6 +121,7 @@ struct dp_hello {
 	uint64_t netcfg_generation; /* 0: no configuration received yet */
 	uint64_t rules_generation;  /* 0: no firewall rules (everything is routed) */
 	uint64_t zones_generation;  /* 0: no DNS zones (port 53 goes to the kernel) */
+	uint64_t vpn_generation;    /* 0: no VPN data channel (every VPN packet goes to ctrl) */
 	uint64_t uptime_s;
 	char ports[DP_MAX_PORTS][DP_PORT_NAME_MAX];
 };
@@ -214,6 +218,18 @@ struct dp_port_info {
 	X(drop_dns, "dropped: DNS message too short or a response")                    \
 	X(dns_rrl_slipped, "DNS: over the rate limit, sent truncated (TC) instead")    \
 	X(drop_dns_rrl, "dropped: DNS response over the rate limit of its source prefix") \
+	X(vpn_rx, "VPN: data packets decrypted (keepalive pings included)")           \
+	X(vpn_tx, "VPN: data packets encrypted and sent (keepalive pings included)")   \
+	X(vpn_pings_sent, "VPN: keepalive pings sent to peers")                        \
+	X(vpn_punted, "VPN: data packets of no peer the dataplane knows, to ctrl")     \
+	X(drop_vpn_auth, "dropped: VPN data packet whose tag does not check")          \
+	X(drop_vpn_replay, "dropped: VPN data packet replayed or too old")             \
+	X(drop_vpn_key, "dropped: VPN data packet under a key id not in use")          \
+	X(drop_vpn_peer_addr, "dropped: VPN data packet from another address than its peer's") \
+	X(drop_vpn_spoofed, "dropped: tunnel packet whose source is not its peer's address") \
+	X(drop_vpn_no_peer, "dropped: to a tunnel address no peer holds")             \
+	X(drop_vpn_c2c, "dropped: from one tunnel peer to another (client-to-client off)") \
+	X(drop_vpn_bad, "dropped: VPN inner packet malformed, or no room to encapsulate") \
 	X(busy_cycles, "TSC cycles spent on non-empty bursts")                         \
 	X(busy_polls, "polls that returned packets")                                   \
 	X(idle_polls, "polls that returned nothing")
@@ -321,6 +337,73 @@ struct dp_nat_flush {
 	uint32_t addr;
 	uint32_t pad;
 };
+
+/*
+ * The VPN's data channel (docs/vpn.md): ctrl runs the control channel and
+ * sends the dataplane its whole state whenever it changes (a session's keys
+ * are ready, a renegotiation, a session ends): the UDP port, the tunnel's
+ * pool, and every peer with its keys. The workers decrypt P_DATA_V2 of the
+ * peers they know (the rest goes to ctrl on the exception path), route the
+ * inner packets, encrypt what is routed to a peer's tunnel address, and send
+ * keepalive pings; ctrl reads their counters (DP_MSG_GET_VPN_STATS) for
+ * ping-restart and reneg-bytes/reneg-pkts. A key is the same key across
+ * messages while its epoch is: its packet ids and replay window go on.
+ */
+#define DP_VPN_PEERS_MAX 1024
+#define DP_VPN_F_C2C	 0x1u /* client-to-client */
+
+struct dp_vpn_hdr {
+	uint32_t n_peers;
+	uint32_t max_peers; /* peer ids (pool slots) are below this */
+	uint16_t port;	    /* the server's UDP port (host order) */
+	uint16_t tun_mtu;   /* largest inner packet */
+	uint32_t flags;	    /* DP_VPN_F_* */
+	uint32_t ping_s;    /* a keepalive ping after this long without sending */
+	uint32_t pool4_start; /* peer i holds pool4_start + i (host order); 0: no IPv4 */
+	struct dp_addr pool4, pool6; /* the tunnel's networks */
+	struct dp_addr local4, local6; /* the server's tunnel addresses (to ctrl) */
+	uint8_t pool6_first[16]; /* peer i holds this + i (IPv6) */
+};
+
+struct dp_vpn_key {
+	uint64_t epoch; /* the same epoch: the same key, its state goes on */
+	uint8_t key_id; /* 0-7 */
+	uint8_t cipher; /* enum vpn_cipher */
+	uint8_t pad[6];
+	uint8_t enc_key[32], enc_iv[8]; /* we send with */
+	uint8_t dec_key[32], dec_iv[8]; /* the peer sends with */
+};
+
+struct dp_vpn_peer {
+	uint32_t peer_id; /* its pool slot */
+	uint8_t n_keys;	  /* 1 or 2 */
+	uint8_t tx_key;	  /* index into keys[] we send with */
+	uint8_t has4, has6;
+	uint64_t epoch; /* of the session: its counters start again when it changes */
+	struct dp_addr remote, local; /* outer; local.family 0: the port's address */
+	uint16_t remote_port, local_port; /* host order */
+	uint32_t pad;
+	uint8_t tun4[4], tun6[16]; /* its tunnel addresses */
+	struct dp_vpn_key keys[2];
+};
+
+struct dp_vpn_stats {
+	uint64_t generation;
+	uint32_t n_peers;
+	uint32_t crypto; /* 1: AES-GCM through the ipsec-mb PMD, 0: libsodium */
+};
+
+struct dp_vpn_peer_stats {
+	uint32_t peer_id;
+	uint32_t pad;
+	uint64_t epoch;
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+	uint64_t rx_idle_ms; /* since the last packet from it; UINT64_MAX: none yet */
+};
+
+/* Validate a DP_MSG_VPN payload: sizes, ranges, peer ids below max_peers and
+ * each once, key ids and ciphers. 0, or -EINVAL with the reason in err. */
+int dp_vpn_validate(const void *payload, size_t len, char *err, size_t errlen);
 
 /* A received message. payload is owned by the message: free with dp_msg_free. */
 struct dp_msg {

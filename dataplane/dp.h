@@ -22,6 +22,7 @@
 #include "fw_rules/fw_rules.h"
 #include "dns/zone.h"
 #include "nat/nat.h"
+#include "vpn/tlscrypt.h"
 
 #define DP_BURST	     32
 #define DP_PENDING_MAX	     256 /* per lcore: packets waiting for a neighbour */
@@ -112,6 +113,59 @@ struct dp_fw {
 	uint32_t pub[DP_NAT_POOLS_MAX * 2];
 };
 
+/* The VPN's data channel (vpn.c, docs/vpn.md). A key's state outlives the
+ * messages that keep it (same epoch): its packet ids go on, its replay
+ * window too (the worker that receives the peer's packets writes it: RSS
+ * keeps one outer flow on one queue). */
+#define DP_VPN_PORT (RTE_MAX_ETHPORTS - 1) /* m->port of packets out of the tunnel */
+struct dp_vpn_key_state {
+	uint64_t epoch;
+	uint64_t mark; /* the build that last took it */
+	uint8_t key_id, cipher;
+	void *enc_sess, *dec_sess; /* the PMD's sessions (AES-GCM); NULL: libsodium */
+	uint8_t enc_key[32], enc_iv[8], dec_key[32], dec_iv[8];
+	struct vpn_replay replay;
+	_Atomic uint32_t tx_pid __rte_cache_aligned;
+};
+
+struct dp_vpn_peer_rt {
+	uint32_t peer_id; /* network order, shifted: the 3 bytes after the op */
+	uint64_t epoch;
+	uint8_t family;
+	bool has4, has6, has_local;
+	uint16_t remote_port, local_port; /* network order */
+	uint8_t remote[16], local[16];
+	uint32_t tun4; /* network order */
+	uint8_t tun6[16];
+	struct dp_vpn_key_state *key[8]; /* by key id */
+	struct dp_vpn_key_state *tx;
+};
+
+/* The VPN's state the workers read: immutable once published (keys aside). */
+struct dp_vpn {
+	uint64_t generation;
+	uint64_t mark; /* its keys' mark */
+	uint16_t port;	  /* host order */
+	uint16_t tun_mtu; /* host order */
+	uint32_t flags, max_peers, ping_s;
+	uint32_t pool4_start, pool4_net, pool4_mask; /* host order */
+	uint8_t pool6[16], pool6_first[16], pool6_len;
+	bool has_pool4, has_pool6, has_local4, has_local6;
+	uint32_t local4; /* network order */
+	uint8_t local6[16];
+	unsigned n_peers;
+	struct dp_vpn_peer_rt *peer[DP_VPN_PEERS_MAX]; /* by peer id */
+	struct dp_vpn_peer_rt peers[];
+};
+
+/* Each worker's counters of each peer slot, summed on read. */
+struct dp_vpn_pcnt {
+	uint64_t epoch; /* of the peer counted */
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+	uint64_t last_rx, last_tx; /* TSC */
+	uint64_t pad;
+};
+
 /* A log record, queued by a worker, written out by the agent: a firewall
  * decision (action FW_PASS..FW_REJECT), or a NAT event (DP_LOG_NAT_*: src and
  * sport the inside endpoint, dst and dport the public one, rule the nat
@@ -164,6 +218,8 @@ struct dp_lcore {
 	uint64_t icmp_last_tsc;
 	uint64_t next_service_tsc;
 	uint64_t next_flow_tsc;
+	uint64_t next_vpn_tsc; /* keepalive pings (worker 0) */
+	uint16_t ip_id;	       /* of the VPN's outer IPv4 packets */
 	double fw_log_tokens;
 	uint64_t fw_log_last_tsc;
 	_Atomic uint32_t fw_log_head; /* written by the worker */
@@ -191,6 +247,10 @@ struct dp_main {
 	_Atomic(struct dp_runtime *) runtime;
 	_Atomic(struct dp_fw *) fw; /* NULL: no rules, plain routing */
 	_Atomic(struct dp_dns *) dns; /* NULL: no zones, port 53 goes to the kernel */
+	_Atomic(struct dp_vpn *) vpn; /* NULL: every VPN packet goes to ctrl */
+	struct dp_vpn_pcnt *vpn_cnt;  /* [worker][DP_VPN_PEERS_MAX] */
+	int crypto_dev;		      /* the ipsec-mb AES-GCM PMD, -1: none */
+	struct rte_mempool *crypto_sess_pool;
 	struct dp_flow_table *flows;
 	struct dp_nat_pool *nat_pools[DP_NAT_POOLS_MAX];
 	_Atomic unsigned n_nat_pools;
@@ -239,6 +299,27 @@ void dp_nat_flush_worker(unsigned w);
 void dp_fw_log_drain(void);
 /* Queue a record on lc's ring, at most rate a second (rec->tsc is now). */
 void dp_log_push(struct dp_lcore *lc, double rate, const struct dp_fw_log *rec);
+
+/* vpn.c: the VPN's data channel: the crypto device, the state built by the
+ * agent and swapped by RCU, the workers' batches, the counters */
+void dp_vpn_init(void);
+int dp_vpn_build(const void *payload, size_t len, uint64_t generation, struct dp_vpn **out,
+		 char *err, size_t errlen);
+void dp_vpn_publish(struct dp_vpn *v);
+int dp_vpn_stats(void **payload, size_t *len);
+/* One packet of a batch: the OpenVPN packet at off (op byte) in m, len bytes. */
+struct dp_vpn_op {
+	struct rte_mbuf *m;
+	const struct dp_vpn_peer_rt *p;
+	struct dp_vpn_key_state *k;
+	uint16_t off, len;
+	int32_t status; /* 0: done; else a DP_CNT_drop_* */
+};
+/* Decrypt in place (tag, replay window) / encrypt in place a batch, peers'
+ * keys grouped in one call to the PMD each. Encryption takes the plaintext
+ * at off + 24 and writes the header and tag before it. */
+void dp_vpn_decrypt(struct dp_vpn_op *ops, unsigned n);
+void dp_vpn_encrypt(struct dp_vpn_op *ops, unsigned n);
 
 /* worker.c */
 int dp_worker_main(void *arg);

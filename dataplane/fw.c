@@ -56,9 +56,10 @@ int dp_fw_build(const void *payload, size_t len, uint64_t generation, struct dp_
 		fw_free(fw);
 		return rc;
 	}
-	if (fw->view.hdr.n_ports != dp.conf.n_ports) {
+	/* the ports of the configuration, and the VPN's tunnel ("vpn") after them */
+	if (fw->view.hdr.n_ports != dp.conf.n_ports + (dp.port_index[DP_VPN_PORT] >= 0)) {
 		snprintf(err, errlen, "rules name %u ports, the dataplane has %u",
-			 fw->view.hdr.n_ports, dp.conf.n_ports);
+			 fw->view.hdr.n_ports, dp.conf.n_ports + (dp.port_index[DP_VPN_PORT] >= 0));
 		fw_free(fw);
 		return -EINVAL;
 	}

@@ -322,6 +322,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	assign_queues();
+	dp_vpn_init();
 	rte_pdump_init();
 	if (dp_telemetry_register() < 0)
 		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");

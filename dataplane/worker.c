@@ -9,10 +9,13 @@
  *            destination) -> route (bulk FIB lookup)
  *         -> local (echo, punt to the kernel) -> firewall (flow table, rules;
  *            a new connection's NAT mapping) -> forward (TTL, MTU, next hop)
- *         -> nat out (the public source) -> neighbour (L2 rewrite, or wait
- *            for resolution) -> tx
+ *         -> nat out (the public source) -> vpn out (into a peer's tunnel:
+ *            encrypt, encapsulate, route the outer packet) -> neighbour (L2
+ *            rewrite, or wait for resolution) -> tx
  *
- * Later features (VPN, DNS) are further stages in this list.
+ * The local stage answers DNS queries (dns_fast) and takes the VPN's data
+ * packets of known peers (vpn_take); those decrypted re-enter as a second
+ * burst from the tunnel (DP_VPN_PORT), which skips the L2 stage.
  * A stage that finishes with a packet (sent, dropped, queued) marks it done.
  * No locks, no syscalls, no allocation but mbufs; counters are per lcore.
  */
@@ -22,11 +25,13 @@
 #include <rte_ethdev.h>
 #include <rte_fib.h>
 #include <rte_fib6.h>
+#include <rte_ip.h>
 #include <rte_prefetch.h>
 
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
 #include "nat/nat.h"
+#include "vpn/data.h"
 
 #define CNT(lc, name) ((lc)->cnt[DP_CNT_##name]++)
 
@@ -50,6 +55,8 @@ struct pkt_ctx {
 	uint16_t nat_port;   /* way out: the source port to write */
 	uint32_t nat_map;    /* way in through a mapping: the mapping's id */
 	uint32_t nat_addr;   /* way out: the source address to write */
+	const struct dp_vpn_peer_rt *tun; /* into this peer's tunnel */
+	bool vpn_local;			  /* to the VPN server's tunnel address */
 };
 
 struct burst {
@@ -57,13 +64,21 @@ struct burst {
 	const struct dp_runtime *rt;
 	const struct dp_fw *fw;
 	const struct dp_dns *dns;
+	const struct dp_vpn *vpn;
 	uint32_t now_s; /* seconds since start: the flow table's clock */
 	uint16_t in_port;
 	bool from_punt;
+	bool from_tunnel; /* decrypted VPN packets: in_port is DP_VPN_PORT */
 	uint64_t now;
 	unsigned n;
+	struct burst *tb; /* where decrypted packets go (NULL in that one) */
+	unsigned n_vops;
+	struct dp_vpn_op vops[DP_BURST];
 	struct pkt_ctx p[DP_BURST];
 };
+
+static const uint8_t vpn_ping[16] = { 0x2a, 0x18, 0x7b, 0xf3, 0x64, 0x1e, 0xb4, 0xcb,
+				      0x07, 0xed, 0x2d, 0x0a, 0x98, 0x1f, 0xc7, 0x48 };
 
 static inline uint16_t rd16(const uint8_t *p)
 {
@@ -77,6 +92,16 @@ static inline uint32_t rd32n(const uint8_t *p)
 
 	memcpy(&v, p, 4);
 	return v;
+}
+
+/* Do a and b agree on their first bits bits? */
+static inline bool dp_prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned n = bits / 8, r = bits % 8;
+
+	if (memcmp(a, b, n) != 0)
+		return false;
+	return !r || ((a[n] ^ b[n]) & (uint8_t)(0xff << (8 - r))) == 0;
 }
 
 static inline uint8_t *pkt_data(struct rte_mbuf *m)
@@ -182,7 +207,8 @@ static void icmp_error(struct dp_lcore *lc, const struct dp_runtime *rt, struct 
 	struct rte_mbuf *e;
 	size_t len;
 
-	if (m->port == dp.punt_port_id || !dp_icmp_error_allowed(orig, m->data_len, pi))
+	if (m->port == dp.punt_port_id || m->port == DP_VPN_PORT ||
+	    !dp_icmp_error_allowed(orig, m->data_len, pi))
 		return;
 	src = port_addr(rt, m->port, family, orig + pi->l3_off + (family == 4 ? 12 : 8));
 	if (!src)
@@ -304,8 +330,11 @@ static void handle_nd(struct burst *b, struct pkt_ctx *c)
 
 static void stage_l2(struct burst *b)
 {
-	const uint8_t *mac = dp.ports[dp.port_index[b->in_port]].mac.addr_bytes;
+	const uint8_t *mac;
 
+	if (b->from_tunnel)
+		return;
+	mac = dp.ports[dp.port_index[b->in_port]].mac.addr_bytes;
 	for (unsigned i = 0; i < b->n; i++) {
 		struct pkt_ctx *c = &b->p[i];
 		const uint8_t *d;
@@ -347,6 +376,61 @@ static void stage_l2(struct burst *b)
 	}
 }
 
+/* The peer whose tunnel address is the destination, in one step: peer i
+ * holds pool address i. The server's own tunnel address is local. */
+static void vpn_route(struct burst *b)
+{
+	const struct dp_vpn *v = b->vpn;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		const struct dp_vpn_peer_rt *p = NULL;
+		const uint8_t *ip;
+
+		if (c->state != PKT_LIVE)
+			continue;
+		ip = pkt_data(c->m) + c->pi.l3_off;
+		if (c->pi.l3 == DP_L3_IPV4) {
+			uint32_t dst = rd32n(ip + 16), h = rte_be_to_cpu_32(dst);
+
+			if (v->has_local4 && dst == v->local4) {
+				c->vpn_local = true;
+				continue;
+			}
+			if (!v->has_pool4 || (h & v->pool4_mask) != v->pool4_net)
+				continue;
+			if (h - v->pool4_start < v->max_peers)
+				p = v->peer[h - v->pool4_start];
+			if (!p || !p->has4 || p->tun4 != dst) {
+				drop(b, c, DP_CNT_drop_vpn_no_peer);
+				continue;
+			}
+		} else {
+			uint32_t idx;
+
+			if (v->has_local6 && memcmp(ip + 24, v->local6, 16) == 0) {
+				c->vpn_local = true;
+				continue;
+			}
+			if (!v->has_pool6 || !dp_prefix_eq(ip + 24, v->pool6, v->pool6_len))
+				continue;
+			idx = rte_be_to_cpu_32(rd32n(ip + 36)) -
+			      rte_be_to_cpu_32(rd32n(v->pool6_first + 12));
+			if (idx < v->max_peers)
+				p = v->peer[idx];
+			if (!p || !p->has6 || memcmp(p->tun6, ip + 24, 16) != 0) {
+				drop(b, c, DP_CNT_drop_vpn_no_peer);
+				continue;
+			}
+		}
+		if (b->from_tunnel && !(v->flags & DP_VPN_F_C2C)) {
+			drop(b, c, DP_CNT_drop_vpn_c2c);
+			continue;
+		}
+		c->tun = p;
+	}
+}
+
 static void stage_route(struct burst *b)
 {
 	uint32_t ip4[DP_BURST];
@@ -378,6 +462,8 @@ static void stage_route(struct burst *b)
 		b->p[idx4[k]].nh = (uint32_t)nh4[k]; // cppcheck-suppress uninitvar
 	for (unsigned k = 0; k < n6; k++)
 		b->p[idx6[k]].nh = (uint32_t)nh6[k]; // cppcheck-suppress uninitvar
+	if (b->vpn)
+		vpn_route(b);
 }
 
 /* DNS response rate limiting: a token bucket per source prefix (/24 for
@@ -509,17 +595,125 @@ static bool dns_fast(struct burst *b, struct pkt_ctx *c)
 	return true;
 }
 
+/* A P_DATA_V2 packet to the VPN's port: a known peer's is taken for
+ * decryption (true: the packet is the VPN stage's, or dropped); anything
+ * else (control packets, unknown peers) goes on to ctrl. */
+static bool vpn_take(struct burst *b, struct pkt_ctx *c)
+{
+	const struct dp_vpn *v = b->vpn;
+	uint8_t *d = pkt_data(c->m), *u = d + c->pi.l4_off + 8, *ip = d + c->pi.l3_off;
+	long len = (long)(c->pi.l3_off + c->pi.l3_len) - (long)(c->pi.l4_off + 8);
+	const struct dp_vpn_peer_rt *p = NULL;
+	struct dp_vpn_key_state *k;
+	uint32_t id;
+
+	if (len <= VPN_DATA_OVERHEAD || (u[0] >> 3) != 9 || len > UINT16_MAX)
+		return false;
+	id = (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+	if (id < v->max_peers)
+		p = v->peer[id];
+	if (!p) {
+		CNT(b->lc, vpn_punted);
+		return false;
+	}
+	if (rte_cpu_to_be_16(c->pi.sport) != p->remote_port ||
+	    (c->pi.l3 == DP_L3_IPV4 ? p->family != 4 || memcmp(ip + 12, p->remote, 4) != 0
+				    : p->family != 6 || memcmp(ip + 8, p->remote, 16) != 0)) {
+		drop(b, c, DP_CNT_drop_vpn_peer_addr);
+		return true;
+	}
+	k = p->key[u[0] & 7];
+	if (!k) {
+		drop(b, c, DP_CNT_drop_vpn_key);
+		return true;
+	}
+	b->vops[b->n_vops++] = (struct dp_vpn_op){
+		.m = c->m, .p = p, .k = k, .off = (uint16_t)(u - d), .len = (uint16_t)len
+	};
+	c->state = PKT_DONE;
+	return true;
+}
+
+/* The packets vpn_take took: decrypted, checked (tag, replay, the inner
+ * source is the peer's tunnel address), and queued as the tunnel's burst
+ * with an Ethernet header in front of the inner packet. */
+static void vpn_rx(struct burst *b)
+{
+	const uint8_t *mac = dp.ports[dp.port_index[b->in_port]].mac.addr_bytes;
+	struct burst *tb = b->tb;
+
+	dp_vpn_decrypt(b->vops, b->n_vops);
+	for (unsigned i = 0; i < b->n_vops; i++) {
+		struct dp_vpn_op *o = &b->vops[i];
+		const struct dp_vpn_peer_rt *p = o->p;
+		struct dp_vpn_pcnt *pc =
+			&dp.vpn_cnt[b->lc->worker_index * DP_VPN_PEERS_MAX + p->peer_id];
+		uint8_t *in = rte_pktmbuf_mtod(o->m, uint8_t *) + o->off + VPN_DATA_OVERHEAD, *e;
+		unsigned len = o->len - VPN_DATA_OVERHEAD, ver = in[0] >> 4, tot;
+		struct pkt_ctx *c;
+
+		if (o->status) {
+			b->lc->cnt[o->status]++;
+			rte_pktmbuf_free(o->m);
+			continue;
+		}
+		CNT(b->lc, vpn_rx);
+		pc->last_rx = b->now;
+		pc->rx_pkts++;
+		pc->rx_bytes += len;
+		if (len == sizeof(vpn_ping) && memcmp(in, vpn_ping, sizeof(vpn_ping)) == 0) {
+			rte_pktmbuf_free(o->m); /* keepalive */
+			continue;
+		}
+		tot = ver == 4 && len >= 20 ? rd16(in + 2) : ver == 6 && len >= 40 ? 40u + rd16(in + 4) : 0;
+		if (!tot || tot > len) {
+			CNT(b->lc, drop_vpn_bad);
+			rte_pktmbuf_free(o->m);
+			continue;
+		}
+		if (ver == 4 ? !p->has4 || memcmp(in + 12, &p->tun4, 4) != 0
+			     : !p->has6 || memcmp(in + 8, p->tun6, 16) != 0) {
+			CNT(b->lc, drop_vpn_spoofed);
+			rte_pktmbuf_free(o->m);
+			continue;
+		}
+		/* the inner packet behind an Ethernet header of our own */
+		e = (uint8_t *)rte_pktmbuf_adj(o->m, (uint16_t)(o->off + VPN_DATA_OVERHEAD - 14));
+		rte_pktmbuf_trim(o->m, (uint16_t)(len - tot));
+		memcpy(e, mac, 6);
+		memcpy(e + 6, mac, 6);
+		e[12] = ver == 4 ? 0x08 : 0x86;
+		e[13] = ver == 4 ? 0x00 : 0xdd;
+		o->m->port = DP_VPN_PORT;
+		c = &tb->p[tb->n++];
+		c->m = o->m;
+		c->state = PKT_LIVE;
+		c->nh = 0;
+		c->nat_in = c->nat_out = 0;
+		c->tun = NULL;
+		c->vpn_local = false;
+	}
+	b->n_vops = 0;
+}
+
 static void stage_local(struct burst *b)
 {
 	for (unsigned i = 0; i < b->n; i++) {
 		struct pkt_ctx *c = &b->p[i];
 
-		if (c->state != PKT_LIVE || b->rt->nh[c->nh].type != DP_NH_LOCAL)
+		if (c->state != PKT_LIVE ||
+		    (b->rt->nh[c->nh].type != DP_NH_LOCAL && !c->vpn_local))
 			continue;
 		if (b->from_punt) {
 			drop(b, c, DP_CNT_drop_unsupported);
 			continue;
 		}
+		if (b->vpn && !b->from_tunnel && c->pi.l4_proto == DP_IPPROTO_UDP &&
+		    c->pi.l4_off && c->pi.dport == b->vpn->port &&
+		    !(c->pi.flags & DP_PKT_F_FRAG) && vpn_take(b, c))
+			continue;
+		if (b->from_tunnel)
+			goto punt; /* echo, DNS: the kernel answers, back through the tunnel */
 		if (b->dns && c->pi.l4_proto == DP_IPPROTO_UDP && c->pi.l4_off &&
 		    c->pi.dport == 53 && !(c->pi.flags & DP_PKT_F_FRAG) && dns_fast(b, c))
 			continue;
@@ -532,6 +726,7 @@ static void stage_local(struct burst *b)
 			send_out(b, c, b->in_port);
 			continue;
 		}
+punt:
 		if (dp.punt_port_id < 0) {
 			drop(b, c, DP_CNT_drop_unsupported);
 			continue;
@@ -542,6 +737,8 @@ static void stage_local(struct burst *b)
 		tx_enqueue(b->lc, (uint16_t)dp.punt_port_id, c->m);
 		c->state = PKT_DONE;
 	}
+	if (b->n_vops)
+		vpn_rx(b);
 }
 
 static uint8_t fw_action(const struct dp_fw *fw, uint32_t rule)
@@ -576,6 +773,8 @@ static void fw_reject(struct burst *b, struct pkt_ctx *c)
 	struct rte_mbuf *e;
 	size_t len;
 
+	if (b->from_tunnel)
+		return; /* no way back into the tunnel from here: dropped silently */
 	if (c->pi.l4_proto != DP_IPPROTO_TCP) {
 		/* administratively prohibited (RFC 1812 §5.2.7.1, RFC 4443 §3.1) */
 		icmp_error(b->lc, b->rt, c->m, &c->pi, v4 ? DP_ICMP_UNREACH : DP_ICMP6_UNREACH,
@@ -1357,7 +1556,9 @@ static void stage_firewall(struct burst *b)
 			continue;
 		nh = &b->rt->nh[c->nh];
 		/* what is not forwarded is dropped by the next stage anyway */
-		if (nh->type == DP_NH_FORWARD)
+		if (c->tun)
+			todo[i] = fw_prepare(b, c, DP_VPN_PORT, &pre[i]);
+		else if (nh->type == DP_NH_FORWARD)
 			todo[i] = fw_prepare(b, c, nh->port_id, &pre[i]);
 	}
 	for (unsigned i = 0; i < b->n; i++) {
@@ -1379,12 +1580,18 @@ static void stage_forward(struct burst *b)
 		struct pkt_ctx *c = &b->p[i];
 		const struct dp_nexthop *nh;
 		uint8_t *ip;
+		uint32_t mtu;
 		bool v4;
 
 		if (c->state != PKT_LIVE)
 			continue;
 		nh = &b->rt->nh[c->nh];
 		v4 = c->pi.l3 == DP_L3_IPV4;
+		if (c->tun) {
+			mtu = b->vpn->tun_mtu;
+			goto checks;
+		}
+		mtu = dp.ports[dp.port_index[nh->port_id]].mtu;
 		switch (nh->type) {
 		case DP_NH_FORWARD:
 			break;
@@ -1404,6 +1611,7 @@ static void stage_forward(struct burst *b)
 			drop(b, c, DP_CNT_drop_no_route);
 			continue;
 		}
+checks:
 		ip = pkt_data(c->m) + c->pi.l3_off;
 		if (!b->from_punt) {
 			if (c->pi.ttl <= 1) {
@@ -1414,9 +1622,7 @@ static void stage_forward(struct burst *b)
 				continue;
 			}
 		}
-		if (c->pi.l3_len > dp.ports[dp.port_index[nh->port_id]].mtu) {
-			uint32_t mtu = dp.ports[dp.port_index[nh->port_id]].mtu;
-
+		if (c->pi.l3_len > mtu) {
 			/* RFC 1191 / RFC 8201; we do not fragment in transit */
 			if (!v4 || (c->pi.flags & DP_PKT_F_DF))
 				icmp_error(b->lc, b->rt, c->m, &c->pi,
@@ -1437,6 +1643,143 @@ static void stage_forward(struct burst *b)
 			CNT(b->lc, fwd_ipv4);
 		else
 			CNT(b->lc, fwd_ipv6);
+	}
+}
+
+/* Packets into a peer's tunnel: the plaintext (an IP packet, or a ping)
+ * at l3_off, l3_len bytes, becomes the payload of P_DATA_V2 in UDP from the
+ * server's port to the peer; the outer packet is routed like any other. */
+static void stage_vpn_out(struct burst *b)
+{
+	struct dp_vpn_op ops[DP_BURST];
+	unsigned idx[DP_BURST], n = 0;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		const struct dp_vpn_peer_rt *p = c->tun;
+		unsigned ipl, hdr;
+		uint16_t inner;
+
+		if (c->state != PKT_LIVE || !p)
+			continue;
+		if (unlikely(!p->tx)) {
+			drop(b, c, DP_CNT_drop_vpn_key);
+			continue;
+		}
+		ipl = p->family == 4 ? 20 : 40;
+		hdr = 14 + ipl + 8 + VPN_DATA_OVERHEAD; /* before the plaintext */
+		inner = c->pi.l3_len;
+		rte_pktmbuf_adj(c->m, c->pi.l3_off);
+		if (!rte_pktmbuf_prepend(c->m, (uint16_t)hdr)) {
+			drop(b, c, DP_CNT_drop_vpn_bad);
+			continue;
+		}
+		ops[n] = (struct dp_vpn_op){ .m = c->m,
+					     .p = p,
+					     .k = p->tx,
+					     .off = (uint16_t)(14 + ipl + 8),
+					     .len = (uint16_t)(inner + VPN_DATA_OVERHEAD) };
+		idx[n++] = i;
+	}
+	if (!n)
+		return;
+	dp_vpn_encrypt(ops, n);
+	for (unsigned j = 0; j < n; j++) {
+		struct pkt_ctx *c = &b->p[idx[j]];
+		const struct dp_vpn_peer_rt *p = ops[j].p;
+		struct dp_vpn_pcnt *pc =
+			&dp.vpn_cnt[b->lc->worker_index * DP_VPN_PEERS_MAX + p->peer_id];
+		uint8_t *d = pkt_data(c->m), *ip = d + 14, *udp;
+		uint16_t ulen = (uint16_t)(8 + ops[j].len);
+		const uint8_t *src;
+		uint64_t nh;
+
+		if (ops[j].status) {
+			drop(b, c, (enum dp_counter)ops[j].status);
+			continue;
+		}
+		if (p->family == 4) {
+			uint32_t dst;
+
+			memcpy(&dst, p->remote, 4);
+			rte_fib_lookup_bulk(b->rt->fib4, (uint32_t[]){ rte_be_to_cpu_32(dst) },
+					    &nh, 1);
+		} else {
+			uint8_t dst[1][16];
+
+			memcpy(dst[0], p->remote, 16);
+			rte_fib6_lookup_bulk(b->rt->fib6, dst, &nh, 1);
+		}
+		if (b->rt->nh[nh].type != DP_NH_FORWARD) {
+			drop(b, c, DP_CNT_drop_no_route);
+			continue;
+		}
+		if (p->has_local) {
+			src = p->local;
+		} else {
+			const struct dp_addr *a =
+				port_addr(b->rt, b->rt->nh[nh].port_id, p->family, p->remote);
+
+			if (!a) {
+				drop(b, c, DP_CNT_drop_no_route);
+				continue;
+			}
+			src = a->addr;
+		}
+		c->nh = (uint32_t)nh;
+		if (p->family == 4) {
+			struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+
+			d[12] = 0x08, d[13] = 0x00;
+			*h = (struct rte_ipv4_hdr){
+				.version_ihl = 0x45,
+				.total_length = rte_cpu_to_be_16((uint16_t)(20 + ulen)),
+				.packet_id = rte_cpu_to_be_16(b->lc->ip_id++),
+				.time_to_live = 64,
+				.next_proto_id = DP_IPPROTO_UDP,
+			};
+			memcpy(&h->src_addr, src, 4);
+			memcpy(&h->dst_addr, p->remote, 4);
+			h->hdr_checksum = rte_ipv4_cksum(h);
+			udp = ip + 20;
+			c->pi.l3 = DP_L3_IPV4;
+			c->pi.l3_len = (uint16_t)(20 + ulen);
+		} else {
+			struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
+
+			d[12] = 0x86, d[13] = 0xdd;
+			*h = (struct rte_ipv6_hdr){
+				.vtc_flow = rte_cpu_to_be_32(6u << 28),
+				.payload_len = rte_cpu_to_be_16(ulen),
+				.proto = DP_IPPROTO_UDP,
+				.hop_limits = 64,
+			};
+			memcpy(h->src_addr, src, 16);
+			memcpy(h->dst_addr, p->remote, 16);
+			udp = ip + 40;
+			c->pi.l3 = DP_L3_IPV6;
+			c->pi.l3_len = (uint16_t)(40 + ulen);
+		}
+		memcpy(udp, &p->local_port, 2);
+		memcpy(udp + 2, &p->remote_port, 2);
+		udp[4] = (uint8_t)(ulen >> 8);
+		udp[5] = (uint8_t)ulen;
+		udp[6] = udp[7] = 0;
+		if (p->family == 6) {
+			uint16_t ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, udp);
+
+			memcpy(udp + 6, &ck, 2);
+		}
+		c->pi.l3_off = 14;
+		c->pi.l4_off = (uint16_t)(udp - d);
+		if (c->pi.l3_len > dp.ports[dp.port_index[b->rt->nh[nh].port_id]].mtu) {
+			drop(b, c, DP_CNT_drop_too_big); /* tun-mtu is too large for the port */
+			continue;
+		}
+		CNT(b->lc, vpn_tx);
+		pc->last_tx = b->now;
+		pc->tx_pkts++;
+		pc->tx_bytes += ops[j].len - VPN_DATA_OVERHEAD;
 	}
 }
 
@@ -1582,7 +1925,54 @@ static void process_burst(struct burst *b)
 		stage_firewall(b);
 		stage_forward(b);
 		stage_nat_out(b);
+		if (b->vpn)
+			stage_vpn_out(b);
 		stage_neigh(b);
+	}
+}
+
+/* Keepalive: a ping to each peer nothing was sent to for ping_s (worker 0,
+ * once a second), through the tunnel's way out. */
+static void vpn_keepalive(struct burst *kb, const struct dp_vpn *v)
+{
+	uint64_t idle = (uint64_t)v->ping_s * dp.tsc_hz;
+
+	kb->n = 0;
+	for (unsigned i = 0; i <= v->n_peers; i++) {
+		const struct dp_vpn_peer_rt *p = i < v->n_peers ? &v->peers[i] : NULL;
+		uint64_t last = 0;
+		struct pkt_ctx *c;
+		struct rte_mbuf *m;
+
+		if (kb->n == DP_BURST || (!p && kb->n)) {
+			stage_vpn_out(kb);
+			stage_neigh(kb);
+			kb->n = 0;
+		}
+		if (!p || !p->tx || !v->ping_s)
+			continue;
+		for (unsigned w = 0; w < dp.n_workers; w++) {
+			const struct dp_vpn_pcnt *pc = &dp.vpn_cnt[w * DP_VPN_PEERS_MAX + p->peer_id];
+
+			if (pc->last_tx > last)
+				last = pc->last_tx;
+		}
+		if (kb->now - last < idle)
+			continue;
+		m = rte_pktmbuf_alloc(dp.pool);
+		if (!m) {
+			CNT(kb->lc, drop_nombuf);
+			continue;
+		}
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *) + 14, vpn_ping, sizeof(vpn_ping));
+		m->data_len = m->pkt_len = 14 + sizeof(vpn_ping);
+		c = &kb->p[kb->n++];
+		memset(c, 0, sizeof(*c));
+		c->m = m;
+		c->pi.l3_off = 14;
+		c->pi.l3_len = sizeof(vpn_ping);
+		c->tun = p;
+		CNT(kb->lc, vpn_pings_sent);
 	}
 }
 
@@ -1590,7 +1980,8 @@ int dp_worker_main(void *arg)
 {
 	unsigned lcore = rte_lcore_id();
 	struct dp_lcore *lc = &dp.lcores[lcore];
-	struct burst b = { .lc = lc };
+	static struct burst tbs[RTE_MAX_LCORE];
+	struct burst b = { .lc = lc, .tb = &tbs[lcore] }, *tb = b.tb;
 	struct rte_mbuf *pkts[DP_BURST];
 
 	(void)arg;
@@ -1606,7 +1997,11 @@ int dp_worker_main(void *arg)
 		b.rt = rt;
 		b.fw = atomic_load_explicit(&dp.fw, memory_order_acquire);
 		b.dns = atomic_load_explicit(&dp.dns, memory_order_acquire);
+		b.vpn = atomic_load_explicit(&dp.vpn, memory_order_acquire);
 		b.now_s = (uint32_t)((t0 - dp.start_tsc) / dp.tsc_hz);
+		*tb = (struct burst){ .lc = lc, .rt = rt, .fw = b.fw, .dns = b.dns, .vpn = b.vpn,
+				      .now_s = b.now_s, .now = t0, .in_port = DP_VPN_PORT,
+				      .from_tunnel = true };
 		for (unsigned q = 0; q < lc->n_rx; q++) {
 			uint16_t n = rte_eth_rx_burst(lc->rx[q].port_id, lc->rx[q].queue, pkts,
 						      DP_BURST);
@@ -1624,8 +2019,18 @@ int dp_worker_main(void *arg)
 				b.p[i].state = PKT_LIVE;
 				b.p[i].nh = 0;
 				b.p[i].nat_in = b.p[i].nat_out = 0;
+				b.p[i].tun = NULL;
+				b.p[i].vpn_local = false;
 			}
 			process_burst(&b);
+			if (tb->n) {
+				process_burst(tb);
+				tb->n = 0;
+			}
+		}
+		if (b.vpn && rt && lc->worker_index == 0 && t0 >= lc->next_vpn_tsc) {
+			vpn_keepalive(tb, b.vpn);
+			lc->next_vpn_tsc = t0 + dp.tsc_hz;
 		}
 		if (t0 >= lc->next_flow_tsc) {
 			/* expiry sweep over this worker's share of the flow table */

@@ -754,11 +754,11 @@ static int parse_caldav(struct ctx *x, const config_setting_t *g, struct ctrl_co
 	return 0;
 }
 
-/* vpn = { server = "vpn-server.conf"; } */
+/* vpn = { server = "vpn-server.conf"; dataplane = true; } */
 static int parse_vpn(struct ctx *x, const config_setting_t *g, struct ctrl_conf *c,
 		     const char *conf_path)
 {
-	static const char *const known[] = { "server", "client", NULL };
+	static const char *const known[] = { "server", "client", "dataplane", NULL };
 	int rc;
 
 	if (!config_setting_is_group(g))
@@ -767,8 +767,13 @@ static int parse_vpn(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 	c->vpn.line = (unsigned)config_setting_source_line(g);
 	if ((rc = only_known(x, g, known)) < 0 ||
 	    (rc = get_string(x, g, "server", c->vpn.server, sizeof(c->vpn.server), false)) < 0 ||
-	    (rc = get_string(x, g, "client", c->vpn.client, sizeof(c->vpn.client), false)) < 0)
+	    (rc = get_string(x, g, "client", c->vpn.client, sizeof(c->vpn.client), false)) < 0 ||
+	    (rc = get_bool(x, g, "dataplane", &c->vpn.dataplane)) < 0)
 		return rc;
+	if (c->vpn.dataplane && !c->vpn.server[0])
+		return conf_error(x, member_or(g, "dataplane"),
+				  "vpn: dataplane = true is for the server's data channel: give "
+				  "server = \"FILE\"");
 	if (!c->vpn.server[0] && !c->vpn.client[0])
 		return conf_error(x, g,
 				  "vpn: give server = \"FILE\" or client = \"FILE\" (or both)");

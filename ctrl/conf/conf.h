@@ -95,6 +95,7 @@ struct ctrl_conf_vpn {
 	bool enabled;
 	char server[256]; /* "": no server */
 	char client[256]; /* an OpenVPN client config, "": no client */
+	bool dataplane;	  /* the server's data channel in the dataplane's workers */
 	unsigned line;
 };
 

@@ -262,7 +262,18 @@ int dp_msg_check_size(const struct dp_msg *msg)
 	case DP_MSG_GET_RULE_STATS:
 	case DP_MSG_GET_DNS_STATS:
 	case DP_MSG_FLUSH_FLOWS:
+	case DP_MSG_GET_VPN_STATS:
 		return len == 0 ? 0 : -EBADMSG;
+	case DP_MSG_VPN:
+		return dp_vpn_validate(msg->payload, len, NULL, 0);
+	case DP_MSG_VPN_STATS: {
+		const struct dp_vpn_stats *h = msg->payload;
+
+		if (len < sizeof(*h) || h->n_peers > DP_VPN_PEERS_MAX)
+			return -EBADMSG;
+		return len == sizeof(*h) + h->n_peers * sizeof(struct dp_vpn_peer_stats) ? 0
+											     : -EBADMSG;
+	}
 	case DP_MSG_RULES:
 	case DP_MSG_ZONES:
 		return len > 0 ? 0 : -EBADMSG; /* fw_wire_decode, dns_zones_decode check the rest */
@@ -537,5 +548,56 @@ int dp_mac_parse(const char *s, uint8_t mac[6])
 		v[i] = (uint8_t)(hi << 4 | lo);
 	}
 	memcpy(mac, v, sizeof(v));
+	return 0;
+}
+
+#define VPN_BAD(...)                                        \
+	do {                                                \
+		if (err)                                    \
+			snprintf(err, errlen, __VA_ARGS__); \
+		return -EINVAL;                             \
+	} while (0)
+
+int dp_vpn_validate(const void *payload, size_t len, char *err, size_t errlen)
+{
+	const struct dp_vpn_hdr *h = payload;
+	const struct dp_vpn_peer *p;
+	uint8_t seen[DP_VPN_PEERS_MAX / 8] = { 0 };
+
+	if (len < sizeof(*h))
+		VPN_BAD("VPN state: %zu bytes, shorter than its header", len);
+	if (h->n_peers > DP_VPN_PEERS_MAX || h->max_peers > DP_VPN_PEERS_MAX ||
+	    len != sizeof(*h) + (size_t)h->n_peers * sizeof(*p))
+		VPN_BAD("VPN state: %u peers (at most %u) do not fill %zu bytes", h->n_peers,
+			DP_VPN_PEERS_MAX, len);
+	if (!h->port || h->tun_mtu < 576 || h->tun_mtu > 9000 || (h->flags & ~DP_VPN_F_C2C))
+		VPN_BAD("VPN state: port %u, tun-mtu %u or flags %#x out of range", h->port,
+			h->tun_mtu, h->flags);
+	if ((h->pool4.family != 0 && h->pool4.family != 4) ||
+	    (h->pool6.family != 0 && h->pool6.family != 6) || !addr_ok(&h->pool4, true) ||
+	    !addr_ok(&h->pool6, true) || (h->local4.family != 0 && h->local4.family != 4) ||
+	    (h->local6.family != 0 && h->local6.family != 6))
+		VPN_BAD("VPN state: the tunnel's networks are not IPv4 and IPv6 prefixes");
+	p = (const struct dp_vpn_peer *)(h + 1);
+	for (uint32_t i = 0; i < h->n_peers; i++, p++) {
+		if (p->peer_id >= h->max_peers || (seen[p->peer_id / 8] & (1u << (p->peer_id % 8))))
+			VPN_BAD("VPN peer %u: peer id %u out of range or twice", i, p->peer_id);
+		seen[p->peer_id / 8] |= (uint8_t)(1u << (p->peer_id % 8));
+		if (p->n_keys < 1 || p->n_keys > 2 || p->tx_key >= p->n_keys)
+			VPN_BAD("VPN peer %u: %u keys, sending with key %u", p->peer_id, p->n_keys,
+				p->tx_key);
+		for (unsigned k = 0; k < p->n_keys; k++)
+			if (p->keys[k].key_id > 7 || p->keys[k].cipher > 2)
+				VPN_BAD("VPN peer %u: key id %u or cipher %u out of range",
+					p->peer_id, p->keys[k].key_id, p->keys[k].cipher);
+		if (p->n_keys == 2 && p->keys[0].key_id == p->keys[1].key_id)
+			VPN_BAD("VPN peer %u: two keys with id %u", p->peer_id, p->keys[0].key_id);
+		if ((p->remote.family != 4 && p->remote.family != 6) || !p->remote_port ||
+		    (p->local.family && p->local.family != p->remote.family))
+			VPN_BAD("VPN peer %u: its outer addresses are not of one family", p->peer_id);
+		if ((p->has4 && h->pool4.family != 4) || (p->has6 && h->pool6.family != 6))
+			VPN_BAD("VPN peer %u: a tunnel address outside the tunnel's networks",
+				p->peer_id);
+	}
 	return 0;
 }

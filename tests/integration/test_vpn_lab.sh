@@ -8,7 +8,7 @@ command -v openvpn >/dev/null || { echo "SKIP: needs openvpn"; exit 77; }
 
 conf=$TMP/lab.conf
 copy_conf "$conf"
-printf '\nvpn = { server = "%s/vpn/vpn-server.conf"; };\n' "$RUN" >>"$conf"
+printf '\nvpn = { server = "%s/vpn/vpn-server.conf"; dataplane = true; };\n' "$RUN" >>"$conf"
 LAB_VPN=1 LAB_CONF=$conf "$top/scripts/lab.sh" up || fail "the lab with the VPN did not come up"
 
 addr=$(ip -n road -4 -o addr show dev tun0 | awk '{print $4}')
