@@ -671,6 +671,12 @@ static void vpn_rx(struct burst *b)
 			rte_pktmbuf_free(o->m);
 			continue;
 		}
+		if (ver == 6 && ((in[8] == 0xfe && (in[9] & 0xc0) == 0x80) || in[24] == 0xff)) {
+			/* link-local and multicast stay on the peer's link */
+			CNT(b->lc, drop_vpn_bad);
+			rte_pktmbuf_free(o->m);
+			continue;
+		}
 		if (ver == 4 ? !p->has4 || memcmp(in + 12, &p->tun4, 4) != 0
 			     : !p->has6 || memcmp(in + 8, p->tun6, 16) != 0) {
 			CNT(b->lc, drop_vpn_spoofed);
