@@ -108,7 +108,10 @@ static const struct cmd {
 	  "    status 1 when the dataplane is not reachable or no rules are in force.\n" },
 	{ "vpn", "the OpenVPN-compatible server and client: status, client",
 	  "    rampart vpn status\n"
-	  "        The server's TUN and, per client: its address and port, its\n"
+	  "        Where the data channel runs (the dataplane's workers with vpn {\n"
+	  "        dataplane = true; }, its crypto, why it refused the VPN's state if\n"
+	  "        it did, data packets that reached ctrl instead), or the\n"
+	  "        server's TUN; per client: its address and port, its\n"
 	  "        certificate's subject, state (handshake, up), tunnel addresses,\n"
 	  "        cipher, packets and bytes each way, renegotiations, since when.\n"
 	  "        Then the counters: sessions made, resets refused (bad tls-crypt-v2\n"
@@ -773,9 +776,17 @@ static int cmd_vpn(const char *sock, int argc, char **argv, bool json)
 		json_decref(reply);
 		return EXIT_CTRL_ERROR;
 	}
+	if (strcmp(str(reply, "data_channel"), "dataplane") == 0)
+		printf("data channel in the dataplane (%s)%s%s; %lld data packets reached ctrl "
+		       "instead (fragmented, or before their keys)\n",
+		       str(reply, "dataplane_crypto"),
+		       strcmp(str(reply, "dataplane_error"), "-") ? ": " : "",
+		       strcmp(str(reply, "dataplane_error"), "-") ? str(reply, "dataplane_error") : "",
+		       num(reply, "dropped_not_dataplane"));
 	printf("tunnel %s, %zu of %lld clients; %lld sessions made, %lld refused; dropped: "
 	       "%lld spoofed, %lld for no client, %lld client to client\n",
-	       str(reply, "tun"), json_array_size(json_object_get(reply, "clients")),
+	       strcmp(str(reply, "tun"), "-") ? str(reply, "tun") : "in the dataplane",
+	       json_array_size(json_object_get(reply, "clients")),
 	       num(reply, "max_clients"), num(reply, "sessions"), num(reply, "refused"),
 	       num(reply, "dropped_spoofed"), num(reply, "dropped_no_client"),
 	       num(reply, "dropped_client_to_client"));

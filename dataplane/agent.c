@@ -141,6 +141,8 @@ static int on_vpn(int fd, const struct dp_msg *m)
 	int rc;
 
 	rc = dp_vpn_build(m->payload, m->len, m->hdr.generation, &v, err, sizeof(err));
+	if (!m->mapped)
+		explicit_bzero(m->payload, m->len); /* the keys' copy in the message (a memfd's goes with it) */
 	if (rc < 0) {
 		RTE_LOG(ERR, USER1, "VPN state refused: %s\n", err);
 		return reply_result_gen(fd, m->hdr.seq, rc, err, vpn_generation());

@@ -220,6 +220,8 @@ struct dp_port_info {
 	X(drop_dns_rrl, "dropped: DNS response over the rate limit of its source prefix") \
 	X(vpn_rx, "VPN: data packets decrypted (keepalive pings included)")           \
 	X(vpn_tx, "VPN: data packets encrypted and sent (keepalive pings included)")   \
+	X(vpn_rx_bytes, "VPN: bytes of the packets decrypted (inner packets)")         \
+	X(vpn_tx_bytes, "VPN: bytes of the packets encrypted (inner packets)")         \
 	X(vpn_pings_sent, "VPN: keepalive pings sent to peers")                        \
 	X(vpn_punted, "VPN: data packets of no peer the dataplane knows, to ctrl")     \
 	X(drop_vpn_auth, "dropped: VPN data packet whose tag does not check")          \

@@ -274,7 +274,6 @@ int dp_vpn_build(const void *payload, size_t len, uint64_t generation, struct dp
 			c->epoch = p->epoch;
 		}
 	}
-	sodium_memzero((void *)in, h->n_peers * sizeof(*in)); /* the message's copy */
 	*out = v;
 	return 0;
 }

@@ -658,6 +658,7 @@ static void vpn_rx(struct burst *b)
 			continue;
 		}
 		CNT(b->lc, vpn_rx);
+		b->lc->cnt[DP_CNT_vpn_rx_bytes] += len;
 		pc->last_rx = b->now;
 		pc->rx_pkts++;
 		pc->rx_bytes += len;
@@ -1783,6 +1784,7 @@ static void stage_vpn_out(struct burst *b)
 			continue;
 		}
 		CNT(b->lc, vpn_tx);
+		b->lc->cnt[DP_CNT_vpn_tx_bytes] += ops[j].len - VPN_DATA_OVERHEAD;
 		pc->last_tx = b->now;
 		pc->tx_pkts++;
 		pc->tx_bytes += ops[j].len - VPN_DATA_OVERHEAD;

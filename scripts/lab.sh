@@ -46,8 +46,13 @@ die() { echo "lab: $*" >&2; exit 1; }
 
 running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
-conf_get() { # the first value of key in the config (simple string settings)
-	sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$CONF" | head -1
+conf_get() { # the first value of key in the config or a file it @includes (simple string settings)
+	local f v
+	for f in "$CONF" $(sed -n 's/^@include "\(.*\)"/\1/p' "$CONF"); do
+		case "$f" in /*) ;; *) [ "$f" = "$CONF" ] || f=$(dirname "$CONF")/$f ;; esac
+		v=$(sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"\([^\"]*\)\".*/\1/p" "$f" | head -1)
+		[ -n "$v" ] && { echo "$v"; return; }
+	done
 }
 
 reserve_hugepages() {
@@ -140,6 +145,7 @@ vpn_prepare() {
 	cat >"$d/vpn-server.conf" <<EOT
 # the lab's VPN server (scripts/lab.sh, LAB_VPN=1)
 server 198.18.60.0 255.255.255.0
+server-ipv6 2001:db8:60::/64
 topology subnet
 dev tun
 proto udp
@@ -153,6 +159,7 @@ remote-cert-tls client
 tls-crypt-v2 $d/tc2-server.key
 data-ciphers AES-256-GCM:CHACHA20-POLY1305
 push "route 198.18.1.0 255.255.255.0"
+push "route-ipv6 2001:db8:1::/64"
 keepalive 10 60
 explicit-exit-notify 1
 EOT
@@ -189,8 +196,14 @@ vpn_hosts() {
 }
 
 vpn_kernel_side() {
-	# forwarding between ctrl's TUN and rampart0 only: the kernel must not
-	# forward what it sees on the dataplane's ports
+	# with the data channel in the dataplane (vpn { dataplane = true; }) the
+	# dataplane routes the tunnel; with ctrl's TUN the kernel forwards
+	# between it and rampart0 only (never what it sees on the dataplane's
+	# ports), masquerading the tunnel's addresses
+	if grep -E '^[^#]*dataplane[[:space:]]*=[[:space:]]*true' "$CONF" >/dev/null; then
+		vpn_road_up
+		return
+	fi
 	ip netns exec rampart sysctl -qw net.ipv4.ip_forward=1
 	for i in $(ip -n rampart -o link show | awk -F': ' '{print $2}' | sed 's/@.*//'); do
 		case "$i" in tun* | rampart0) ;; *) ip netns exec rampart sysctl -qw "net.ipv4.conf.$i.forwarding=0" 2>/dev/null || true ;; esac
@@ -203,6 +216,10 @@ table ip rampart_vpn {
 	}
 }
 EOT
+	vpn_road_up
+}
+
+vpn_road_up() {
 	ip netns exec road openvpn --cd "$RUN/vpn" --config road.conf --log "$RUN/road.log" \
 		--daemon --writepid "$RUN/road.pid"
 	if ! wait_for 30 "the road warrior's tunnel" ip -n road addr show dev tun0; then

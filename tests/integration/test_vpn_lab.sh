@@ -30,10 +30,13 @@ ok "road's tunnel up: $addr, route to lan pushed"
 rx0=$(stat vpn_rx)
 ip netns exec road ping -c 3 -i 0.2 -W 2 198.18.60.1 >/dev/null || fail "road -> 198.18.60.1 (the server's end of the tunnel)"
 ip netns exec road ping -c 3 -i 0.2 -W 2 198.18.1.2 >/dev/null || fail "road -> 198.18.1.2 (lan) through the tunnel"
+ip -n road -6 addr show dev tun0 | grep "2001:db8:60::2/64" >/dev/null || fail "road's IPv6 tunnel address: $(ip -n road -6 addr show dev tun0)"
+ip netns exec road ping -6 -c 3 -i 0.2 -W 2 2001:db8:60::1 >/dev/null || fail "road -> 2001:db8:60::1 (the server's end of the tunnel, IPv6)"
+ip netns exec road ping -6 -c 3 -i 0.2 -W 2 2001:db8:1::2 >/dev/null || fail "road -> 2001:db8:1::2 (lan) through the tunnel, IPv6"
 ip netns exec road curl -s -m 3 -o /dev/null 198.18.1.2:9 && fail "road reached lan's port 9: the firewall does not pass it"
 rx1=$(stat vpn_rx)
-[ $((rx1 - rx0)) -ge 6 ] || fail "the dataplane decrypted $((rx1 - rx0)) packets for 6 pings"
-ok "road pings the server's end of the tunnel and the lan host through the dataplane ($((rx1 - rx0)) packets decrypted)"
+[ $((rx1 - rx0)) -ge 12 ] || fail "the dataplane decrypted $((rx1 - rx0)) packets for 12 pings"
+ok "road pings the server's end of the tunnel and the lan host through the dataplane, both stacks ($((rx1 - rx0)) packets decrypted)"
 
 # a TCP transfer through the tunnel, checked end to end
 head -c 3000000 /dev/urandom >"$TMP/blob"
