@@ -23,9 +23,12 @@
 # Figures: packets/s and Gbit/s of the tunnelled IP packets (the TUN's
 # counters at the far end), and cycles per byte: TSC cycles of the engine,
 # crypto-perf's Cycles/Buf, for the servers their process's CPU time
-# (/proc/PID/stat) x the TSC rate over the bytes they moved. The data channel
-# in the DPDK dataplane is not built yet: the engine rows are what a worker's
-# per-packet crypto would cost with today's code. Only correctness fails the
+# (/proc/PID/stat) x the TSC rate over the bytes they moved.
+#   4. dataplane the lab's VPN profile (scripts/lab.sh, LAB_VPN=1) with the
+#                data channel in the dataplane's worker (core 1): road's
+#                openvpn 2.6 and iperf3 (core 0) through it to lan, the same
+#                four rows; the worker's busy cycles per inner byte.
+# Only correctness fails the
 # run (exit 3: a decryption that does not give the packet back, a tunnel
 # that does not come up, no traffic through it); targets are reported.
 # Every process runs under a time limit, the whole script too; on exit,
@@ -93,6 +96,7 @@ cleanup() {
 	trap '' INT TERM
 	trap - EXIT
 	stop_spawned
+	[ -n "${LABD:-}" ] && LAB_VPN=1 "$top/scripts/lab.sh" down >/dev/null 2>&1
 	ip netns del "$C" 2>/dev/null || true
 	ip netns del "$S" 2>/dev/null || true
 	rm -rf "$RUN" /var/run/dpdk/"$PREFIX"
@@ -345,6 +349,64 @@ if [ ${#FAILED[@]} = 0 ]; then
 	for srv in rampart openvpn; do row $srv udp1420down -u -b 0 -l 1392 -R; done
 	for srv in rampart openvpn; do row $srv tcp; done
 fi
+
+# ---- 4. the tunnel through the dataplane: the lab's VPN profile, the data
+# channel in the workers (vpn { dataplane = true; }), road's openvpn and
+# both iperf3 ends on core $CORE_REST, the dataplane's worker on core 1
+DPLAB=0
+if [ -x "$BUILD/dataplane/rampart-dataplane" ] && [ ${#FAILED[@]} = 0 ]; then
+	stop_spawned
+	pids=()
+	ip netns del "$C" 2>/dev/null || true
+	ip netns del "$S" 2>/dev/null || true
+	LABD=$RUN/lab
+	mkdir -p "$LABD/state"
+	cp "$top/conf/rampart.conf" "$top/conf/rules.conf" "$LABD/"
+	sed -i "s|^[[:space:]]*# state_dir = .*|\tstate_dir = \"$LABD/state\";|" "$LABD/rampart.conf"
+	printf '\nvpn = { server = "/run/rampart-lab/vpn/vpn-server.conf"; dataplane = true; };\n' >>"$LABD/rampart.conf"
+	printf 'pass in on vpn proto tcp to 198.18.1.2 port 5203\npass in on vpn proto udp to 198.18.1.2 port 5203\n' >>"$LABD/rules.conf"
+	export LAB_VPN=1 LAB_CONF=$LABD/rampart.conf LAB_BUILD=$BUILD
+	if timeout -k 5 120 "$top/scripts/lab.sh" up >"$RAW/vpn.lab.log" 2>&1; then
+		DPLAB=1
+		for p in $(cat /run/rampart-lab/road.pid /run/rampart-lab/ctrl.pid 2>/dev/null); do
+			taskset -a -p -c $CORE_REST "$p" >/dev/null 2>&1 || true
+		done
+		spawn ID_T "$RAW/vpn.iperf3-server-lan.log" ip netns exec lan taskset -c $CORE_REST \
+			iperf3 -s -B 198.18.1.2 -p 5203
+		for _ in $(seq 50); do
+			ip netns exec lan ss -ltn | grep -q 198.18.1.2:5203 && break
+			sleep 0.1
+		done
+		ip netns exec road ping -c 2 -i 0.2 -W 2 198.18.1.2 >/dev/null 2>&1 || true
+	else
+		FAILED+=("the lab with the VPN in the dataplane did not come up: $(tail -3 "$RAW/vpn.lab.log" | tr '\n' ' ')")
+		"$top/scripts/lab.sh" down >/dev/null 2>&1 || true
+	fi
+fi
+# dpsnap: the dataplane's counters, summed over its workers (JSON)
+dpsnap() {
+	printf '{"t":%s,"totals":%s,"client_cpu_ticks":%s}' "$(date +%s.%N)" \
+		"$("$BUILD/ctrl/rampart" --json stats | jq -c .totals)" "$(cpu "$(cat /run/rampart-lab/road.pid)")"
+}
+dprow() {
+	local name=$1 rc=0
+	shift
+	dpsnap >"$RAW/vpn.dp.$name.before.json"
+	timeout -k 5 $((DUR + 20)) ip netns exec road taskset -c $CORE_REST iperf3 -c 198.18.1.2 -p 5203 \
+		-t "$DUR" -J "$@" >"$RAW/vpn.dp.$name.iperf3.json" 2>"$RAW/vpn.dp.$name.iperf3.err" || rc=$?
+	dpsnap >"$RAW/vpn.dp.$name.after.json"
+	[ $rc = 0 ] || echo "iperf3 exit status $rc" >>"$RAW/vpn.dp.$name.iperf3.err"
+	echo "  dataplane $name: $(jq -r -s '"\((.[1].totals.vpn_rx_bytes + .[1].totals.vpn_tx_bytes - .[0].totals.vpn_rx_bytes - .[0].totals.vpn_tx_bytes) / (.[1].t - .[0].t) * 8 / 1e9 * 1000 | floor / 1000) Gbit/s inner, \((.[1].totals.busy_cycles - .[0].totals.busy_cycles) / ([.[1].totals.vpn_rx_bytes + .[1].totals.vpn_tx_bytes - .[0].totals.vpn_rx_bytes - .[0].totals.vpn_tx_bytes, 1] | max) * 100 | floor / 100) worker cycles/B"' \
+		"$RAW/vpn.dp.$name.before.json" "$RAW/vpn.dp.$name.after.json")"
+}
+if [ $DPLAB = 1 ]; then
+	echo "vpn bench: the tunnel through the dataplane (the lab's VPN profile); ${DUR} s rows"
+	dprow udp1420 -u -b 0 -l 1392
+	dprow udp64 -u -b 0 -l 36
+	dprow udp1420down -u -b 0 -l 1392 -R
+	dprow tcp
+	"$top/scripts/lab.sh" down >/dev/null 2>&1 || true
+fi
 BUSY_AFTER=$(busy_cores)
 
 # ---- the report
@@ -515,15 +577,59 @@ for name, title, size in tunnel_rows:
                         if rr and oo and rr.get("server_cycles_per_byte") and oo.get("server_cycles_per_byte") else None)
     tunnels.append(res)
 
+# the tunnel through the dataplane (section 4)
+dptun = []
+for name, title, size in tunnel_rows:
+    try:
+        b = json.load(open(os.path.join(raw, "vpn.dp.%s.before.json" % name)))
+        a = json.load(open(os.path.join(raw, "vpn.dp.%s.after.json" % name)))
+    except Exception:
+        continue
+    d = lambda k: a["totals"].get(k, 0) - b["totals"].get(k, 0)
+    dt = a["t"] - b["t"]
+    r = {"row": name, "title": title, "seconds": dt}
+    r["inner_bytes"] = d("vpn_rx_bytes") + d("vpn_tx_bytes")
+    r["packets"] = d("vpn_rx") + d("vpn_tx")
+    r["busy_cycles"] = d("busy_cycles")
+    r["crypto_cycles_per_byte"] = d("vpn_crypto_cycles") / r["inner_bytes"] if r["inner_bytes"] > 0 else None
+    r["pipeline_cycles_per_byte"] = d("pipeline_cycles") / r["inner_bytes"] if r["inner_bytes"] > 0 else None
+    r["pipeline_cycles_per_packet"] = d("pipeline_cycles") / r["packets"] if r["packets"] > 0 else None
+    r["gbps"] = r["inner_bytes"] * 8 / dt / 1e9
+    r["kpps"] = r["packets"] / dt / 1e3
+    r["cycles_per_byte"] = r["busy_cycles"] / r["inner_bytes"] if r["inner_bytes"] > 0 else None
+    r["cycles_per_packet"] = r["busy_cycles"] / r["packets"] if r["packets"] > 0 else None
+    r["gbps_per_core"] = (tsc_hz / r["pipeline_cycles_per_byte"] * 8 / 1e9
+                          if r.get("pipeline_cycles_per_byte") else None)
+    r["client_cores"] = (a["client_cpu_ticks"] - b["client_cpu_ticks"]) / 100 / dt
+    r["drops"] = {k: d(k) for k in ("drop_vpn_auth", "drop_vpn_replay", "drop_vpn_spoofed", "drop_vpn_bad",
+                                    "drop_too_big", "drop_tx_full") if d(k)}
+    op = "encrypt" if name.endswith("down") else "decrypt"
+    cc = ceiling_of("AES-256-GCM", op, size) if size else None
+    r["vs_ceiling"] = cc / r["pipeline_cycles_per_byte"] if cc and r["pipeline_cycles_per_byte"] else None
+    r["worker_vs_ceiling"] = cc / r["cycles_per_byte"] if cc and r["cycles_per_byte"] else None
+    r["crypto_vs_ceiling"] = cc / r["crypto_cycles_per_byte"] if cc and r["crypto_cycles_per_byte"] else None
+    o = next((t.get("openvpn") for t in tunnels if t["row"] == name), None)
+    r["openvpn_server_cycles_per_byte"] = o.get("server_cycles_per_byte") if o else None
+    r["vs_openvpn_per_core"] = (r["openvpn_server_cycles_per_byte"] / r["pipeline_cycles_per_byte"]
+                                if r["openvpn_server_cycles_per_byte"] and r["pipeline_cycles_per_byte"] else None)
+    r["worker_vs_openvpn_per_core"] = (r["openvpn_server_cycles_per_byte"] / r["cycles_per_byte"]
+                                       if r["openvpn_server_cycles_per_byte"] and r["cycles_per_byte"] else None)
+    if r["packets"] < 100:
+        problems.append("%s through the dataplane: %d packets through the tunnel" % (name, r["packets"]))
+    if r["drops"].get("drop_vpn_auth") or r["drops"].get("drop_vpn_replay"):
+        problems.append("%s through the dataplane: %s" % (name, r["drops"]))
+    dptun.append(r)
+
 L = []
 A = L.append
 A("## VPN (%s, %d cores, %s)" % (time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()), os.cpu_count(),
                                   "quick" if QUICK else "full"))
 A("")
-A("**The data channel in the DPDK dataplane is not built yet.** Today rampart-ctrl carries the tunnel in user space "
-  "(a UDP socket and a TUN, one recvfrom/write and one read/sendto per packet, the AEAD of vpn/data.c: libsodium for AES-256-GCM and ChaCha20-Poly1305, mbedTLS for AES-128-GCM), as OpenVPN does. "
-  "The engine rows are the per-packet crypto a dataplane worker would run with today's code (vpn/data.c); "
-  "the ceiling is the crypto PMD it would hand the packets to.")
+A("Two data channels: rampart-ctrl's in user space (vpn = { server }: a UDP socket and a TUN, one recvfrom/write and "
+  "one read/sendto per packet, the AEAD of vpn/data.c: libsodium for AES-256-GCM and ChaCha20-Poly1305, mbedTLS for "
+  "AES-128-GCM), as OpenVPN does; and the dataplane's (vpn = { server; dataplane = true; }: the workers decrypt and "
+  "encrypt P_DATA_V2 in bursts through the ipsec-mb PMD's CPU-crypto API and route the inner packets). "
+  "The engine rows are vpn/data.c alone; the ceiling is the crypto PMD alone.")
 A("")
 A("Measured work on core %d, everything else on core %d; cycles are TSC cycles at %.3f GHz (the TSC measured against "
   "CLOCK_MONOTONIC; this VM has no cycle counter for perf stat). Other load: $BUSY_BEFORE cores busy before, $BUSY_AFTER after."
@@ -593,6 +699,35 @@ for t in tunnels:
 A("")
 A("IMIX is not run through the tunnels (iperf3 sends one size); the engine's IMIX rows stand for it.")
 A("")
+A("### The tunnel through the dataplane's worker")
+A("")
+if dptun:
+    A("The lab's VPN profile (make lab VPN=1) with the data channel in the dataplane: road, Debian's openvpn 2.6 "
+      "--disable-dco, and both iperf3 ends on core %d; the dataplane's one worker on core %d, its ports AF_PACKET on "
+      "veths. Per inner byte (the tunnelled IP packets both ways, keepalives and TCP's ACKs included): the pipeline's "
+      "cycles (the pipeline_cycles counter: TSC around the worker's stages for each burst, port I/O excluded: the "
+      "dataplane's own work, parse, decrypt, firewall, route, encrypt, encapsulate), of them the AEAD's "
+      "(vpn_crypto_cycles: around the calls to the PMD), and the whole worker's (busy_cycles: every poll that "
+      "returned packets, with the port I/O: AF_PACKET's copies and system calls, and the kernel's work on the far "
+      "side of the veths that a transmission runs in the worker's context). Gbit/s per core and the ratios are of "
+      "the pipeline; the ceiling: the PMD's AES-256-GCM 1420 B cycles/B (decrypt for upload, encrypt for download); "
+      "OpenVPN: its server's cycles/B of the same row above (its process's CPU time, its socket and TUN system "
+      "calls included). Throughput is what road's user-space client pushed (client cores), not the worker's limit."
+      % (CORE_REST, CORE_SRV))
+    A("")
+    A("| row | inner Gbit/s | kpps | pipeline cycles/packet | pipeline cycles/B | of them AEAD | Gbit/s per core | ceiling / pipeline (target 0.6x) | OpenVPN server cycles/B | per-core ratio to OpenVPN (target 10x) | whole worker cycles/packet | whole worker cycles/B | client cores | drops |")
+    A("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in dptun:
+        A("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["title"], f(r["gbps"]), f(r["kpps"]), f(r["pipeline_cycles_per_packet"]),
+            f(r["pipeline_cycles_per_byte"]), f(r["crypto_cycles_per_byte"]), f(r["gbps_per_core"]),
+            (f(r["vs_ceiling"]) + "x") if r["vs_ceiling"] else "-", f(r["openvpn_server_cycles_per_byte"]),
+            (f(r["vs_openvpn_per_core"]) + "x") if r["vs_openvpn_per_core"] else "-",
+            f(r["cycles_per_packet"]), f(r["cycles_per_byte"]), f(r["client_cores"], "%.2f"),
+            ", ".join("%s %d" % kv for kv in r["drops"].items()) or "-"))
+else:
+    A("Not measured (no dataplane build, or the lab did not come up: raw/vpn.lab.log).")
+A("")
 # the ratios the issue asks for
 A("### Against the targets")
 A("")
@@ -603,30 +738,32 @@ c_dec = ceiling_of("AES-256-GCM", "decrypt", 1420)
 targets = {}
 if e256 and e256["ratio"] and e256e and e256e["ratio"]:
     targets["engine_vs_ceiling_1420"] = {"encrypt": e256e["ratio"], "decrypt": e256["ratio"], "target": 0.6}
-    A("- **0.6x the raw AEAD rate per core at 1420 B** (AES-256-GCM): the engine, what a dataplane worker would reach with "
-      "today's vpn/data.c, is at %sx (encrypt) and %sx (decrypt) of the PMD: **not met by the current build, and not "
-      "reachable with it**: the engine's AEAD is libsodium's AES-256-GCM, one packet per call (AES-NI and PCLMULQDQ, "
-      "the key schedule made once per key) at %s cycles/B, where the ipsec-mb PMD, with VAES and bursts, runs %s cycles/B. "
-      "A dataplane worker handing bursts to the PMD (cryptodev) would start from the ceiling, less its own per-packet work."
+    A("- vpn/data.c alone (ctrl's data channel: libsodium's AES-256-GCM, one packet per call) is at %sx (encrypt) and "
+      "%sx (decrypt) of the PMD's rate at 1420 B (%s against %s cycles/B)."
       % (f(e256e["ratio"]), f(e256["ratio"]), f(e256["engine"]["cycles_per_byte"]), f(c_dec)))
-    if e256["ratio"] >= 0.6 and e256e["ratio"] >= 0.6:
-        A("  (Measured here as met.)")
-if up and up.get("rampart") and c_dec and up["rampart"].get("server_gbps_per_core"):
-    cg = tsc_hz / c_dec * 8 / 1e9
-    rt = up["rampart"]["server_gbps_per_core"] / cg
-    targets["ctrl_tunnel_vs_ceiling_1420"] = rt
-    A("- The user-space tunnel in rampart-ctrl at 1420 B moves %s Gbit/s per core of its own CPU time, %sx the PMD's "
-      "decrypt rate: a system call per packet each way (recvfrom, write to the TUN) around the AEAD." % (
-          f(up["rampart"]["server_gbps_per_core"]), f(rt)))
+dpu = next((r for r in dptun if r["row"] == "udp1420"), None)
+dpd = next((r for r in dptun if r["row"] == "udp1420down"), None)
+for r, way in ((dpu, "upload (decrypt)"), (dpd, "download (encrypt)")):
+    if r and r["vs_ceiling"]:
+        targets["dataplane_vs_ceiling_1420_" + r["row"]] = {"pipeline": r["vs_ceiling"], "whole_worker": r["worker_vs_ceiling"],
+                                                            "target": 0.6}
+        A("- **0.6x the raw AEAD rate per core at 1420 B**, the tunnel through the dataplane, %s: the pipeline at %s "
+          "cycles/B (%s Gbit/s per core) is %sx the PMD's rate: **%s**; its AEAD alone %s cycles/B. With the port I/O of "
+          "this rig (AF_PACKET on veths, %s cycles a packet) the whole worker is at %sx." % (
+              way, f(r["pipeline_cycles_per_byte"]), f(r["gbps_per_core"]), f(r["vs_ceiling"]),
+              "met" if r["vs_ceiling"] >= 0.6 else "not met", f(r["crypto_cycles_per_byte"]),
+              f(r["cycles_per_packet"]), f(r["worker_vs_ceiling"])))
+    if r and r["vs_openvpn_per_core"]:
+        targets["dataplane_vs_openvpn_1420_" + r["row"]] = {"pipeline": r["vs_openvpn_per_core"],
+                                                            "whole_worker": r["worker_vs_openvpn_per_core"], "target": 10}
+        A("- **10x OpenVPN 2.6 user space** at 1420 B, %s, per core: the pipeline's %s cycles/B against the OpenVPN "
+          "server's %s: %sx, **%s** (the whole worker, port I/O included: %sx)." % (
+              way, f(r["pipeline_cycles_per_byte"]), f(r["openvpn_server_cycles_per_byte"]), f(r["vs_openvpn_per_core"]),
+              "met" if r["vs_openvpn_per_core"] >= 10 else "not met", f(r["worker_vs_openvpn_per_core"])))
 if up and up.get("rampart") and up.get("openvpn"):
-    targets["ctrl_vs_openvpn_1420"] = {"throughput": up["ratio"], "per_core": up["cpu_ratio"], "target": 10}
-    A("- **10x OpenVPN 2.6 user space** at 1420 B: rampart-ctrl's tunnel carries %sx OpenVPN's throughput, at %sx its "
-      "cycles per byte: **%s**. Both are user-space tunnels with the same shape (one packet per system call, a TUN), "
-      "and the client, OpenVPN in both paths, shares core %d with iperf3 (client cores above): the 10x is for the "
-      "dataplane's data channel, which does not exist yet; today's figure says how ctrl's path compares, not what the "
-      "dataplane will do." % (f(up["ratio"]), f(up["cpu_ratio"]),
-                                "met" if (up["ratio"] or 0) >= 10 and (up["cpu_ratio"] or 0) >= 10 else "not met by the current build",
-                                CORE_REST))
+    targets["ctrl_vs_openvpn_1420"] = {"throughput": up["ratio"], "per_core": up["cpu_ratio"]}
+    A("- rampart-ctrl's user-space tunnel at 1420 B carries %sx OpenVPN's throughput at %sx its cycles per byte: "
+      "the same shape as OpenVPN (one packet per system call, a TUN)." % (f(up["ratio"]), f(up["cpu_ratio"])))
 A("")
 for p in problems:
     A("- **FAILED**: %s" % p)
@@ -640,7 +777,7 @@ json.dump({"tsc_hz": tsc_hz, "duration_s": DUR, "quick": bool(QUICK), "core_meas
            "ceiling": [{"cipher": k[0], "op": k[1], "size": k[2], **v} for k, v in sorted(ceiling.items())],
            "openssl_speed": [{"cipher": k[0], "size": k[1], **v} for k, v in sorted(ossl.items())],
            "tunnels": tunnels, "targets": targets,
-           "dataplane_data_channel": "not built yet: the tunnels are rampart-ctrl's user-space path",
+           "dataplane_tunnel": dptun,
            "other_busy_cores_before": float("$BUSY_BEFORE"), "other_busy_cores_after": float("$BUSY_AFTER"),
            "problems": problems, "all_ok": not problems}, open(os.path.join(out, "vpn.json"), "w"), indent=1)
 sys.stdout.write(text)

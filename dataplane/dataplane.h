@@ -222,6 +222,7 @@ struct dp_port_info {
 	X(vpn_tx, "VPN: data packets encrypted and sent (keepalive pings included)")   \
 	X(vpn_rx_bytes, "VPN: bytes of the packets decrypted (inner packets)")         \
 	X(vpn_tx_bytes, "VPN: bytes of the packets encrypted (inner packets)")         \
+	X(vpn_crypto_cycles, "VPN: TSC cycles in the AEAD (decrypt and encrypt calls)") \
 	X(vpn_pings_sent, "VPN: keepalive pings sent to peers")                        \
 	X(vpn_punted, "VPN: data packets of no peer the dataplane knows, to ctrl")     \
 	X(drop_vpn_auth, "dropped: VPN data packet whose tag does not check")          \
@@ -232,6 +233,7 @@ struct dp_port_info {
 	X(drop_vpn_no_peer, "dropped: to a tunnel address no peer holds")             \
 	X(drop_vpn_c2c, "dropped: from one tunnel peer to another (client-to-client off)") \
 	X(drop_vpn_bad, "dropped: VPN inner packet malformed, or no room to encapsulate") \
+	X(pipeline_cycles, "TSC cycles in the packet pipeline's stages (port I/O excluded)") \
 	X(busy_cycles, "TSC cycles spent on non-empty bursts")                         \
 	X(busy_polls, "polls that returned packets")                                   \
 	X(idle_polls, "polls that returned nothing")

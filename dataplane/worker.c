@@ -641,8 +641,10 @@ static void vpn_rx(struct burst *b)
 {
 	const uint8_t *mac = dp.ports[dp.port_index[b->in_port]].mac.addr_bytes;
 	struct burst *tb = b->tb;
+	uint64_t t0 = rte_rdtsc();
 
 	dp_vpn_decrypt(b->vops, b->n_vops);
+	b->lc->cnt[DP_CNT_vpn_crypto_cycles] += rte_rdtsc() - t0;
 	for (unsigned i = 0; i < b->n_vops; i++) {
 		struct dp_vpn_op *o = &b->vops[i];
 		const struct dp_vpn_peer_rt *p = o->p;
@@ -1660,6 +1662,7 @@ static void stage_vpn_out(struct burst *b)
 {
 	struct dp_vpn_op ops[DP_BURST];
 	unsigned idx[DP_BURST], n = 0;
+	uint64_t t0;
 
 	for (unsigned i = 0; i < b->n; i++) {
 		struct pkt_ctx *c = &b->p[i];
@@ -1690,7 +1693,9 @@ static void stage_vpn_out(struct burst *b)
 	}
 	if (!n)
 		return;
+	t0 = rte_rdtsc();
 	dp_vpn_encrypt(ops, n);
+	b->lc->cnt[DP_CNT_vpn_crypto_cycles] += rte_rdtsc() - t0;
 	for (unsigned j = 0; j < n; j++) {
 		struct pkt_ctx *c = &b->p[idx[j]];
 		const struct dp_vpn_peer_rt *p = ops[j].p;
@@ -1990,6 +1995,10 @@ int dp_worker_main(void *arg)
 	struct dp_lcore *lc = &dp.lcores[lcore];
 	static struct burst tbs[RTE_MAX_LCORE];
 	struct burst b = { .lc = lc, .tb = &tbs[lcore] }, *tb = b.tb;
+
+	tb->lc = lc;
+	tb->in_port = DP_VPN_PORT;
+	tb->from_tunnel = true;
 	struct rte_mbuf *pkts[DP_BURST];
 
 	(void)arg;
@@ -2007,9 +2016,13 @@ int dp_worker_main(void *arg)
 		b.dns = atomic_load_explicit(&dp.dns, memory_order_acquire);
 		b.vpn = atomic_load_explicit(&dp.vpn, memory_order_acquire);
 		b.now_s = (uint32_t)((t0 - dp.start_tsc) / dp.tsc_hz);
-		*tb = (struct burst){ .lc = lc, .rt = rt, .fw = b.fw, .dns = b.dns, .vpn = b.vpn,
-				      .now_s = b.now_s, .now = t0, .in_port = DP_VPN_PORT,
-				      .from_tunnel = true };
+		/* the tunnel's burst: field by field, not a 6 KB struct literal per poll */
+		tb->rt = rt;
+		tb->fw = b.fw;
+		tb->dns = b.dns;
+		tb->vpn = b.vpn;
+		tb->now_s = b.now_s;
+		tb->now = t0;
 		for (unsigned q = 0; q < lc->n_rx; q++) {
 			uint16_t n = rte_eth_rx_burst(lc->rx[q].port_id, lc->rx[q].queue, pkts,
 						      DP_BURST);
@@ -2030,11 +2043,13 @@ int dp_worker_main(void *arg)
 				b.p[i].tun = NULL;
 				b.p[i].vpn_local = false;
 			}
+			t1 = rte_rdtsc();
 			process_burst(&b);
 			if (tb->n) {
 				process_burst(tb);
 				tb->n = 0;
 			}
+			lc->cnt[DP_CNT_pipeline_cycles] += rte_rdtsc() - t1;
 		}
 		if (b.vpn && rt && lc->worker_index == 0 && t0 >= lc->next_vpn_tsc) {
 			vpn_keepalive(tb, b.vpn);

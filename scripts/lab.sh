@@ -157,7 +157,7 @@ key $d/server.key
 dh none
 remote-cert-tls client
 tls-crypt-v2 $d/tc2-server.key
-data-ciphers AES-256-GCM:CHACHA20-POLY1305
+data-ciphers AES-256-GCM:CHACHA20-POLY1305:AES-128-GCM
 push "route 198.18.1.0 255.255.255.0"
 push "route-ipv6 2001:db8:1::/64"
 keepalive 10 60

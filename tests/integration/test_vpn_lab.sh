@@ -18,6 +18,16 @@ printf 'pass in on vpn proto tcp to 198.18.1.2 port 8080\n' >>"$TMP/rules.conf"
 CLEANUP_EXTRA='[ -f "$TMP/http.pid" ] && kill "$(cat "$TMP/http.pid")"'
 LAB_VPN=1 LAB_CONF=$conf "$top/scripts/lab.sh" up || fail "the lab with the VPN did not come up"
 
+road_again() { # ARGS: road's openvpn again, with more options; waits for its tunnel
+	local pid
+	pid=$(cat "$RUN/road.pid")
+	kill "$pid"
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	ip netns exec road openvpn --cd "$RUN/vpn" --config road.conf "$@" --log "$RUN/road.log" \
+		--daemon --writepid "$RUN/road.pid"
+	for _ in $(seq 100); do ip -n road addr show dev tun0 2>/dev/null | grep 198.18.60 >/dev/null && break; sleep 0.1; done
+}
+
 stat() { # NAME: a dataplane counter
 	"$RAMPART" --json stats | python3 -c "import json,sys; print(json.load(sys.stdin)['totals'].get('$1', 0))"
 }
@@ -48,17 +58,25 @@ ip netns exec road curl -s -m 20 -o "$TMP/got" 198.18.1.2:8080/blob || fail "roa
 ok "3 MB over TCP from lan to road through the tunnel, checksums equal"
 
 # renegotiation every 5 s with traffic flowing: road's openvpn again, with reneg-sec 5
-kill "$(cat "$RUN/road.pid")"
-for _ in $(seq 50); do ip -n road link show tun0 >/dev/null 2>&1 || break; sleep 0.1; done
-ip netns exec road openvpn --cd "$RUN/vpn" --config road.conf --reneg-sec 5 --log "$RUN/road.log" \
-	--daemon --writepid "$RUN/road.pid"
-for _ in $(seq 100); do ip -n road addr show dev tun0 2>/dev/null | grep 198.18.60 >/dev/null && break; sleep 0.1; done
+road_again --reneg-sec 5
 ip netns exec road ping -c 1 -W 5 198.18.1.2 >/dev/null || fail "road's new tunnel does not reach lan"
 lost=$(ip netns exec road ping -c 80 -i 0.2 -W 1 198.18.1.2 | sed -n 's/.* \([0-9]*\) received.*/\1/p')
 [ "${lost:-0}" -ge 79 ] || fail "$((80 - ${lost:-0})) of 80 pings lost across renegotiations"
 renegs=$("$RAMPART" --json vpn status | python3 -c 'import json,sys; print(max(c["renegotiations"] for c in json.load(sys.stdin)["clients"]))')
 [ "$renegs" -ge 2 ] || fail "$renegs renegotiations in 16 s with reneg-sec 5"
 ok "$renegs renegotiations in 16 s, $((80 - lost)) of 80 pings lost: the keys rotate in the dataplane"
+
+# the other ciphers: ChaCha20-Poly1305 (libsodium in the worker), AES-128-GCM (the PMD)
+for cipher in CHACHA20-POLY1305 AES-128-GCM; do
+	road_again --data-ciphers $cipher
+	rx0=$(stat vpn_rx)
+	ip netns exec road ping -c 1 -W 5 198.18.1.2 >/dev/null || true # the first may meet the keys on their way
+	ip netns exec road ping -c 5 -i 0.2 -W 2 198.18.1.2 >/dev/null || fail "$cipher: road -> lan through the tunnel"
+	ip netns exec road ping -6 -c 3 -i 0.2 -W 2 2001:db8:1::2 >/dev/null || fail "$cipher: road -> lan through the tunnel, IPv6"
+	grep "Data Channel: cipher '$cipher'" "$RUN/road.log" >/dev/null || fail "$cipher: road's log does not show it in use"
+	[ $(($(stat vpn_rx) - rx0)) -ge 8 ] || fail "$cipher: the dataplane decrypted $(($(stat vpn_rx) - rx0)) packets for 9 pings"
+done
+ok "ChaCha20-Poly1305 and AES-128-GCM through the dataplane, both stacks"
 
 st=$("$RAMPART" --json vpn status)
 echo "$st" | python3 -c '
