@@ -285,6 +285,12 @@ static int tun_open(struct ctrl *c, char *err, size_t errlen)
 	return 0;
 }
 
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, 4);
+}
+
 /* vpn { dataplane = true; }: the workers carry the data channel over UDP;
  * the server's tunnel addresses go on the exception interface, so that
  * what the clients send to them reaches ctrl's kernel. */
@@ -309,7 +315,7 @@ static int dp_check(struct ctrl *c, char *err, size_t errlen)
 		return -1;
 	}
 	c->punt_extra[0] = (struct dp_addr){ .family = 4, .prefixlen = 32 };
-	*(uint32_t *)c->punt_extra[0].addr = htonl(cf->pool4.local);
+	put_be32(c->punt_extra[0].addr, cf->pool4.local);
 	c->n_punt_extra = 1;
 	if (cf->pool6.set) {
 		c->punt_extra[1] = (struct dp_addr){ .family = 6, .prefixlen = 128 };
@@ -858,9 +864,9 @@ static void *dp_state(struct ctrl_vpn *v, size_t *len)
 		h->pool4 =
 			(struct dp_addr){ .family = 4,
 					  .prefixlen = (uint8_t)prefix_of_mask(cf->pool4.netmask) };
-		*(uint32_t *)h->pool4.addr = htonl(cf->pool4.network);
+		put_be32(h->pool4.addr, cf->pool4.network);
 		h->local4 = (struct dp_addr){ .family = 4, .prefixlen = 32 };
-		*(uint32_t *)h->local4.addr = htonl(cf->pool4.local);
+		put_be32(h->local4.addr, cf->pool4.local);
 	}
 	if (cf->pool6.set) {
 		uint32_t low;
@@ -928,7 +934,7 @@ static void *dp_state(struct ctrl_vpn *v, size_t *len)
 		if (local.family == p->remote.family)
 			p->local = local;
 		p->has4 = k->addr4 != 0;
-		*(uint32_t *)p->tun4 = htonl(k->addr4);
+		put_be32(p->tun4, k->addr4);
 		p->has6 = k->has6;
 		memcpy(p->tun6, k->addr6, 16);
 		h->n_peers++;

@@ -206,10 +206,13 @@ int dp_vpn_build(const void *payload, size_t len, uint64_t generation, struct dp
 	v->max_peers = h->max_peers;
 	v->ping_s = h->ping_s;
 	if (h->pool4.family == 4) {
+		uint32_t net;
+
 		v->has_pool4 = true;
 		v->pool4_start = h->pool4_start;
 		v->pool4_mask = h->pool4.prefixlen ? ~0u << (32 - h->pool4.prefixlen) : 0;
-		v->pool4_net = rte_be_to_cpu_32(*(const uint32_t *)h->pool4.addr) & v->pool4_mask;
+		memcpy(&net, h->pool4.addr, 4);
+		v->pool4_net = rte_be_to_cpu_32(net) & v->pool4_mask;
 	}
 	if (h->pool6.family == 6) {
 		v->has_pool6 = true;

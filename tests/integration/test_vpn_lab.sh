@@ -93,6 +93,12 @@ for c in drop_vpn_auth drop_vpn_replay drop_vpn_spoofed; do
 done
 ok "vpn status lists road (CN=road) up, its packets carried by the dataplane"
 
+# under ASan and UBSan (make test-asan-lab) what they found is in the logs
+for l in ctrl dataplane; do
+	grep -E "runtime error|ERROR: AddressSanitizer" "$RUN/$l.log" >/dev/null &&
+		fail "the sanitizers in $l: $(grep -m1 -E "runtime error|ERROR: AddressSanitizer" "$RUN/$l.log")"
+done
+
 "$top/scripts/lab.sh" down >/dev/null 2>&1
 ip netns list | grep '^road' >/dev/null && fail "road outlived lab down"
 [ -e "$RUN/vpn" ] && fail "$RUN/vpn outlived lab down"
