@@ -95,8 +95,9 @@ ok "vpn status lists road (CN=road) up, its packets carried by the dataplane"
 
 # under ASan and UBSan (make test-asan-lab) what they found is in the logs
 for l in ctrl dataplane; do
-	grep -E "runtime error|ERROR: AddressSanitizer" "$RUN/$l.log" >/dev/null &&
+	if grep -E "runtime error|ERROR: AddressSanitizer" "$RUN/$l.log" >/dev/null; then
 		fail "the sanitizers in $l: $(grep -m1 -E "runtime error|ERROR: AddressSanitizer" "$RUN/$l.log")"
+	fi
 done
 
 "$top/scripts/lab.sh" down >/dev/null 2>&1
