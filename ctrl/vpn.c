@@ -991,6 +991,31 @@ void ctrl_vpn_dp_sync(struct ctrl *c, bool force)
 	dp_msg_free(&m);
 }
 
+/* The client's authentic packets come from another address and port (NAT
+ * rebinding): it floats there, as OpenVPN's clients with a peer id do; the
+ * control channel follows, the dataplane sends there from the next state. */
+static void floated(struct ctrl_vpn *v, struct ctrl_vpn_client *k,
+		    const struct dp_vpn_peer_stats *ps)
+{
+	char from[64], to[64];
+
+	ctrl_vpn_peer_str(&k->peer, from, sizeof(from));
+	if (k->peer.ss_family == AF_INET) {
+		struct sockaddr_in *sa = (struct sockaddr_in *)&k->peer;
+
+		memcpy(&sa->sin_addr, ps->float_addr, 4);
+		sa->sin_port = htons(ps->float_port);
+	} else {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&k->peer;
+
+		memcpy(&sa->sin6_addr, ps->float_addr, 16);
+		sa->sin6_port = htons(ps->float_port);
+	}
+	ctrl_vpn_peer_str(&k->peer, to, sizeof(to));
+	ctrl_log("info", "vpn: %s (peer-id %u) floated to %s", from, k->ss->peer_id, to);
+	v->floats++;
+}
+
 /* The dataplane's counters: what the clients sent there keeps their
  * sessions alive (ping-restart) and counts toward reneg-bytes/-pkts. */
 static void dp_stats(struct ctrl *c)
@@ -1027,6 +1052,8 @@ static void dp_stats(struct ctrl *c)
 		k->dp_tx_bytes = ps[i].tx_bytes;
 		if (ps[i].rx_idle_ms != UINT64_MAX && now - ps[i].rx_idle_ms > k->ss->last_rx_ms)
 			k->ss->last_rx_ms = now - ps[i].rx_idle_ms;
+		if (ps[i].floated)
+			floated(v, k, &ps[i]);
 	}
 	dp_msg_free(&m);
 }
@@ -1105,14 +1132,14 @@ json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, json_t *req)
 					   (json_int_t)(k->tx_bytes + k->dp_tx_bytes),
 					   "renegotiations", (int)k->ss->renegs));
 	}
-	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:s,s:i,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "ok",
-			 1, "data_channel", v->dp ? "dataplane" : "ctrl", "dataplane_crypto",
+	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:I,s:s,s:i,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}",
+			 "ok", 1, "data_channel", v->dp ? "dataplane" : "ctrl", "dataplane_crypto",
 			 !v->dp		    ? ""
 			 : v->dp_crypto_pmd ? "ipsec-mb PMD"
 					    : "libsodium",
 			 "dataplane_error", v->dp_error, "dropped_not_dataplane",
-			 (json_int_t)v->dropped_not_dp, "tun", v->tun, "max_clients",
-			 (int)v->max_clients, "clients", clients, "sessions",
+			 (json_int_t)v->dropped_not_dp, "floats", (json_int_t)v->floats, "tun",
+			 v->tun, "max_clients", (int)v->max_clients, "clients", clients, "sessions",
 			 (json_int_t)v->sessions, "refused", (json_int_t)v->refused,
 			 "dropped_spoofed", (json_int_t)v->dropped_spoofed, "dropped_no_client",
 			 (json_int_t)v->dropped_no_client, "dropped_client_to_client",

@@ -68,6 +68,7 @@ struct ctrl_vpn {
 	char dp_error[256];
 	/* counters */
 	uint64_t dropped_not_dp; /* data packets that reached ctrl (fragmented, unknown) */
+	uint64_t floats;	 /* clients that moved to another address (NAT rebinding) */
 	uint64_t sessions, refused, dropped_spoofed, dropped_no_client, dropped_c2c, dropped_bad,
 		dropped_tcp_full;
 };

@@ -225,10 +225,11 @@ struct dp_port_info {
 	X(vpn_crypto_cycles, "VPN: TSC cycles in the AEAD (decrypt and encrypt calls)") \
 	X(vpn_pings_sent, "VPN: keepalive pings sent to peers")                        \
 	X(vpn_punted, "VPN: data packets of no peer the dataplane knows, to ctrl")     \
+	X(vpn_floats, "VPN: authentic packets of a peer from a new address (it floats there)") \
 	X(drop_vpn_auth, "dropped: VPN data packet whose tag does not check")          \
 	X(drop_vpn_replay, "dropped: VPN data packet replayed or too old")             \
 	X(drop_vpn_key, "dropped: VPN data packet under a key id not in use")          \
-	X(drop_vpn_peer_addr, "dropped: VPN data packet from another address than its peer's") \
+	X(drop_vpn_peer_addr, "dropped: VPN data packet from another address family than its peer's") \
 	X(drop_vpn_spoofed, "dropped: tunnel packet whose source is not its peer's address") \
 	X(drop_vpn_no_peer, "dropped: to a tunnel address no peer holds")             \
 	X(drop_vpn_c2c, "dropped: from one tunnel peer to another (client-to-client off)") \
@@ -403,6 +404,11 @@ struct dp_vpn_peer_stats {
 	uint64_t epoch;
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
 	uint64_t rx_idle_ms; /* since the last packet from it; UINT64_MAX: none yet */
+	/* floated: its authentic packets now come from this address and port */
+	uint8_t floated, pad2;
+	uint16_t float_port; /* host order */
+	uint8_t float_addr[16];
+	uint32_t pad3;
 };
 
 /* Validate a DP_MSG_VPN payload: sizes, ranges, peer ids below max_peers and

@@ -163,7 +163,12 @@ struct dp_vpn_pcnt {
 	uint64_t epoch; /* of the peer counted */
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
 	uint64_t last_rx, last_tx; /* TSC */
-	uint64_t pad;
+	/* the peer's packets came, authentic, from another address and port
+	 * (NAT rebinding): the latest, for ctrl to follow (float) */
+	uint64_t float_tsc;
+	uint8_t float_addr[16];
+	uint16_t float_port; /* network order */
+	uint8_t pad[46];
 };
 
 /* A log record, queued by a worker, written out by the agent: a firewall
@@ -313,7 +318,8 @@ struct dp_vpn_op {
 	const struct dp_vpn_peer_rt *p;
 	struct dp_vpn_key_state *k;
 	uint16_t off, len;
-	int32_t status; /* 0: done; else a DP_CNT_drop_* */
+	int32_t status;	 /* 0: done; else a DP_CNT_drop_* */
+	uint16_t moved;	 /* from another address than the peer's: the outer IP header's offset */
 };
 /* Decrypt in place (tag, replay window) / encrypt in place a batch, peers'
  * keys grouped in one call to the PMD each. Encryption takes the plaintext

@@ -310,7 +310,7 @@ int dp_vpn_stats(void **payload, size_t *len)
 	ps = (struct dp_vpn_peer_stats *)(h + 1);
 	for (unsigned i = 0; i < n; i++) {
 		const struct dp_vpn_peer_rt *p = &v->peers[i];
-		uint64_t last = 0;
+		uint64_t last = 0, best = 0;
 
 		ps[i].peer_id = p->peer_id;
 		ps[i].epoch = p->epoch;
@@ -328,6 +328,21 @@ int dp_vpn_stats(void **payload, size_t *len)
 				last = c->last_rx;
 		}
 		ps[i].rx_idle_ms = last ? (now - last) * 1000 / dp.tsc_hz : UINT64_MAX;
+		/* the latest address it floated to, if not the one it has */
+		for (unsigned w = 0; w < dp.n_workers; w++) {
+			const struct dp_vpn_pcnt *c =
+				&dp.vpn_cnt[w * DP_VPN_PEERS_MAX + p->peer_id];
+			unsigned alen = p->family == 4 ? 4 : 16;
+
+			if (c->epoch != p->epoch || c->float_tsc <= best ||
+			    (c->float_port == p->remote_port &&
+			     memcmp(c->float_addr, p->remote, alen) == 0))
+				continue;
+			best = c->float_tsc;
+			ps[i].floated = 1;
+			ps[i].float_port = rte_be_to_cpu_16(c->float_port);
+			memcpy(ps[i].float_addr, c->float_addr, alen);
+		}
 	}
 	*payload = h;
 	return 0;

@@ -616,9 +616,7 @@ static bool vpn_take(struct burst *b, struct pkt_ctx *c)
 		CNT(b->lc, vpn_punted);
 		return false;
 	}
-	if (rte_cpu_to_be_16(c->pi.sport) != p->remote_port ||
-	    (c->pi.l3 == DP_L3_IPV4 ? p->family != 4 || memcmp(ip + 12, p->remote, 4) != 0
-				    : p->family != 6 || memcmp(ip + 8, p->remote, 16) != 0)) {
+	if ((c->pi.l3 == DP_L3_IPV4) != (p->family == 4)) {
 		drop(b, c, DP_CNT_drop_vpn_peer_addr);
 		return true;
 	}
@@ -630,6 +628,11 @@ static bool vpn_take(struct burst *b, struct pkt_ctx *c)
 	b->vops[b->n_vops++] = (struct dp_vpn_op){
 		.m = c->m, .p = p, .k = k, .off = (uint16_t)(u - d), .len = (uint16_t)len
 	};
+	/* from elsewhere (NAT rebinding): taken, and the peer floats there if
+	 * the packet proves authentic and new (tag, replay window) */
+	if (rte_cpu_to_be_16(c->pi.sport) != p->remote_port ||
+	    memcmp(ip + (p->family == 4 ? 12 : 8), p->remote, p->family == 4 ? 4 : 16) != 0)
+		b->vops[b->n_vops - 1].moved = c->pi.l3_off;
 	c->state = PKT_DONE;
 	return true;
 }
@@ -661,6 +664,14 @@ static void vpn_rx(struct burst *b)
 		}
 		CNT(b->lc, vpn_rx);
 		b->lc->cnt[DP_CNT_vpn_rx_bytes] += len;
+		if (unlikely(o->moved)) {
+			const uint8_t *oip = rte_pktmbuf_mtod(o->m, uint8_t *) + o->moved;
+
+			memcpy(pc->float_addr, oip + (p->family == 4 ? 12 : 8), p->family == 4 ? 4 : 16);
+			memcpy(&pc->float_port, oip + (p->family == 4 ? (oip[0] & 0xf) * 4 : 40), 2);
+			pc->float_tsc = b->now;
+			CNT(b->lc, vpn_floats);
+		}
 		pc->last_rx = b->now;
 		pc->rx_pkts++;
 		pc->rx_bytes += len;

@@ -78,6 +78,21 @@ for cipher in CHACHA20-POLY1305 AES-128-GCM; do
 done
 ok "ChaCha20-Poly1305 and AES-128-GCM through the dataplane, both stacks"
 
+# NAT rebinding: road's packets leave from another address; the session
+# follows them (float): the dataplane at once, ctrl within its tick
+ip -n road addr add 198.51.100.11/24 dev road0
+ip -n road route change default via 198.51.100.254 src 198.51.100.11
+ip netns exec road ping -c 15 -i 0.2 -W 1 198.18.1.2 >/dev/null || true
+ip netns exec road ping -c 5 -i 0.2 -W 2 198.18.1.2 >/dev/null || fail "road -> lan after road's address changed"
+"$RAMPART" --json vpn status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(not (d["floats"] >= 1 and any(c["peer"].startswith("198.51.100.11:") for c in d["clients"])))' ||
+	fail "vpn status after road moved to 198.51.100.11: $("$RAMPART" --json vpn status)"
+[ "$(stat vpn_floats)" -ge 1 ] || fail "the dataplane saw no float"
+grep "floated to 198.51.100.11:" "$RUN/ctrl.log" >/dev/null || fail "ctrl's log does not say road floated"
+ok "road moved to 198.51.100.11 (NAT rebinding): its session floated there"
+
 st=$("$RAMPART" --json vpn status)
 echo "$st" | python3 -c '
 import json, sys
@@ -92,6 +107,38 @@ for c in drop_vpn_auth drop_vpn_replay drop_vpn_spoofed; do
 	[ "$(stat $c)" = 0 ] || fail "dataplane counter $c: $(stat $c)"
 done
 ok "vpn status lists road (CN=road) up, its packets carried by the dataplane"
+
+# outer IPv6: road gets an address behind wan, the server listens on wan's
+# IPv6 address (ctrl again with that config; the dataplane keeps running,
+# and is told its old peers are gone)
+ip -n road addr add 2001:db8:100:51::10/64 dev road0 nodad
+ip -n wan addr add 2001:db8:100:51::254/64 dev road-gw nodad
+ip netns exec wan sysctl -qw net.ipv6.conf.all.forwarding=1
+ip -n road -6 route add default via 2001:db8:100:51::254
+kill "$(cat "$RUN/road.pid")"
+sed -i -e 's/^proto udp$/proto udp6/' -e 's/^local .*/local 2001:db8:2::1/' "$RUN/vpn/vpn-server.conf"
+sed -e 's/^proto udp$/proto udp6/' -e 's/^remote .*/remote 2001:db8:2::1 1194/' "$RUN/vpn/road.conf" >"$RUN/vpn/road6.conf"
+pid=$(cat "$RUN/ctrl.pid")
+kill "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+nsenter --net=/run/netns/rampart "$BUILD/ctrl/rampart-ctrl" -c "$conf" >>"$RUN/ctrl.log" 2>&1 &
+echo $! >"$RUN/ctrl.pid"
+for _ in $(seq 100); do "$RAMPART" --json status 2>/dev/null | grep '"in_sync": true' >/dev/null && break; sleep 0.1; done
+ip netns exec road openvpn --cd "$RUN/vpn" --config road6.conf --log "$RUN/road.log" \
+	--daemon --writepid "$RUN/road.pid"
+for _ in $(seq 150); do ip -n road addr show dev tun0 2>/dev/null | grep 198.18.60 >/dev/null && break; sleep 0.1; done
+ip -n road addr show dev tun0 2>/dev/null | grep 198.18.60 >/dev/null || fail "road's tunnel over IPv6 did not come up: $(tail -5 "$RUN/road.log")"
+rx0=$(stat vpn_rx)
+ip netns exec road ping -c 1 -W 5 198.18.1.2 >/dev/null || true
+ip netns exec road ping -c 5 -i 0.2 -W 2 198.18.1.2 >/dev/null || fail "road -> lan through the tunnel over IPv6"
+ip netns exec road ping -6 -c 3 -i 0.2 -W 2 2001:db8:1::2 >/dev/null || fail "road -> lan (IPv6) through the tunnel over IPv6"
+[ $(($(stat vpn_rx) - rx0)) -ge 8 ] || fail "over IPv6 the dataplane decrypted $(($(stat vpn_rx) - rx0)) packets for 9 pings"
+"$RAMPART" --json vpn status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(not (len(d["clients"]) == 1 and d["clients"][0]["peer"].startswith("[2001:db8:100:51::10]")))' ||
+	fail "vpn status after ctrl's restart: $("$RAMPART" --json vpn status)"
+ok "the tunnel over IPv6 (road 2001:db8:100:51::10 to 2001:db8:2::1), after ctrl started again"
 
 # under ASan and UBSan (make test-asan-lab) what they found is in the logs
 for l in ctrl dataplane; do
