@@ -321,8 +321,9 @@ struct dp_vpn_op {
 	int32_t status;	 /* 0: done; else a DP_CNT_drop_* */
 	uint16_t moved;	 /* from another address than the peer's: the outer IP header's offset */
 };
-/* Decrypt in place (tag, replay window) / encrypt in place a batch, peers'
- * keys grouped in one call to the PMD each. Encryption takes the plaintext
+/* Decrypt in place (tag, replay window) / encrypt in place a batch of at
+ * most DP_BURST, each len > 24, peers' keys grouped in one call to the PMD
+ * each. Encryption takes the plaintext
  * at off + 24 and writes the header and tag before it. */
 void dp_vpn_decrypt(struct dp_vpn_op *ops, unsigned n);
 void dp_vpn_encrypt(struct dp_vpn_op *ops, unsigned n);

@@ -101,11 +101,13 @@ static void key_free(struct dp_vpn_key_state *k)
 	rte_free(k);
 }
 
-static struct dp_vpn_key_state *key_new(const struct dp_vpn_key *in, char *err, size_t errlen)
+static struct dp_vpn_key_state *key_new(const struct dp_vpn_key *in, int *rc, char *err,
+					size_t errlen)
 {
 	struct dp_vpn_key_state *k = rte_zmalloc("dp_vpn_key", sizeof(*k), RTE_CACHE_LINE_SIZE);
 	uint16_t klen = in->cipher == VPN_AES_128_GCM ? 16 : 32;
 
+	*rc = -ENOMEM;
 	if (!k) {
 		snprintf(err, errlen, "out of memory for a VPN key");
 		return NULL;
@@ -128,8 +130,13 @@ static struct dp_vpn_key_state *key_new(const struct dp_vpn_key *in, char *err, 
 		}
 	} else if (in->cipher == VPN_AES_128_GCM ||
 		   (in->cipher == VPN_AES_256_GCM && !crypto_aead_aes256gcm_is_available())) {
-		snprintf(err, errlen, "%s needs the ipsec-mb PMD or AES-NI here",
-			 vpn_cipher_name((enum vpn_cipher)in->cipher));
+		snprintf(err, errlen, "%s",
+			 in->cipher == VPN_AES_128_GCM
+				 ? "AES-128-GCM needs the ipsec-mb PMD (crypto_aesni_gcm), which "
+				   "did not start here"
+				 : "AES-256-GCM needs the ipsec-mb PMD or AES-NI with PCLMULQDQ, "
+				   "neither is here");
+		*rc = -EOPNOTSUPP;
 		key_free(k);
 		return NULL;
 	}
@@ -243,12 +250,14 @@ int dp_vpn_build(const void *payload, size_t len, uint64_t generation, struct dp
 		for (unsigned k = 0; k < in[i].n_keys; k++) {
 			struct dp_vpn_key_state *ks = key_kept(old, p->peer_id, &in[i].keys[k]);
 
-			if (!ks || ks->mark == mark) {
-				ks = key_new(&in[i].keys[k], err, errlen);
+			/* key_kept looks in this peer id's slot only, and a peer's
+			 * keys have distinct ids: no state is taken twice */
+			if (!ks) {
+				ks = key_new(&in[i].keys[k], &rc, err, errlen);
 				if (!ks) {
 					keys_free(v, fresh, true);
 					rte_free(v);
-					return -ENOMEM;
+					return rc;
 				}
 				ks->mark = fresh;
 			}
