@@ -119,7 +119,9 @@ static const struct cmd {
 	  "        source was not the client's address (spoofed), for no client, and\n"
 	  "        between clients without client-to-client.\n"
 	  "    rampart vpn client\n"
-	  "        The client's state (connecting, up, down), server, TUN, pushed\n"
+	  "        The client's state (resolving, connecting, up, down), the remote\n"
+	  "        tried (name and address; after a failed attempt the next of the\n"
+	  "        config's remotes), TUN, pushed\n"
 	  "        addresses, cipher, connection attempts, sessions up, packets, and\n"
 	  "        packets dropped because the tunnel was down (fail hard: nothing\n"
 	  "        routed into the tunnel leaves another way). docs/vpn.md.\n" },
@@ -754,9 +756,22 @@ static int cmd_vpn(const char *sock, int argc, char **argv, bool json)
 			json_decref(reply);
 			return EXIT_CTRL_ERROR;
 		}
-		printf("%s to %s on %s: address %s %s, cipher %s\n", str(reply, "state"),
-		       str(reply, "remote"), str(reply, "tun"), str(reply, "address"),
-		       str(reply, "address6"), str(reply, "cipher"));
+		{
+			const char *host = str(reply, "remote_host"), *addr = str(reply, "remote");
+			char to[400];
+
+			/* a name with the address it resolved to; an address alone */
+			if (strstr(addr, host) == addr || strstr(addr, host) == addr + 1 ||
+			    strcmp(addr, "-") == 0)
+				snprintf(to, sizeof(to), "%s", strcmp(addr, "-") ? addr : host);
+			else
+				snprintf(to, sizeof(to), "%s (%s)", host, addr);
+			printf("%s to %s on %s: address %s %s, cipher %s\n", str(reply, "state"), to,
+			       str(reply, "tun"), str(reply, "address"), str(reply, "address6"),
+			       str(reply, "cipher"));
+		}
+		if (json_string_length(json_object_get(reply, "resolve_error")))
+			printf("%s\n", str(reply, "resolve_error"));
 		printf("%lld connection attempts, %lld sessions up, %lld packets in, %lld out, "
 		       "%lld dropped while the tunnel was down\n",
 		       num(reply, "connects"), num(reply, "ups"), num(reply, "rx_packets"),

@@ -84,6 +84,10 @@ void ctrl_fw_names_want(struct ctrl *c);
 void ctrl_fw_names_tick(struct ctrl *c);
 /* The resolver's sockets, for the event loop; returns how many. */
 int ctrl_fw_names_fds(struct ctrl *c, int fds[2]);
+/* ctrl's stub resolver (made at first use, asking firewall.dns_servers):
+ * the firewall's host names and the VPN client's remotes share it. NULL
+ * without servers. */
+struct rs_resolver *ctrl_resolver(struct ctrl *c);
 void ctrl_fw_names_readable(struct ctrl *c);
 struct json_t *ctrl_fw_names_json(struct ctrl *c);
 void ctrl_fw_names_fini(struct ctrl *c);

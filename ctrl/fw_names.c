@@ -120,6 +120,11 @@ static int ensure_resolver(struct ctrl *c)
 	return c->fw.rs ? 0 : -ENOMEM;
 }
 
+struct rs_resolver *ctrl_resolver(struct ctrl *c)
+{
+	return ensure_resolver(c) == 0 ? c->fw.rs : NULL;
+}
+
 static void start(struct ctrl *c, struct ctrl_fw_name *nm)
 {
 	int rc;

@@ -91,17 +91,24 @@ struct ctrl_vpn_cli {
 	bool out_waits;
 	char tun[16];
 	char files[300];
-	struct sockaddr_storage remote;
+	struct sockaddr_storage remote; /* of the attempt under way, or the last */
 	socklen_t remote_len;
+	unsigned remote_idx; /* the remote tried: the next after a failed attempt */
+	bool resolving, have_remote;
+	char resolve_error[160]; /* why the last name did not resolve */
 	bool applied;		/* a push was put in force: addresses, routes */
 	bool session_up;	/* this session's push is applied */
 	struct dp_addr pinned;	/* the host route to the server (redirect-gateway) */
+	bool redirected;	/* redirect-gateway in force */
+	struct dp_addr pinned_dns[4]; /* and to the DNS servers, for remotes by name */
+	unsigned n_pinned_dns;
 	uint64_t next_try_ms;	/* the next connection attempt */
 	unsigned backoff_s;	/* doubling up to 60 */
 	uint64_t started_ms;	/* of the session under way */
 	uint64_t connects, ups; /* attempts, sessions up */
 	uint64_t rx_pkts, tx_pkts, dropped_down, dropped_bad;
 	char last_down[256]; /* why the last session ended */
+	struct ctrl *ctrl;   /* for the resolver's callback */
 };
 
 struct ctrl;

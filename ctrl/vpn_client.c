@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "ctrl/ctrl.h"
+#include "ctrl/resolve/resolve.h"
 
 #define CLI_BACKOFF_MAX_S 60
 #define CLI_ANSWER_S	  10 /* a server silent this long: a new attempt */
@@ -43,15 +44,35 @@ static int route6(struct ctrl_vpn_cli *v, const uint8_t net[16], unsigned len)
 	return ctrl_iface_route(v->tun, &p, true);
 }
 
-/* redirect-gateway: the server pinned, then two halves that beat the
- * default route without replacing it (def1's way, always). */
-static void redirect(struct ctrl_vpn_cli *v, bool ipv6)
+/* A remote given as an address: its socket address (1), or 0 for a name. */
+static int remote_addr(const struct vpn_conf_remote *r, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, r->host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(r->port);
+		return 1;
+	}
+	if (inet_pton(AF_INET6, r->host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(r->port);
+		return 1;
+	}
+	return 0;
+}
+
+/* With redirect-gateway: the remote about to be tried keeps its way around
+ * the tunnel (a host route by the route it had), the one before loses it. */
+static void pin_server(struct ctrl_vpn_cli *v)
 {
 	struct dp_addr host = { 0 };
-	static const uint8_t half6[16] = { 0x80 };
-	static const uint8_t zero6[16];
 	int rc;
 
+	if (!v->redirected || !v->have_remote)
+		return;
 	if (v->remote.ss_family == AF_INET) {
 		host.family = 4;
 		host.prefixlen = 32;
@@ -61,11 +82,45 @@ static void redirect(struct ctrl_vpn_cli *v, bool ipv6)
 		host.prefixlen = 128;
 		memcpy(host.addr, &((struct sockaddr_in6 *)&v->remote)->sin6_addr, 16);
 	}
+	if (v->pinned.family && memcmp(&v->pinned, &host, sizeof(host)) != 0) {
+		ctrl_route_unpin(&v->pinned); /* another remote than the last time */
+		memset(&v->pinned, 0, sizeof(v->pinned));
+	}
+	if (v->pinned.family)
+		return;
 	if ((rc = ctrl_route_pin(&host)) < 0)
 		ctrl_log("warning", "vpn client: pinning the route to the server: %s",
 			 strerror(-rc));
 	else
 		v->pinned = host;
+}
+
+/* redirect-gateway: the server pinned, then two halves that beat the
+ * default route without replacing it (def1's way, always). A remote given
+ * by name has its DNS servers pinned too: its address is asked before each
+ * attempt, while the halves send everything else into the tunnel. */
+static void redirect(struct ctrl_vpn_cli *v, bool ipv6)
+{
+	static const uint8_t half6[16] = { 0x80 };
+	static const uint8_t zero6[16];
+	const struct ctrl *c = v->ctrl;
+	bool names = false;
+
+	v->redirected = true;
+	pin_server(v);
+	for (size_t i = 0; i < v->conf.n_remotes; i++) {
+		struct sockaddr_storage ss;
+
+		names |= remote_addr(&v->conf.remotes[i], &ss) == 0;
+	}
+	for (unsigned i = 0; names && i < c->conf.n_dns && !v->n_pinned_dns; i++) {
+		v->pinned_dns[i] = c->conf.dns[i];
+		if (ctrl_route_pin(&v->pinned_dns[i]) < 0)
+			ctrl_log("warning", "vpn client: pinning the route to DNS server %u failed",
+				 i);
+		if (i + 1 == c->conf.n_dns)
+			v->n_pinned_dns = c->conf.n_dns;
+	}
 	if (route4(v, 0, 0x80000000u) < 0 || route4(v, 0x80000000u, 0x80000000u) < 0)
 		ctrl_log("warning", "vpn client: redirect-gateway routes: %s", strerror(errno));
 	if (ipv6 && (route6(v, zero6, 1) < 0 || route6(v, half6, 1) < 0))
@@ -161,28 +216,38 @@ static int setup(struct ctrl *c, char *err, size_t errlen)
 	}
 	r = &cf->remotes[0];
 	v->tcp = r->proto.transport == VPN_CONF_TCP;
+	for (size_t i = 0; i < cf->n_remotes; i++) {
+		const struct vpn_conf_remote *ri = &cf->remotes[i];
+		struct sockaddr_storage ss;
+
+		if ((ri->proto.transport == VPN_CONF_TCP) != v->tcp) {
+			snprintf(err, errlen,
+				 "%s:%u: remote %s: rampart-ctrl's client takes remotes of one "
+				 "transport (all UDP or all TCP)",
+				 c->conf.vpn.client, ri->line, ri->host);
+			return -1;
+		}
+		if (remote_addr(ri, &ss) > 0)
+			continue;
+		if (rs_name_check(ri->host) < 0) {
+			snprintf(err, errlen,
+				 "%s:%u: remote %s: neither an address nor a host name",
+				 c->conf.vpn.client, ri->line, ri->host);
+			return -1;
+		}
+		if (!c->conf.n_dns) {
+			snprintf(err, errlen,
+				 "%s:%u: remote %s: a name needs DNS servers to ask "
+				 "(firewall.dns_servers in rampart.conf)",
+				 c->conf.vpn.client, ri->line, ri->host);
+			return -1;
+		}
+	}
 	if (!cf->tls_crypt_v2.line) {
 		snprintf(err, errlen,
 			 "%s: rampart-ctrl's client wraps its control channel with "
 			 "tls-crypt-v2: give a client key (tls-crypt-v2 FILE)",
 			 c->conf.vpn.client);
-		return -1;
-	}
-	memset(&v->remote, 0, sizeof(v->remote));
-	if (inet_pton(AF_INET, r->host, &((struct sockaddr_in *)&v->remote)->sin_addr) == 1) {
-		((struct sockaddr_in *)&v->remote)->sin_family = AF_INET;
-		((struct sockaddr_in *)&v->remote)->sin_port = htons(r->port);
-		v->remote_len = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, r->host, &((struct sockaddr_in6 *)&v->remote)->sin6_addr) ==
-		   1) {
-		((struct sockaddr_in6 *)&v->remote)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)&v->remote)->sin6_port = htons(r->port);
-		v->remote_len = sizeof(struct sockaddr_in6);
-	} else {
-		snprintf(err, errlen,
-			 "%s:%u: remote %s: give an address (ctrl does not resolve "
-			 "names here)",
-			 c->conf.vpn.client, r->line, r->host);
 		return -1;
 	}
 	snprintf(v->files, sizeof(v->files), "%.280s/vpn-client", c->conf.state_dir);
@@ -212,14 +277,6 @@ static int setup(struct ctrl *c, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-	} else {
-		v->sock_fd =
-			socket(v->remote.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (v->sock_fd < 0 ||
-		    connect(v->sock_fd, (struct sockaddr *)&v->remote, v->remote_len) < 0) {
-			snprintf(err, errlen, "UDP to %s: %s", r->host, strerror(errno));
-			return -1;
-		}
 	}
 	v->tun_fd = ctrl_vpn_tun_open(cf->dev, v->tun, err, errlen);
 	if (v->tun_fd < 0)
@@ -229,6 +286,8 @@ static int setup(struct ctrl *c, char *err, size_t errlen)
 		snprintf(err, errlen, "bringing %s up: %s", v->tun, strerror(-rc));
 		return -1;
 	}
+	if (remote_addr(&cf->remotes[0], &v->remote) > 0)
+		v->have_remote = true; /* pinned at once with redirect-gateway */
 	static_routes(v);
 	return 0;
 }
@@ -242,13 +301,15 @@ int ctrl_vpn_client_start(struct ctrl *c)
 	if (!c->conf.vpn.client[0])
 		return 0;
 	v->on = true;
+	v->ctrl = c;
 	if (ctrl_vpn_read_conf(c->conf.vpn.client, &v->conf, err, sizeof(err)) < 0 ||
 	    setup(c, err, sizeof(err)) < 0)
 		goto fail;
 	ctrl_log("info",
-		 "vpn client: %s, to %s port %u, tunnel %s (traffic routed into it is "
+		 "vpn client: %s, to %s port %u%s, tunnel %s (traffic routed into it is "
 		 "dropped while it is down)",
-		 c->conf.vpn.client, v->conf.remotes[0].host, v->conf.remotes[0].port, v->tun);
+		 c->conf.vpn.client, v->conf.remotes[0].host, v->conf.remotes[0].port,
+		 v->conf.n_remotes > 1 ? " (then the other remotes, in turn)" : "", v->tun);
 	return 0;
 fail:
 	ctrl_log("error", "vpn client: %s; the VPN client is off", err);
@@ -266,8 +327,11 @@ static void session_end(struct ctrl_vpn_cli *v, const char *why)
 	vpn_session_fini(v->ss);
 	free(v->ss);
 	v->ss = NULL;
+	if (!v->session_up) /* never up: the next remote, as OpenVPN goes round them */
+		v->remote_idx = (v->remote_idx + 1) % (unsigned)v->conf.n_remotes;
 	v->session_up = false;
-	if (v->tcp && v->sock_fd >= 0) {
+	v->have_remote = false;
+	if (v->sock_fd >= 0) {
 		close(v->sock_fd); /* and out of ctrl's epoll */
 		v->sock_fd = -1;
 		v->connected = v->out_waits = false;
@@ -301,6 +365,8 @@ void ctrl_vpn_client_stop(struct ctrl *c)
 		close(v->tun_fd); /* the TUN and its routes go with it */
 	if (v->pinned.family)
 		ctrl_route_unpin(&v->pinned); /* the host route to the server too */
+	for (unsigned i = 0; i < v->n_pinned_dns; i++)
+		ctrl_route_unpin(&v->pinned_dns[i]);
 	if (v->ep_ready)
 		vpn_server_fini(&v->ep);
 	vpn_conf_free(&v->conf);
@@ -314,9 +380,7 @@ unsigned ctrl_vpn_client_fds(struct ctrl *c, int fds[2])
 {
 	unsigned n = 0;
 
-	c->vpn_client.epoll_fd = c->epoll_fd;
-	if (c->vpn_client.sock_fd >= 0 && !c->vpn_client.tcp)
-		fds[n++] = c->vpn_client.sock_fd;
+	c->vpn_client.epoll_fd = c->epoll_fd; /* the sockets join it as they are made */
 	if (c->vpn_client.tun_fd >= 0)
 		fds[n++] = c->vpn_client.tun_fd;
 	return n;
@@ -485,15 +549,20 @@ bool ctrl_vpn_client_event(struct ctrl *c, int fd, uint32_t events)
 	return true;
 }
 
-/* proto tcp-client: a connection for the session about to start. */
+/* The socket of the session about to start, to the remote chosen: UDP,
+ * or over TCP a connection (proto tcp-client). */
 static int open_connection(struct ctrl_vpn_cli *v)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
-	int fd = socket(v->remote.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct epoll_event ev = { .events = EPOLLIN | (v->tcp ? EPOLLOUT : 0) };
+	int fd = socket(v->remote.ss_family,
+			(v->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
+	v->remote_len = v->remote.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+						       : sizeof(struct sockaddr_in6);
 	if (fd < 0 || (connect(fd, (struct sockaddr *)&v->remote, v->remote_len) < 0 &&
 		       errno != EINPROGRESS)) {
-		ctrl_log("info", "vpn client: connecting over TCP: %s", strerror(errno));
+		ctrl_log("info", "vpn client: connecting %s: %s",
+			 v->tcp ? "over TCP" : "a UDP socket", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -504,9 +573,84 @@ static int open_connection(struct ctrl_vpn_cli *v)
 		return -1;
 	}
 	v->sock_fd = fd;
-	v->connected = false;
-	v->out_waits = true;
+	v->connected = !v->tcp;
+	v->out_waits = v->tcp;
 	v->in_len = v->out_len = 0;
+	return 0;
+}
+
+/* The remote's name resolved (or not): its first address of the family its
+ * proto asks for (IPv4 first for plain udp/tcp), tried at the next tick. A
+ * name that does not resolve counts as a failed attempt: the next remote. */
+static void resolved(void *arg, const char *name, int rc, const struct rs_answer *a4,
+		     const struct rs_answer *a6)
+{
+	struct ctrl_vpn_cli *v = &((struct ctrl *)arg)->vpn_client;
+	const struct vpn_conf_remote *r;
+	const struct rs_answer *use = NULL;
+
+	if (!v->on || !v->resolving)
+		return;
+	v->resolving = false;
+	r = &v->conf.remotes[v->remote_idx];
+	if (strcmp(name, r->host) != 0)
+		return;
+	if (r->proto.family != VPN_CONF_AF_INET6 && a4->n)
+		use = a4;
+	else if (r->proto.family != VPN_CONF_AF_INET && a6->n)
+		use = a6;
+	if (!use) {
+		snprintf(v->resolve_error, sizeof(v->resolve_error), "remote %s: %s", name,
+			 rc == -ENOENT	    ? "no such name, or no address of the family asked"
+			 : rc == -ETIMEDOUT ? "the DNS servers did not answer"
+					    : "the DNS servers answered with an error");
+		ctrl_log("info", "vpn client: %s; the next remote in %u s", v->resolve_error,
+			 v->backoff_s ? v->backoff_s : 1);
+		v->remote_idx = (v->remote_idx + 1) % (unsigned)v->conf.n_remotes;
+		v->next_try_ms = ctrl_vpn_now_ms() + 1000ull * (v->backoff_s ? v->backoff_s : 1);
+		v->backoff_s = v->backoff_s ? v->backoff_s * 2 : 2;
+		if (v->backoff_s > CLI_BACKOFF_MAX_S)
+			v->backoff_s = CLI_BACKOFF_MAX_S;
+		return;
+	}
+	v->resolve_error[0] = '\0';
+	memset(&v->remote, 0, sizeof(v->remote));
+	if (use->addrs[0].family == 4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&v->remote;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, use->addrs[0].addr, 4);
+		s4->sin_port = htons(r->port);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&v->remote;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, use->addrs[0].addr, 16);
+		s6->sin6_port = htons(r->port);
+	}
+	v->have_remote = true;
+	v->next_try_ms = 0;
+}
+
+/* The address of the remote to try: at once for an address, after a lookup
+ * for a name. 1 when v->remote holds it. */
+static int choose_remote(struct ctrl *c, struct ctrl_vpn_cli *v)
+{
+	const struct vpn_conf_remote *r = &v->conf.remotes[v->remote_idx];
+	struct rs_resolver *rs;
+
+	if (v->have_remote)
+		return 1;
+	if (remote_addr(r, &v->remote) > 0)
+		return v->have_remote = true;
+	if (v->resolving)
+		return 0;
+	rs = ctrl_resolver(c);
+	if (!rs || rs_resolve(rs, r->host, resolved, c) < 0) {
+		v->next_try_ms = ctrl_vpn_now_ms() + 1000;
+		return 0;
+	}
+	v->resolving = true;
 	return 0;
 }
 
@@ -516,7 +660,7 @@ void ctrl_vpn_client_tick(struct ctrl *c)
 	uint64_t now = ctrl_vpn_now_ms();
 	unsigned hand = v->conf.hand_window_s ? v->conf.hand_window_s : 60;
 
-	if (!v->on || (!v->tcp && v->sock_fd < 0))
+	if (!v->on)
 		return;
 	if (v->ss) {
 		vpn_session_tick(v->ss, now);
@@ -529,9 +673,11 @@ void ctrl_vpn_client_tick(struct ctrl *c)
 			session_end(v, "no session within hand-window");
 		return;
 	}
-	if (now < v->next_try_ms)
+	if (now < v->next_try_ms || choose_remote(c, v) <= 0)
 		return;
-	if (v->tcp && open_connection(v) < 0) {
+	pin_server(v);
+	if (open_connection(v) < 0) {
+		v->have_remote = false;
 		v->next_try_ms = now + 1000ull * (v->backoff_s ? v->backoff_s : 1);
 		return;
 	}
@@ -559,15 +705,17 @@ json_t *ctrl_vpn_client_status(struct ctrl *c)
 	ctrl_vpn_peer_str(&v->remote, remote, sizeof(remote));
 	if (up && p->has_ifconfig)
 		inet_ntop(AF_INET, p->ifconfig, addr, sizeof(addr));
-	return json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "state",
-			 up	 ? "up"
-			 : v->ss ? "connecting"
-				 : "down",
-			 "remote", remote, "tun", v->tun, "address", addr, "address6",
-			 up ? p->ifconfig_ipv6 : "", "cipher",
-			 up ? vpn_cipher_name((enum vpn_cipher)v->ss->cipher) : "", "connects",
-			 (json_int_t)v->connects, "ups", (json_int_t)v->ups, "rx_packets",
-			 (json_int_t)v->rx_pkts, "tx_packets", (json_int_t)v->tx_pkts,
-			 "dropped_tunnel_down", (json_int_t)v->dropped_down, "last_down",
-			 v->last_down);
+	return json_pack(
+		"{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "state",
+		up	       ? "up"
+		: v->ss	       ? "connecting"
+		: v->resolving ? "resolving"
+			       : "down",
+		"remote", v->have_remote || v->ss ? remote : "", "remote_host",
+		v->conf.remotes[v->remote_idx].host, "resolve_error", v->resolve_error, "tun",
+		v->tun, "address", addr, "address6", up ? p->ifconfig_ipv6 : "", "cipher",
+		up ? vpn_cipher_name((enum vpn_cipher)v->ss->cipher) : "", "connects",
+		(json_int_t)v->connects, "ups", (json_int_t)v->ups, "rx_packets",
+		(json_int_t)v->rx_pkts, "tx_packets", (json_int_t)v->tx_pkts, "dropped_tunnel_down",
+		(json_int_t)v->dropped_down, "last_down", v->last_down);
 }

@@ -180,18 +180,20 @@ mkdir -p "$TMP/state"
 # ctrl_start NAME CLIENTCONF: rampart-ctrl in the client namespace, logging to
 # $TMP/ctrl-NAME.log (LOG)
 ctrl_start() {
+	local dns_line=""
+	[ -n "${CTRL_DNS:-}" ] && dns_line=" dns_servers = [ \"$CTRL_DNS\" ];"
 	cat >"$TMP/rampart.conf" <<CONF
 dataplane = { socket = "$TMP/dp.sock"; };
 ctrl = { socket = "$SOCK"; };
 ports = ( { name = "lan"; devargs = "net_null0"; addresses = [ "198.18.1.1/24" ]; } );
-firewall = { state_dir = "$TMP/state"; };
+firewall = { state_dir = "$TMP/state";$dns_line };
 vpn = { client = "$2"; };
 CONF
 	LOG=$TMP/ctrl-$1.log
 	ctrl_logs+=("$LOG")
 	ip netns exec "$CL" "$CTRL" -c "$TMP/rampart.conf" >"$LOG" 2>&1 &
 	ctrl_pid=$!
-	wait_until 10 grep -q "vpn client: .*$2, to 198.18.52.1 port 1194, tunnel tun0" "$LOG" ||
+	wait_until 10 grep -q "vpn client: .*$2, to ${CTRL_REMOTE:-198.18.52.1} port 1194.*, tunnel tun0" "$LOG" ||
 		fail "ctrl ($1): the VPN client did not start: $(grep vpn "$LOG" | tail -3)"
 	wait_until 10 "$RAMPART" -s "$SOCK" vpn client || fail "ctrl ($1): rampart vpn client does not answer"
 }
@@ -474,6 +476,67 @@ pings "$CL" -c 3 -i 0.2 -W 2 198.19.62.1 || fail "over TCP: no ping after the re
 ok "over TCP: up, pings both stacks; the server killed: the session ends with its connection; back: a new connection and traffic again"
 ctrl_stop
 server_kill
+
+# ---- 11. remotes by name, in turn: the first does not resolve (NXDOMAIN),
+# the second, a name, resolves to the server (knotd in wan answers for
+# example.net, asked through firewall.dns_servers)
+if command -v knotd >/dev/null; then
+	mkdir -p "$TMP/knot"
+	cat >"$TMP/knot/example.net.zone" <<'ZONE'
+$ORIGIN example.net.
+$TTL 60
+@	SOA ns hostmaster 1 3600 600 86400 60
+	NS ns
+ns	A 198.18.52.1
+vpn	A 198.18.52.1
+ZONE
+	cat >"$TMP/knot/knot.conf" <<KNOT
+server:
+    listen: [ 198.18.52.1@53, 198.19.71.1@53 ]
+    rundir: "$TMP/knot"
+database:
+    storage: "$TMP/knot/db"
+template:
+  - id: default
+    storage: "$TMP/knot"
+zone:
+  - domain: example.net
+    file: example.net.zone
+KNOT
+	ip -n "$W" addr add 198.19.71.1/32 dev lo
+	ip netns exec "$W" timeout 120 knotd -c "$TMP/knot/knot.conf" >"$TMP/knot/out" 2>&1 &
+	bg_pids+=($!)
+	wait_until 10 sh -c "ip netns exec '$CL' kdig +timeout=1 +retry=0 @198.18.52.1 vpn.example.net A | grep -q 198.18.52.1" ||
+		fail "knotd did not answer: $(tail -5 "$TMP/knot/out")"
+	sed 's/^remote .*/remote nowhere.example.net 1194\nremote vpn.example.net 1194/' "$TMP/vpn-client-plain.conf" >"$TMP/vpn-client-names.conf"
+	server wan-names server
+	CTRL_DNS=198.18.52.1 CTRL_REMOTE=nowhere.example.net ctrl_start names vpn-client-names.conf
+	wait_until 20 state_is up || fail "remotes by name: the tunnel did not come up: $(cj)"
+	[ "$(cfield remote_host)" = vpn.example.net ] || fail "remotes by name: the remote in use: $(cj)"
+	[ "$(cfield remote)" = 198.18.52.1:1194 ] || fail "remotes by name: the address in use: $(cj)"
+	grep -q "remote nowhere.example.net: no such name" "$LOG" || fail "remotes by name: the first one's failure was not logged: $(grep 'vpn client' "$LOG" | tail -3)"
+	pings "$CL" -c 3 -i 0.2 -W 2 198.19.62.1 || fail "remotes by name: no ping to 198.19.62.1"
+	"$RAMPART" -s "$SOCK" vpn client | grep "up to vpn.example.net (198.18.52.1:1194)" >/dev/null ||
+		fail "remotes by name: rampart vpn client: $("$RAMPART" -s "$SOCK" vpn client)"
+	ok "remotes by name, in turn: nowhere.example.net does not resolve, vpn.example.net does and the tunnel is up"
+	ctrl_stop
+	# with redirect-gateway the halves send everything into the tunnel before
+	# the first connection: the DNS server (198.19.71.1 here) keeps its way
+	# around it, or the name would never resolve
+	{
+		sed 's/^remote .*/remote vpn.example.net 1194/' "$TMP/vpn-client-plain.conf"
+		printf 'redirect-gateway def1\n'
+	} >"$TMP/vpn-client-names-rg.conf"
+	CTRL_DNS=198.19.71.1 CTRL_REMOTE=vpn.example.net ctrl_start names-rg vpn-client-names-rg.conf
+	wait_until 20 state_is up || fail "a remote by name with redirect-gateway: the tunnel did not come up: $(cj)"
+	ip -n "$CL" route get 198.19.71.1 | grep "dev eth0" >/dev/null ||
+		fail "redirect-gateway: the DNS server is not pinned outside the tunnel: $(ip -n "$CL" route get 198.19.71.1)"
+	pings "$CL" -c 3 -i 0.2 -W 2 198.19.70.1 || fail "a remote by name with redirect-gateway: no ping through the tunnel"
+	ctrl_stop
+	ip -n "$CL" route | grep "198.19.71.1" >/dev/null && fail "the DNS server's pinned route outlived ctrl"
+	ok "a remote by name with redirect-gateway: its DNS server pinned outside the tunnel, the name resolved, the tunnel up; the pin gone with ctrl"
+	server_kill
+fi
 
 # ---- ctrl clean in every run
 for f in "${ctrl_logs[@]}"; do
