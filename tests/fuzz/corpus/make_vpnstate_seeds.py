@@ -18,10 +18,10 @@ def addr(s=None):
 
 def hdr(n_peers, max_peers=64, flags=0):
     return (struct.pack("<IIHHIII", n_peers, max_peers, 1194, 1400, flags, 10,
-                        int(ipaddress.ip_address("10.8.0.2")))
-            + addr("10.8.0.0/24") + addr("fd00:8::/64")
-            + addr("10.8.0.1/32") + addr("fd00:8::1/128")
-            + ipaddress.ip_address("fd00:8::1000").packed)
+                        int(ipaddress.ip_address("198.18.60.2")))
+            + addr("198.18.60.0/24") + addr("2001:db8:60::/64")
+            + addr("198.18.60.1/32") + addr("2001:db8:60::1/128")
+            + ipaddress.ip_address("2001:db8:60::1000").packed)
 
 
 def key(key_id, cipher, epoch):
@@ -31,8 +31,8 @@ def key(key_id, cipher, epoch):
 
 def peer(peer_id, remote, port, keys, tx_key=0, local=None, has4=1, has6=1):
     keys_b = b"".join(key(*k) for k in keys).ljust(2 * 96, b"\0")
-    tun4 = ipaddress.ip_address("10.8.0.2") + peer_id
-    tun6 = ipaddress.ip_address("fd00:8::1000") + peer_id
+    tun4 = ipaddress.ip_address("198.18.60.2") + peer_id
+    tun6 = ipaddress.ip_address("2001:db8:60::1000") + peer_id
     return (struct.pack("<IBBBBQ", peer_id, len(keys), tx_key, has4, has6, 1000 + peer_id)
             + addr(remote) + addr(local) + struct.pack("<HHI", port, 1194, 0)
             + tun4.packed + tun6.packed + b"\0" * 4 + keys_b)

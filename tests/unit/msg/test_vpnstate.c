@@ -38,14 +38,14 @@ static struct dp_vpn_hdr good_hdr(uint32_t n_peers)
 				.tun_mtu = 1400,
 				.flags = DP_VPN_F_C2C,
 				.ping_s = 10,
-				.pool4_start = 0x0a080002 /* 10.8.0.2 */ };
+				.pool4_start = 0x0a080002 /* 198.18.60.2 */ };
 	struct dp_addr first;
 
-	addr("10.8.0.0/24", &h.pool4);
-	addr("fd00:8::/64", &h.pool6);
-	addr("10.8.0.1", &h.local4);
-	addr("fd00:8::1", &h.local6);
-	addr("fd00:8::1000", &first);
+	addr("198.18.60.0/24", &h.pool4);
+	addr("2001:db8:60::/64", &h.pool6);
+	addr("198.18.60.1", &h.local4);
+	addr("2001:db8:60::1", &h.local6);
+	addr("2001:db8:60::1000", &first);
 	memcpy(h.pool6_first, first.addr, 16);
 	return h;
 }
@@ -78,7 +78,7 @@ static struct vpn_state good(void)
 	addr("198.51.100.7", &a->remote);
 	a->remote_port = 40000;
 	a->local_port = 1194;
-	addr("10.8.0.5", &t);
+	addr("198.18.60.5", &t);
 	memcpy(a->tun4, t.addr, 4);
 	key(&a->keys[0], 0, AES_256_GCM, 1);
 
@@ -92,9 +92,9 @@ static struct vpn_state good(void)
 	addr("2001:db8::1", &b->local);
 	b->remote_port = 51820;
 	b->local_port = 1194;
-	addr("10.8.0.19", &t);
+	addr("198.18.60.19", &t);
 	memcpy(b->tun4, t.addr, 4);
-	addr("fd00:8::1011", &t);
+	addr("2001:db8:60::1011", &t);
 	memcpy(b->tun6, t.addr, 16);
 	key(&b->keys[0], 1, CHACHA20_POLY1305, 2);
 	key(&b->keys[1], 2, AES_128_GCM, 3);
