@@ -125,7 +125,7 @@ struct dp_vpn_key_state {
 	void *enc_sess, *dec_sess; /* the PMD's sessions (AES-GCM); NULL: libsodium */
 	uint8_t enc_key[32], enc_iv[8], dec_key[32], dec_iv[8];
 	struct vpn_replay replay;
-	_Atomic uint32_t tx_pid __rte_cache_aligned;
+	_Atomic uint64_t tx_pid __rte_cache_aligned; /* 64 bits: past VPN_PID_LAST for good */
 };
 
 struct dp_vpn_peer_rt {

@@ -423,12 +423,17 @@ static void sodium_one(struct dp_vpn_op *o, bool enc)
 	o->status = rc ? DP_CNT_drop_vpn_auth : 0;
 }
 
+/* Encryption: ops already failed (status set) are left out. */
 static void run(struct dp_vpn_op *ops, unsigned n, bool enc)
 {
 	for (unsigned i = 0; i < n;) {
 		unsigned j = i + 1;
 
-		while (j < n && ops[j].k == ops[i].k)
+		if (enc && ops[i].status) {
+			i++;
+			continue;
+		}
+		while (j < n && ops[j].k == ops[i].k && !(enc && ops[j].status))
 			j++;
 		if (enc ? ops[i].k->enc_sess : ops[i].k->dec_sess)
 			pmd_batch(ops + i, j - i, enc);
@@ -458,8 +463,12 @@ void dp_vpn_encrypt(struct dp_vpn_op *ops, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_vpn_key_state *k = ops[i].k;
 		uint8_t *d = op_data(&ops[i]);
-		uint32_t id = ops[i].p->peer_id,
-			 pid = atomic_fetch_add_explicit(&k->tx_pid, 1, memory_order_relaxed) + 1;
+		uint32_t id = ops[i].p->peer_id;
+		uint64_t pid = atomic_fetch_add_explicit(&k->tx_pid, 1, memory_order_relaxed) + 1;
+
+		/* the key's packet ids are spent: nothing more under it (ctrl
+		 * renegotiates long before, at VPN_KEY_PKTS_MAX) */
+		ops[i].status = pid > VPN_PID_LAST ? DP_CNT_drop_vpn_key : 0;
 
 		d[0] = (uint8_t)(9 << 3 | k->key_id); /* P_DATA_V2 */
 		d[1] = (uint8_t)(id >> 16);

@@ -28,6 +28,11 @@ enum vpn_cipher {
 };
 
 #define VPN_DATA_OVERHEAD 24 /* op, peer id, packet id, tag */
+/* The last packet id a key sends with (ids are 32 bits and never wrap: the
+ * nonce would repeat), and the packets, both ways, after which a session
+ * renegotiates whatever reneg-pkts says, well before that. */
+#define VPN_PID_LAST	  0xffffff00u
+#define VPN_KEY_PKTS_MAX  0xc0000000ull
 #define VPN_PEER_ID_NONE  0xffffff
 
 struct vpn_data_key {

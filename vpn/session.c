@@ -762,7 +762,9 @@ void vpn_session_tick(struct vpn_session *ss, uint64_t now_ms)
 	if (ss->keys_ready && ss->key_since_ms &&
 	    ((ss->reneg_s && now_ms - ss->key_since_ms >= ss->reneg_s * 1000ULL) ||
 	     (ss->reneg_bytes && ss->key_bytes >= ss->reneg_bytes) ||
-	     (ss->reneg_pkts && ss->key_pkts >= ss->reneg_pkts))) {
+	     ss->key_pkts >= (ss->reneg_pkts && ss->reneg_pkts < VPN_KEY_PKTS_MAX
+					? ss->reneg_pkts
+					: VPN_KEY_PKTS_MAX))) {
 		vpn_session_renegotiate(ss, now_ms);
 		return;
 	}
@@ -809,12 +811,16 @@ int vpn_session_send_data(struct vpn_session *ss, const uint8_t *ip, size_t len)
 	if (!ss->keys_ready) { /* renegotiating: the old key until the new one is ready */
 		if (!ss->prev.valid)
 			return -1;
+		if (ss->prev.pid >= VPN_PID_LAST)
+			return -1; /* never a packet id twice under one key */
 		n = vpn_data_encrypt(&ss->prev.keys.out, ss->prev.kid, ss->peer_id, ++ss->prev.pid,
 				     ip, len, pkt, sizeof(pkt));
 		if (n)
 			queue(ss, pkt, n);
 		return n ? 0 : -1;
 	}
+	if (ss->data_pid >= VPN_PID_LAST)
+		return -1; /* never a packet id twice under one key: renegotiation is due */
 	n = vpn_data_encrypt(&ss->keys.out, ss->kid, ss->peer_id, ++ss->data_pid, ip, len, pkt,
 			     sizeof(pkt));
 	if (!n)

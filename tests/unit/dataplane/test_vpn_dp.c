@@ -587,6 +587,36 @@ Test(vpn_dp, aes_128_gcm_without_the_pmd_is_refused_and_nothing_changes)
 
 /* ---- a payload the agent must refuse ---- */
 
+/* ---- a key's packet ids never wrap ---- */
+
+Test(vpn_dp, a_key_whose_packet_ids_are_spent_sends_nothing_more)
+{
+	struct test_key k;
+	struct vpn_state s;
+	struct dp_vpn *v;
+	struct dp_vpn_key_state *ks;
+	struct dp_vpn_op ops[3];
+	uint8_t plain[64];
+
+	need_cipher(VPN_AES_256_GCM);
+	key_make(&k, VPN_AES_256_GCM, 7, 1, 1);
+	s = state(&k, 1, 0);
+	v = publish(&s);
+	ks = v->peer[PEER]->tx;
+	atomic_store(&ks->tx_pid, VPN_PID_LAST - 1);
+	plain_of(0, plain, sizeof(plain));
+	for (unsigned i = 0; i < 3; i++)
+		ops[i] =
+			op_of(to_send(plain, sizeof(plain)), ks, VPN_DATA_OVERHEAD + sizeof(plain));
+	dp_vpn_encrypt(ops, 3);
+	cr_assert_eq(ops[0].status, 0, "the last packet id but one goes");
+	sent_is(ops[0].m, &k.ref.out, 1, VPN_PID_LAST, plain, sizeof(plain));
+	cr_assert_eq(ops[1].status, DP_CNT_drop_vpn_key, "past the last packet id: refused");
+	cr_assert_eq(ops[2].status, DP_CNT_drop_vpn_key, "and so on: the counter never wraps");
+	free_all(ops, 3);
+	vpn_data_keys_wipe(&k.ref);
+}
+
 Test(vpn_dp, a_peer_id_beyond_max_peers_is_refused_and_nothing_changes)
 {
 	struct test_key k;
