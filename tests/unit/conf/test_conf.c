@@ -521,6 +521,16 @@ Test(conf, vpn_without_a_server_file_is_refused)
 		     "vpn: give server = \"FILE\" or client = \"FILE\" (or both)");
 }
 
+Test(conf, vpn_dataplane_is_for_the_server)
+{
+	cr_assert_eq(load("vpn_good.conf"), 0, "%s", err);
+	cr_assert(!c.vpn.dataplane, "the data channel stays in ctrl unless asked");
+	assert_error("bad_vpn_dataplane_client.conf", 4,
+		     "vpn: dataplane = true is for the server's data channel: give server = "
+		     "\"FILE\"");
+	assert_error("bad_vpn_dataplane_type.conf", 2, "dataplane: expected true or false");
+}
+
 Test(conf, vpn_unknown_setting_is_refused)
 {
 	assert_error("bad_vpn_setting.conf", 3, "unknown setting \"remote\"");
