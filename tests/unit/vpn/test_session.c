@@ -831,11 +831,19 @@ Test(vpn_session, rampart_both_ends_keepalive, .timeout = 60)
 		    ip[20] == 0)
 			got++;
 	cr_assert_eq(got, 1, "an echo reply came back");
-	/* 5 s of nothing but keepalive: both stay up */
+	/* a key's packet ids never wrap: the last one goes, none after it; the
+	 * packets under the key reach the limit, and the next tick renegotiates */
+	cs.data_pid = VPN_PID_LAST - 1;
+	cr_assert_eq(vpn_session_send_data(&cs, ip, 36), 0, "the last packet id");
+	cr_assert_eq(vpn_session_send_data(&cs, ip, 36), -1, "none after it");
+	cs.key_pkts = VPN_KEY_PKTS_MAX;
+	/* 5 s of nothing but keepalive (and that renegotiation): both stay up */
 	for (start = now_ms(); now_ms() - start < 5000;)
 		exchange(true);
 	cr_assert_eq(ss.state, VPN_S_ACTIVE, "%s", ss.why);
 	cr_assert_eq(cs.state, VPN_S_ACTIVE, "%s", cs.why);
+	cr_assert_eq(cs.renegs, 1, "renegotiated once, at the packet limit");
+	cr_assert(cs.keys_ready && cs.data_pid < 100, "the new key sends from the start");
 	/* the client falls silent: the server gives up after ping-restart */
 	for (start = now_ms(); now_ms() - start < 6000 && ss.state == VPN_S_ACTIVE;)
 		exchange(false);
