@@ -6,6 +6,9 @@
 #   1. engine    rampart-vpndatabench: vpn_data_encrypt / vpn_data_decrypt
 #                (vpn/data.h: libsodium, mbedTLS for AES-128-GCM) alone, AES-256-GCM, AES-128-GCM,
 #                CHACHA20-POLY1305, 1420 B, 64 B and IMIX, core 1
+#   1b. stage    rampart-vpndpbench: the dataplane's dp_vpn_encrypt and
+#                dp_vpn_decrypt (dataplane/vpn.c) in bursts of 32 through the
+#                PMD, 1420 B and 64 B, core 1
 #   2. ceiling   dpdk-test-crypto-perf --ptest throughput on the ipsec-mb
 #                PMDs (crypto_aesni_gcm, crypto_chacha20_poly1305), the same
 #                AEADs (12-byte nonce, 8-byte AAD, 16-byte tag), lcore 1;
@@ -118,6 +121,18 @@ timeout -k 5 120 taskset -c $CORE_SRV "$DATABENCH" --count $COUNT --repeat $REPE
 jq -r '.rows[] | select(.size == "1420") | "  \(.cipher) \(.op) 1420 B: \(.gbps * 1000 | round / 1000) Gbit/s, \(.cycles_per_byte * 100 | round / 100) cycles/B"' \
 	"$RAW/vpn.engine.json" 2>/dev/null || true
 [ $ENGINE_RC = 0 ] || echo "vpn bench: rampart-vpndatabench failed ($ENGINE_RC): $(cat "$RAW/vpn.engine.err")" >&2
+
+# ---- 1b. the dataplane's crypto stage alone: rampart-vpndpbench (dp_vpn_encrypt
+# and dp_vpn_decrypt in bursts of 32 through the PMD), the measured core
+DPSTAGE_RC=0
+if [ -x "$BUILD/bench/rampart-vpndpbench" ]; then
+	echo "vpn bench: the dataplane's crypto stage (dp_vpn_encrypt/decrypt, bursts of 32)"
+	timeout -k 5 120 taskset -c $CORE_SRV "$BUILD/bench/rampart-vpndpbench" --lcore $CORE_SRV \
+		--count $COUNT >"$RAW/vpn.dpstage.out" 2>"$RAW/vpn.dpstage.err" || DPSTAGE_RC=$?
+	grep '^{"tsc_hz"' "$RAW/vpn.dpstage.out" >"$RAW/vpn.dpstage.json" || true
+	jq -r '.rows[] | select(.size == 1420) | "  \(.cipher) \(.op) 1420 B: \(.cycles_per_byte * 100 | round / 100) cycles/B"' \
+		"$RAW/vpn.dpstage.json" 2>/dev/null || true
+fi
 
 # ---- 2. the ceiling: the crypto PMD's AEAD alone (dpdk-test-crypto-perf)
 # cryptoperf NAME PMD ALGO KEY-BYTES OPS
@@ -417,6 +432,7 @@ DUR, QUICK, PERF = $DUR, $QUICK, $PERF
 CORE_SRV, CORE_REST = $CORE_SRV, $CORE_REST
 FAILED = json.loads(r'''$(jq -n '$ARGS.positional' --args "${FAILED[@]+"${FAILED[@]}"}")''')
 ENGINE_RC = $ENGINE_RC
+DPSTAGE_RC = $DPSTAGE_RC
 CIPHERS = ["AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305"]
 IMIX = [(64, 7), (594, 4), (1518, 1)]
 problems = list(FAILED)
@@ -577,6 +593,21 @@ for name, title, size in tunnel_rows:
                         if rr and oo and rr.get("server_cycles_per_byte") and oo.get("server_cycles_per_byte") else None)
     tunnels.append(res)
 
+# the dataplane's crypto stage alone (1b)
+dpstage = []
+try:
+    ds = json.load(open(os.path.join(raw, "vpn.dpstage.json")))
+    if ds.get("failures") or DPSTAGE_RC:
+        problems.append("rampart-vpndpbench: %s checks failed (exit %d): %s" % (
+            ds.get("failures"), DPSTAGE_RC, open(os.path.join(raw, "vpn.dpstage.err")).read()[:300]))
+    for r in ds["rows"]:
+        cc = ceiling_of(r["cipher"], r["op"], r["size"])
+        dpstage.append(dict(r, ceiling_cycles_per_byte=cc,
+                            ratio=cc / r["cycles_per_byte"] if cc and r["cycles_per_byte"] else None))
+except Exception as e:
+    if DPSTAGE_RC:
+        problems.append("rampart-vpndpbench gave no result (exit %d): %s" % (DPSTAGE_RC, e))
+
 # the tunnel through the dataplane (section 4)
 dptun = []
 for name, title, size in tunnel_rows:
@@ -699,6 +730,24 @@ for t in tunnels:
 A("")
 A("IMIX is not run through the tunnels (iperf3 sends one size); the engine's IMIX rows stand for it.")
 A("")
+A("### The dataplane's crypto stage alone")
+A("")
+if dpstage:
+    A("rampart-vpndpbench: dataplane/vpn.c's dp_vpn_encrypt and dp_vpn_decrypt as a worker calls them, bursts of 32 "
+      "packets under one key (P_DATA_V2 framing, packet ids, the replay window; AES-GCM through the ipsec-mb PMD's "
+      "CPU-crypto API, ChaCha20-Poly1305 through libsodium), every decryption checked against the plaintext; the peer's "
+      "packets made by vpn/data.c. The ceiling as above.")
+    A("")
+    A("| cipher | size | op | cycles/B | cycles/packet | Gbit/s | ceiling cycles/B | stage / ceiling | target 0.6x (1420 B) |")
+    A("|---|---|---|---:|---:|---:|---:|---:|---|")
+    for r in dpstage:
+        tgt = "-" if r["size"] != 1420 or r["ratio"] is None else ("met" if r["ratio"] >= 0.6 else "**not met**")
+        A("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["cipher"], r["size"], r["op"], f(r["cycles_per_byte"]), f(r["cycles_per_packet"]), f(r["gbps"]),
+            f(r["ceiling_cycles_per_byte"]), (f(r["ratio"]) + "x") if r["ratio"] else "-", tgt))
+else:
+    A("Not measured (no rampart-vpndpbench in the build).")
+A("")
 A("### The tunnel through the dataplane's worker")
 A("")
 if dptun:
@@ -741,6 +790,12 @@ if e256 and e256["ratio"] and e256e and e256e["ratio"]:
     A("- vpn/data.c alone (ctrl's data channel: libsodium's AES-256-GCM, one packet per call) is at %sx (encrypt) and "
       "%sx (decrypt) of the PMD's rate at 1420 B (%s against %s cycles/B)."
       % (f(e256e["ratio"]), f(e256["ratio"]), f(e256["engine"]["cycles_per_byte"]), f(c_dec)))
+for r in dpstage:
+    if r["cipher"] == "AES-256-GCM" and r["size"] == 1420 and r["ratio"]:
+        targets["dataplane_crypto_stage_vs_ceiling_1420_" + r["op"]] = {"ratio": r["ratio"], "target": 0.6}
+        A("- The dataplane's crypto stage alone, AES-256-GCM 1420 B %s in bursts of 32: %s cycles/B, %sx the PMD's "
+          "rate (%s for this stage; the tunnel's other stages come on top, below)." % (
+              r["op"], f(r["cycles_per_byte"]), f(r["ratio"]), "at or above 0.6x" if r["ratio"] >= 0.6 else "below 0.6x"))
 dpu = next((r for r in dptun if r["row"] == "udp1420"), None)
 dpd = next((r for r in dptun if r["row"] == "udp1420down"), None)
 for r, way in ((dpu, "upload (decrypt)"), (dpd, "download (encrypt)")):
@@ -776,7 +831,7 @@ json.dump({"tsc_hz": tsc_hz, "duration_s": DUR, "quick": bool(QUICK), "core_meas
            "engine": engine, "engine_vs_ceiling": engine_res,
            "ceiling": [{"cipher": k[0], "op": k[1], "size": k[2], **v} for k, v in sorted(ceiling.items())],
            "openssl_speed": [{"cipher": k[0], "size": k[1], **v} for k, v in sorted(ossl.items())],
-           "tunnels": tunnels, "targets": targets,
+           "tunnels": tunnels, "targets": targets, "dataplane_crypto_stage": dpstage,
            "dataplane_tunnel": dptun,
            "other_busy_cores_before": float("$BUSY_BEFORE"), "other_busy_cores_after": float("$BUSY_AFTER"),
            "problems": problems, "all_ok": not problems}, open(os.path.join(out, "vpn.json"), "w"), indent=1)
