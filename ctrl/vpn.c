@@ -314,6 +314,21 @@ static int dp_check(struct ctrl *c, char *err, size_t errlen)
 			 "vpn: dataplane = true needs the exception path (dataplane.punt)");
 		return -1;
 	}
+	/* the clients' tun-mtu: what fits a port once encapsulated (outer IPv6,
+	 * UDP, P_DATA_V2), as the dataplane counts it, so that no client's
+	 * kernel fragments the tunnel's packets (2.6 clients take it: IV_MTU) */
+	if (!strstr(v->srv.push, "tun-mtu")) {
+		unsigned mtu = cf->tun_mtu ? cf->tun_mtu : 1500;
+		size_t o = strlen(v->srv.push);
+
+		for (unsigned i = 0; i < c->conf.n_ports; i++) {
+			unsigned pm = c->conf.ports[i].mtu ? c->conf.ports[i].mtu : 1500;
+
+			if (pm - 72 < mtu)
+				mtu = pm - 72;
+		}
+		snprintf(v->srv.push + o, sizeof(v->srv.push) - o, ",tun-mtu %u", mtu);
+	}
 	c->punt_extra[0] = (struct dp_addr){ .family = 4, .prefixlen = 32 };
 	put_be32(c->punt_extra[0].addr, cf->pool4.local);
 	c->n_punt_extra = 1;

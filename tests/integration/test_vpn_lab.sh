@@ -36,6 +36,11 @@ addr=$(ip -n road -4 -o addr show dev tun0 | awk '{print $4}')
 [ "$addr" = 198.18.60.2/24 ] || fail "road's tunnel address: '$addr', want 198.18.60.2/24 from the pool"
 ip -n road route | grep "^198.18.1.0/24 .*dev tun0" >/dev/null || fail "the pushed route to lan is not on road's tun0: $(ip -n road route)"
 ok "road's tunnel up: $addr, route to lan pushed"
+mtu=$(ip -n road -o link show dev tun0 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+[ "$mtu" = 1428 ] || fail "road's tun0 MTU: '$mtu', want 1428 pushed (1500 less outer IPv6, UDP and P_DATA_V2)"
+ip netns exec road ping -c 2 -W 2 -M do -s 1400 198.18.1.2 >/dev/null ||
+	fail "road -> lan with 1428-byte packets, not fragmented"
+ok "tun-mtu 1428 pushed: full-size tunnel packets fit the ports unfragmented"
 
 rx0=$(stat vpn_rx)
 ip netns exec road ping -c 3 -i 0.2 -W 2 198.18.60.1 >/dev/null || fail "road -> 198.18.60.1 (the server's end of the tunnel)"
