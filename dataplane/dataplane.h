@@ -459,6 +459,17 @@ int dp_addr_parse(const char *s, bool want_prefix, bool strict, struct dp_addr *
 char *dp_addr_format(const struct dp_addr *a, bool with_prefix, char *buf, size_t len);
 /* True when a and b are in the same prefix of length prefix->prefixlen. */
 bool dp_addr_in_prefix(const struct dp_addr *a, const struct dp_addr *prefix);
+/* The same over raw address bytes: do a and prefix agree on their first
+ * bits bits? (Inline: the workers ask it of packets.) */
+static inline bool dp_bytes_in_prefix(const uint8_t *a, const uint8_t *prefix, unsigned bits)
+{
+	unsigned full = bits / 8, rest = bits % 8;
+
+	for (unsigned i = 0; i < full; i++)
+		if (a[i] != prefix[i])
+			return false;
+	return !rest || ((a[full] ^ prefix[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
 /* Parse "02:00:00:00:00:01". */
 int dp_mac_parse(const char *s, uint8_t mac[6]);
 

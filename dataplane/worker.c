@@ -94,16 +94,6 @@ static inline uint32_t rd32n(const uint8_t *p)
 	return v;
 }
 
-/* Do a and b agree on their first bits bits? */
-static inline bool dp_prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned n = bits / 8, r = bits % 8;
-
-	if (memcmp(a, b, n) != 0)
-		return false;
-	return !r || ((a[n] ^ b[n]) & (uint8_t)(0xff << (8 - r))) == 0;
-}
-
 static inline uint8_t *pkt_data(struct rte_mbuf *m)
 {
 	return rte_pktmbuf_mtod(m, uint8_t *);
@@ -412,7 +402,7 @@ static void vpn_route(struct burst *b)
 				c->vpn_local = true;
 				continue;
 			}
-			if (!v->has_pool6 || !dp_prefix_eq(ip + 24, v->pool6, v->pool6_len))
+			if (!v->has_pool6 || !dp_bytes_in_prefix(ip + 24, v->pool6, v->pool6_len))
 				continue;
 			idx = rte_be_to_cpu_32(rd32n(ip + 36)) -
 			      rte_be_to_cpu_32(rd32n(v->pool6_first + 12));
@@ -2004,12 +1994,8 @@ int dp_worker_main(void *arg)
 {
 	unsigned lcore = rte_lcore_id();
 	struct dp_lcore *lc = &dp.lcores[lcore];
-	static struct burst tbs[RTE_MAX_LCORE];
-	struct burst b = { .lc = lc, .tb = &tbs[lcore] }, *tb = b.tb;
-
-	tb->lc = lc;
-	tb->in_port = DP_VPN_PORT;
-	tb->from_tunnel = true;
+	struct burst t = { .lc = lc, .in_port = DP_VPN_PORT, .from_tunnel = true }, *tb = &t;
+	struct burst b = { .lc = lc, .tb = tb };
 	struct rte_mbuf *pkts[DP_BURST];
 
 	(void)arg;

@@ -506,20 +506,8 @@ char *dp_addr_format(const struct dp_addr *a, bool with_prefix, char *buf, size_
 
 bool dp_addr_in_prefix(const struct dp_addr *a, const struct dp_addr *prefix)
 {
-	unsigned full, rest;
-
-	if (a->family != prefix->family)
-		return false;
-	full = prefix->prefixlen / 8;
-	rest = prefix->prefixlen % 8;
-	if (memcmp(a->addr, prefix->addr, full) != 0)
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-
-		return (a->addr[full] & mask) == (prefix->addr[full] & mask);
-	}
-	return true;
+	return a->family == prefix->family &&
+	       dp_bytes_in_prefix(a->addr, prefix->addr, prefix->prefixlen);
 }
 
 static int hex_digit(char c)
