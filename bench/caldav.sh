@@ -42,10 +42,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$top/bench/lib.sh"
 
-if [ -z "${RAMPART_CALDAVBENCH_BOUNDED:-}" ]; then
-	export RAMPART_CALDAVBENCH_BOUNDED=1
-	exec timeout --foreground -k 20 "${CALDAV_BENCH_TIMEOUT:-420}" "$0" "$@"
-fi
+bench_bounded RAMPART_CALDAVBENCH_BOUNDED "${CALDAV_BENCH_TIMEOUT:-420}" "$@"
 
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report

@@ -33,10 +33,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$top/bench/lib.sh"
 
-if [ -z "${RAMPART_DNSBENCH_BOUNDED:-}" ]; then
-	export RAMPART_DNSBENCH_BOUNDED=1
-	exec timeout --foreground -k 20 "${DNS_BENCH_TIMEOUT:-300}" "$0" "$@"
-fi
+bench_bounded RAMPART_DNSBENCH_BOUNDED "${DNS_BENCH_TIMEOUT:-300}" "$@"
 
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report

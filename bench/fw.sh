@@ -26,10 +26,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
 
 # the whole run is bounded; the TERM this sends runs the cleanup below
-if [ -z "${RAMPART_FWBENCH_BOUNDED:-}" ]; then
-	export RAMPART_FWBENCH_BOUNDED=1
-	exec timeout --foreground -k 20 "${FW_BENCH_TIMEOUT:-900}" "$0" "$@"
-fi
+bench_bounded RAMPART_FWBENCH_BOUNDED "${FW_BENCH_TIMEOUT:-900}" "$@"
 
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report

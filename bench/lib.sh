@@ -91,6 +91,17 @@ bench_options() {
 	done
 }
 
+# bench_bounded VAR SECONDS "$@": the whole script again under timeout (once:
+# VAR, exported, says it runs bounded); its TERM runs the script's cleanup
+bench_bounded() {
+	local var=$1 limit=$2
+	shift 2
+	if [ -z "${!var:-}" ]; then
+		export "$var"=1
+		exec timeout --foreground -k 20 "$limit" "$0" "$@"
+	fi
+}
+
 # bench_lock NAME: one bench at a time (two would share the cores and measure
 # each other): take /run/lock/rampart-bench.lock on fd 9, waiting up to 10
 # min, unless the caller holds it already (RAMPART_BENCH_LOCK_HELD=1)

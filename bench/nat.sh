@@ -29,10 +29,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
 
 # the whole run is bounded; the TERM this sends runs the cleanup below
-if [ -z "${RAMPART_NATBENCH_BOUNDED:-}" ]; then
-	export RAMPART_NATBENCH_BOUNDED=1
-	exec timeout --foreground -k 20 "${NAT_BENCH_TIMEOUT:-600}" "$0" "$@"
-fi
+bench_bounded RAMPART_NATBENCH_BOUNDED "${NAT_BENCH_TIMEOUT:-600}" "$@"
 
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report

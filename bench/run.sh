@@ -28,10 +28,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
 
 # the whole run is bounded; the TERM this sends runs the cleanup below
-if [ -z "${RAMPART_BENCH_BOUNDED:-}" ]; then
-	export RAMPART_BENCH_BOUNDED=1
-	exec timeout --foreground -k 20 "${BENCH_TIMEOUT:-1200}" "$0" "$@"
-fi
+bench_bounded RAMPART_BENCH_BOUNDED "${BENCH_TIMEOUT:-1200}" "$@"
 
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report

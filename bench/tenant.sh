@@ -28,10 +28,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$top/bench/lib.sh"
 
-if [ -z "${RAMPART_TENANTBENCH_BOUNDED:-}" ]; then
-	export RAMPART_TENANTBENCH_BOUNDED=1
-	exec timeout --foreground -k 20 "${TENANT_BENCH_TIMEOUT:-240}" "$0" "$@"
-fi
+bench_bounded RAMPART_TENANTBENCH_BOUNDED "${TENANT_BENCH_TIMEOUT:-240}" "$@"
 
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report

@@ -52,10 +52,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$top/bench/lib.sh"
 
-if [ -z "${RAMPART_VPNBENCH_BOUNDED:-}" ]; then
-	export RAMPART_VPNBENCH_BOUNDED=1
-	exec timeout --foreground -k 20 "${VPN_BENCH_TIMEOUT:-300}" "$0" "$@"
-fi
+bench_bounded RAMPART_VPNBENCH_BOUNDED "${VPN_BENCH_TIMEOUT:-300}" "$@"
 
 BUILD=${BUILD:-$top/build}
 OUT=$top/bench/report
