@@ -23,7 +23,22 @@ static inline void wr16(uint8_t *p, uint16_t v)
 uint32_t dp_csum_add(uint32_t sum, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
+	uint64_t acc = 0;
 
+	/* four bytes at a time in host order, folded, then swapped to network
+	 * order: the ones' complement sum does not care which (RFC 1071 2.B) */
+	for (; len >= 4; p += 4, len -= 4) {
+		uint32_t w;
+
+		memcpy(&w, p, 4);
+		acc += w;
+	}
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	acc = __builtin_bswap16((uint16_t)acc);
+#endif
+	sum += (uint32_t)acc;
 	while (len > 1) {
 		sum += rd16(p);
 		p += 2;
