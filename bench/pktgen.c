@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 
 #include "bench/pktgen.h"
+#include "vpn/data.h"
 
 #define BENCH_NB_MBUFS 16383
 #define BENCH_NB_DESC  1024
@@ -36,7 +37,9 @@ static const char manual[] =
 	"    comes back on another port (or the same one), and measures latency from a\n"
 	"    TSC timestamp carried in one packet in N. Or searches the RFC 2544 zero-loss\n"
 	"    throughput by bisection. Or, with --dns, sends DNS queries to a server and\n"
-	"    counts its answers. One lcore does everything: transmit bursts paced by the\n"
+	"    counts its answers. Or, with --vpn, is an OpenVPN client of a rampart\n"
+	"    dataplane: sends P_DATA_V2 into its tunnel, or receives what it encrypts.\n"
+	"    One lcore does everything: transmit bursts paced by the\n"
 	"    TSC, receive polls between them. Every run is bounded in time.\n"
 	"\n"
 	"    EAL options come first, up to \"--\": the lcore (-l), memory (-m, --no-huge),\n"
@@ -78,6 +81,30 @@ static const char manual[] =
 	"                        the zone (NOERROR or NXDOMAIN) or for a packet that is not\n"
 	"                        a response (a forwarder's)\n"
 	"    --dns-names N       the zone has host0 .. host<N-1> (default 10000)\n"
+	"\n"
+	"  VPN (a rampart dataplane with vpn.dataplane = true)\n"
+	"    --vpn SOCKET        be one client of the DUT's VPN data channel: once the\n"
+	"                        links are up, give the dataplane listening on SOCKET a\n"
+	"                        peer with fresh keys (DP_MSG_VPN, as rampart-ctrl does\n"
+	"                        after a handshake; 256 random bytes stand for the TLS\n"
+	"                        exporter's), outer address 198.18.0.2 port 1194 towards\n"
+	"                        the DUT's 198.18.0.1 port 1194, tunnel network\n"
+	"                        198.19.60.0/24. The DUT needs a static neighbour for\n"
+	"                        198.18.0.2. Upstream (the default) the packets --size,\n"
+	"                        --imix, --src-ip and --dst-ip describe are the inner\n"
+	"                        ones: each is sent as IPv4/UDP P_DATA_V2 to the DUT,\n"
+	"                        encrypted with increasing packet ids by the dataplane's\n"
+	"                        own crypto code (ipsec-mb PMD, libsodium for ChaCha),\n"
+	"                        and counted as the plain packet the DUT forwards;\n"
+	"                        --src-ip is the peer's tunnel address (198.19.60.2 ..\n"
+	"                        .254), --flows 1; --imix's large frames carry 1420-byte\n"
+	"                        packets (1438-byte inner frames)\n"
+	"    --vpn-down          downstream: send the packets plain to --dst-ip, the\n"
+	"                        peer's tunnel address; count what the DUT encrypts\n"
+	"                        towards the peer, decrypting one in %d to check its tag,\n"
+	"                        packet id and inner destination. No latency stamps\n"
+	"    --vpn-cipher NAME   AES-256-GCM (default), AES-128-GCM or\n"
+	"                        CHACHA20-POLY1305\n"
 	"\n"
 	"  Rate\n"
 	"    --rate PPS          offered rate in packets/s (default 0: as fast as the\n"
@@ -128,7 +155,10 @@ static const char manual[] =
 	"    so the transmit and receive ports must be on this host; it includes the\n"
 	"    generator's own queueing (at full rate, mostly that). With --dns, UDP to\n"
 	"    port 53 carrying query i of the set (ID i, RD clear), no stamp, as long as\n"
-	"    the query is.\n"
+	"    the query is. With --vpn upstream, the inner packet (the frame without its\n"
+	"    Ethernet header) after outer Ethernet, IPv4 (20 B), UDP (8 B) and the\n"
+	"    P_DATA_V2 header and tag (24 B): --size 1438 carries 1420-byte packets in\n"
+	"    1490-byte frames.\n"
 	"\n"
 	"OUTPUT\n"
 	"    One line per trial (run, max, pass, loss), then a summary: packets sent and\n"
@@ -138,13 +168,15 @@ static const char manual[] =
 	"    With --json, an object with the settings (size, imix, flows, ipv6, dns_mode,\n"
 	"    dns_names), the headline figures at the top level (tx_pkts, rx_pkts, lost,\n"
 	"    loss, tx_mpps, rx_mpps, latency_us {p50, p99, p99_9, max, ...}, with --dns\n"
-	"    dns {answers, answers_per_s, noerror, nxdomain, other}), and \"run\", or for\n"
+	"    dns {answers, answers_per_s, noerror, nxdomain, other}; with --vpn-down\n"
+	"    vpn {checked, bad}), and \"run\", or for\n"
 	"    --rfc2544 \"zero_loss_mpps\", \"zero_loss\", \"max\" and \"trials\" [].\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    0 the run completed (whatever the loss); 1 setup failed, links stayed down,\n"
 	"    nothing came back within --ready-wait, the JSON file could not be written,\n"
-	"    or SIGINT/SIGTERM stopped the run; 2 usage error.\n"
+	"    or SIGINT/SIGTERM stopped the run, the dataplane refused the VPN peer, or a\n"
+	"    packet the DUT encrypted failed its check (--vpn-down); 2 usage error.\n"
 	"\n"
 	"EXAMPLES\n"
 	"    Two memif ports towards a DUT that is memif client on both sockets:\n"
@@ -157,6 +189,10 @@ static const char manual[] =
 	"        --vdev net_memif0,role=server,socket=/run/b/a.sock -- \\\n"
 	"        --dst-mac 02:00:00:00:01:01 --dns --dst-ip 198.18.0.1 --src-ip 198.18.0.2 \\\n"
 	"        --flows 100 --duration 10\n"
+	"    1420-byte packets into a rampart dataplane's tunnel, forwarded out of its\n"
+	"    second port (both ports as in the first example):\n"
+	"      rampart-pktgen ... -- --dst-mac 02:00:00:00:01:01 --vpn /run/b/dataplane.sock \\\n"
+	"        --src-ip 198.19.60.3 --size 1438 --latency-every 0 --duration 10\n"
 	"    Two NIC ports bound to vfio-pci, zero-loss search at 64 bytes, 1000 flows:\n"
 	"      rampart-pktgen -l 2 -a 0000:3b:00.0 -a 0000:3b:00.1 -- \\\n"
 	"        --dst-mac 02:00:00:00:01:01 --flows 1000 --rfc2544 --trial 10 --json r.json\n"
@@ -166,8 +202,8 @@ static const char manual[] =
 
 static void usage(FILE *f)
 {
-	fprintf(f, manual, BENCH_MAX_FLOWS, BENCH_DNS_SET, BENCH_DNS_SET, BENCH_MAX_DURATION_S,
-		BENCH_MAX_DURATION_S, BENCH_MAX_TRIALS);
+	fprintf(f, manual, BENCH_MAX_FLOWS, BENCH_DNS_SET, BENCH_DNS_SET, BENCH_VPN_CHECK_EVERY,
+		BENCH_MAX_DURATION_S, BENCH_MAX_DURATION_S, BENCH_MAX_TRIALS);
 }
 
 static void on_signal(int sig)
@@ -233,6 +269,9 @@ enum {
 	O_FLOWS,
 	O_DNS,
 	O_DNAMES,
+	O_VPN,
+	O_VPNDOWN,
+	O_VPNCIPHER,
 	O_DUR,
 	O_COUNT,
 	O_WARM,
@@ -267,6 +306,10 @@ static const struct option options[] = {
 	/* the DNS mode */
 	{ "dns", 0, NULL, O_DNS },
 	{ "dns-names", 1, NULL, O_DNAMES },
+	/* the VPN mode */
+	{ "vpn", 1, NULL, O_VPN },
+	{ "vpn-down", 0, NULL, O_VPNDOWN },
+	{ "vpn-cipher", 1, NULL, O_VPNCIPHER },
 	{ "duration", 1, NULL, O_DUR },
 	{ "count", 1, NULL, O_COUNT },
 	{ "warmup", 1, NULL, O_WARM },
@@ -288,14 +331,14 @@ static const struct option options[] = {
 
 /* what the options said beyond the settings themselves: which were given */
 struct given {
-	bool rx, dur, dmac, lat;
+	bool rx, dur, dmac, lat, vpn_cipher;
 	const char *dst_ip, *src_ip;
 };
 
 static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, struct given *g)
 {
 	const char *name = "?";
-	uint64_t u;
+	uint64_t u = 0;
 	int rc = 0;
 
 	for (const struct option *o = options; o->name; o++)
@@ -355,6 +398,23 @@ static int parse_one(int opt, const char *arg, struct bench_cfg *cfg, struct giv
 	case O_DNAMES:
 		rc = parse_uint(name, arg, 1, 100000000, &u);
 		cfg->dns_names = (unsigned)u;
+		break;
+	case O_VPN:
+		cfg->vpn_sock = arg;
+		break;
+	case O_VPNDOWN:
+		cfg->vpn_down = true;
+		break;
+	case O_VPNCIPHER:
+		cfg->vpn_cipher = vpn_cipher_from_name(arg);
+		g->vpn_cipher = true;
+		if (cfg->vpn_cipher < 0) {
+			fprintf(stderr,
+				"rampart-pktgen: --vpn-cipher: \"%s\" is not AES-256-GCM, "
+				"AES-128-GCM or CHACHA20-POLY1305\n",
+				arg);
+			rc = -EINVAL;
+		}
 		break;
 	case O_DUR:
 		rc = parse_double(name, arg, 0.001, BENCH_MAX_DURATION_S, &cfg->duration_s);
@@ -462,6 +522,31 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
 		}
 		cfg->latency_every = 0;
 	}
+	if ((cfg->vpn_down || g.vpn_cipher) && !cfg->vpn_sock) {
+		fprintf(stderr, "rampart-pktgen: --vpn-down and --vpn-cipher go with --vpn\n");
+		goto bad;
+	}
+	if (cfg->vpn_sock) {
+		if (cfg->dns || cfg->ipv6) {
+			fprintf(stderr, "rampart-pktgen: --vpn sends IPv4 UDP: not with --dns or "
+					"--ipv6\n");
+			goto bad;
+		}
+		if (!cfg->vpn_down && cfg->flows != 1) {
+			fprintf(stderr, "rampart-pktgen: --vpn upstream: one flow, from the peer's "
+					"tunnel address\n");
+			goto bad;
+		}
+		if (cfg->vpn_down) {
+			if (g.lat && cfg->latency_every) {
+				fprintf(stderr,
+					"rampart-pktgen: --vpn-down: no latency stamps (the "
+					"packets come back encrypted)\n");
+				goto bad;
+			}
+			cfg->latency_every = 0;
+		}
+	}
 	if (cfg->count && !g.dur)
 		cfg->duration_s = BENCH_MAX_DURATION_S;
 	if (!g.rx && rte_eth_dev_count_avail() < 2)
@@ -568,7 +653,12 @@ static int setup(struct bench_cfg *cfg)
 		fprintf(stderr, "rampart-pktgen: packet templates: %s\n", strerror(-rc));
 		return rc;
 	}
+	if (cfg->vpn_sock && (rc = bench_vpn_init(cfg)) < 0)
+		return rc;
 	rc = wait_links(cfg);
+	/* the DUT's links are up: its dataplane listens, or soon will */
+	if (rc == 0 && cfg->vpn_sock)
+		rc = bench_vpn_push(cfg, RTE_MAX(cfg->ready_wait_s, 10.0));
 	if (rc == 0 && cfg->ready_wait_s > 0) {
 		rc = bench_wait_ready(cfg, cfg->ready_wait_s);
 		if (rc == -ETIMEDOUT)
@@ -623,6 +713,12 @@ static int run(const struct bench_cfg *cfg)
 			return rc;
 		}
 	}
+	if (r.vpn_bad) {
+		fprintf(stderr,
+			"rampart-pktgen: %lu of %lu packets the DUT encrypted failed their check\n",
+			(unsigned long)r.vpn_bad, (unsigned long)r.vpn_checked);
+		return -EBADMSG;
+	}
 	return 0;
 }
 
@@ -642,6 +738,7 @@ int main(int argc, char **argv)
 		.size = 64,
 		.flows = 1,
 		.dns_names = 10000,
+		.vpn_cipher = VPN_AES_256_GCM,
 		.duration_s = 5,
 		.rx_timeout_s = 0.2,
 		.latency_every = 1000,

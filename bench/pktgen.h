@@ -5,7 +5,8 @@
  * rate). pktgen.c reads the options and drives the run, pktgen_traffic.c
  * builds, sends and counts the packets, pktgen_stats.c turns samples into
  * percentiles and prints them, pktgen_rfc2544.c searches the zero-loss rate,
- * pktgen_dns.c builds the DNS mode's queries and reads its answers.
+ * pktgen_dns.c builds the DNS mode's queries and reads its answers,
+ * pktgen_vpn.c is the VPN mode's client: keys, encryption, checks.
  */
 #ifndef RAMPART_BENCH_PKTGEN_H
 #define RAMPART_BENCH_PKTGEN_H
@@ -15,6 +16,7 @@
 #include <stdio.h>
 
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #define BENCH_BURST	     32
@@ -24,6 +26,12 @@
 #define BENCH_LAT_MAGIC	     0x52504c54u /* "RPLT" */
 #define BENCH_DNS_SET	     1024	 /* queries in the DNS mode's set, sent in turn */
 #define BENCH_DNS_MSG_MAX    128	 /* the longest of them (names under 64 bytes) */
+/* The VPN mode's outer addresses (bench.conf's port "in" is 198.18.0.1/16)
+ * and port, and the share of downstream packets decrypted to check them. */
+#define BENCH_VPN_SERVER      0xc6120001u /* 198.18.0.1 */
+#define BENCH_VPN_PEER	      0xc6120002u /* 198.18.0.2 */
+#define BENCH_VPN_PORT	      1194
+#define BENCH_VPN_CHECK_EVERY 64
 
 /*
  * Latency histogram, log2/linear (the HdrHistogram layout): values below
@@ -53,6 +61,9 @@ struct bench_cfg {
 	bool ipv6;
 	bool dns;	    /* DNS queries to port 53 instead of UDP to port 9 */
 	unsigned dns_names; /* host0 .. host<N-1> exist in the zone */
+	const char *vpn_sock; /* the VPN mode: the DUT's dataplane socket */
+	bool vpn_down;	      /* the DUT encrypts (else: it decrypts) */
+	int vpn_cipher;	      /* enum vpn_cipher */
 	/* src_base: flow 0's source address */
 	uint8_t dst_ip[16], src_base[16];
 	struct rte_ether_addr src_mac, dst_mac;
@@ -84,6 +95,10 @@ struct bench_result {
 	bool dns;
 	uint64_t dns_answers, dns_noerror, dns_nxdomain, dns_other;
 	double dns_answers_per_s;
+	/* --vpn --vpn-down: received packets decrypted to check them, and
+	 * those that failed (tag, replay, inner destination) */
+	bool vpn_down;
+	uint64_t vpn_checked, vpn_bad;
 };
 
 /* pktgen_traffic.c */
@@ -97,6 +112,15 @@ int bench_trial(const struct bench_cfg *cfg, double rate_pps, double duration_s,
 /* pktgen_dns.c */
 size_t bench_dns_query(unsigned i, unsigned names, uint8_t *msg);
 int bench_dns_rcode(const uint8_t *frame, size_t len);
+
+/* pktgen_vpn.c: the keys and the mirror of the DUT's state; give the DUT
+ * its peer (retrying while no dataplane listens, up to timeout_s); wrap and
+ * encrypt a burst of inner packets in place; decrypt and check one packet
+ * the DUT encrypted */
+int bench_vpn_init(const struct bench_cfg *cfg);
+int bench_vpn_push(const struct bench_cfg *cfg, double timeout_s);
+int bench_vpn_wrap(struct rte_mbuf **m, unsigned n);
+bool bench_vpn_check(struct rte_mbuf *m);
 
 /* pktgen_stats.c */
 void bench_hist_reset(struct bench_hist *h);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bench/pktgen.h"
+#include "vpn/data.h"
 
 void bench_hist_reset(struct bench_hist *h)
 {
@@ -143,6 +144,9 @@ void bench_print_summary(const struct bench_cfg *cfg, const struct bench_result 
 		       (unsigned long)r->dns_answers, r->dns_answers_per_s / 1e6,
 		       (unsigned long)r->dns_noerror, (unsigned long)r->dns_nxdomain,
 		       (unsigned long)r->dns_other, (unsigned long)(r->rx_pkts - r->dns_answers));
+	if (r->vpn_down)
+		printf("  checked   %12lu pkts decrypted, %lu failed\n",
+		       (unsigned long)r->vpn_checked, (unsigned long)r->vpn_bad);
 	if (r->lat_samples)
 		printf("  latency   p50 %.2f  p99 %.2f  p99.9 %.2f  min %.2f  max %.2f us"
 		       "  (%lu of %lu stamped back, %lu out of order)\n",
@@ -182,6 +186,9 @@ static void json_fields(FILE *f, const struct bench_result *r)
 			(unsigned long)r->dns_answers, r->dns_answers_per_s,
 			(unsigned long)r->dns_noerror, (unsigned long)r->dns_nxdomain,
 			(unsigned long)r->dns_other);
+	if (r->vpn_down)
+		fprintf(f, ", \"vpn\": {\"checked\": %lu, \"bad\": %lu}",
+			(unsigned long)r->vpn_checked, (unsigned long)r->vpn_bad);
 }
 
 void bench_json_result(FILE *f, const struct bench_result *r)
@@ -214,11 +221,18 @@ int bench_json_write(const struct bench_cfg *cfg, const struct bench_result *hea
 	fprintf(f,
 		"{\"tool\": \"rampart-pktgen\", \"mode\": \"%s\", \"size\": %u, \"imix\": %s, "
 		"\"frame_bytes_avg\": %.1f, \"flows\": %u, \"ipv6\": %s, \"tx_port\": %u, "
-		"\"rx_port\": %u, \"latency_every\": %u, \"dns_mode\": %s, \"dns_names\": %u,\n ",
+		"\"rx_port\": %u, \"latency_every\": %u, \"dns_mode\": %s, \"dns_names\": %u, "
+		"\"vpn_mode\": %s, \"vpn_cipher\": %s%s%s,\n ",
 		cfg->rfc2544 ? "rfc2544" : "run", cfg->imix || cfg->dns ? 0 : cfg->size,
 		cfg->imix ? "true" : "false", bench_frame_avg(cfg), cfg->flows,
 		cfg->ipv6 ? "true" : "false", cfg->tx_port, cfg->rx_port, cfg->latency_every,
-		cfg->dns ? "true" : "false", cfg->dns ? cfg->dns_names : 0);
+		cfg->dns ? "true" : "false", cfg->dns ? cfg->dns_names : 0,
+		!cfg->vpn_sock	? "null"
+		: cfg->vpn_down ? "\"down\""
+				: "\"up\"",
+		cfg->vpn_sock ? "\"" : "",
+		cfg->vpn_sock ? vpn_cipher_name((enum vpn_cipher)cfg->vpn_cipher) : "null",
+		cfg->vpn_sock ? "\"" : "");
 	json_fields(f, headline);
 	if (cfg->rfc2544) {
 		fprintf(f, ",\n \"loss_tolerance\": %g, \"resolution_pct\": %g, \"trial_s\": %g,",

@@ -8,7 +8,9 @@
  * number and TSC in its UDP payload; the receive side turns those into
  * latency samples. In the DNS mode (--dns) the templates are the queries of
  * pktgen_dns.c's set, one each, and the receive side counts the responses by
- * rcode.
+ * rcode. In the VPN mode (--vpn) the templates are the tunnel's inner packets:
+ * upstream each burst is wrapped and encrypted (pktgen_vpn.c) before it goes,
+ * downstream the receive side decrypts one in BENCH_VPN_CHECK_EVERY.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +29,15 @@ volatile bool bench_quit;
 
 /* IMIX 7:4:1 of 64, 570 and 1518 byte frames, interleaved */
 static const unsigned imix_pattern[12] = { 64, 570, 64, 1518, 64, 570, 64, 570, 64, 64, 570, 64 };
+/* In the VPN mode the frames are the inner packets': the large ones carry
+ * 1420 bytes, what fits a 1500-byte port once encapsulated (the tun-mtu
+ * rampart pushes). */
+#define VPN_IMIX_MAX 1438
+
+static unsigned imix_size(const struct bench_cfg *cfg, unsigned i)
+{
+	return cfg->vpn_sock ? RTE_MIN(imix_pattern[i], (unsigned)VPN_IMIX_MAX) : imix_pattern[i];
+}
 
 struct tmpl {
 	uint16_t len; /* without CRC */
@@ -152,7 +163,7 @@ double bench_frame_avg(const struct bench_cfg *cfg)
 	if (!cfg->imix)
 		return RTE_MAX(cfg->size, min);
 	for (unsigned i = 0; i < RTE_DIM(imix_pattern); i++)
-		sum += RTE_MAX(imix_pattern[i], min);
+		sum += RTE_MAX(imix_size(cfg, i), min);
 	return (double)sum / RTE_DIM(imix_pattern);
 }
 
@@ -172,7 +183,7 @@ int bench_templates_build(const struct bench_cfg *cfg)
 		return -ENOMEM;
 	for (unsigned f = 0; f < cfg->flows; f++)
 		for (unsigned s = 0; s < n_sizes; s++)
-			build_one(cfg, f, cfg->imix ? imix_pattern[s] : cfg->size,
+			build_one(cfg, f, cfg->imix ? imix_size(cfg, s) : cfg->size,
 				  &templates[f * n_sizes + s]);
 	return 0;
 }
@@ -188,6 +199,7 @@ struct rx_state {
 	double ns_per_cycle;
 	uint64_t rx_pkts, rx_bytes, max_seq, reordered;
 	uint64_t dns_rcodes[16];
+	uint64_t vpn_checked, vpn_bad;
 	bool any_seq;
 };
 
@@ -219,6 +231,13 @@ static void rx_poll(const struct bench_cfg *cfg, struct rx_state *st)
 
 			if (rc >= 0)
 				st->dns_rcodes[rc]++;
+			continue;
+		}
+		if (cfg->vpn_down) {
+			if (st->rx_pkts % BENCH_VPN_CHECK_EVERY == 1) {
+				st->vpn_checked++;
+				st->vpn_bad += !bench_vpn_check(m[i]);
+			}
 			continue;
 		}
 		if (!cfg->latency_every || m[i]->data_len < off + sizeof(*ls))
@@ -256,7 +275,8 @@ static void rx_flush(const struct bench_cfg *cfg)
 	}
 }
 
-/* Fill n mbufs from the templates, flows varying fastest; stamp one in N. */
+/* Fill n mbufs from the templates, flows varying fastest; stamp one in N;
+ * upstream VPN: wrap and encrypt them. */
 static int fill(const struct bench_cfg *cfg, struct rte_mbuf **m, unsigned n, uint64_t first)
 {
 	unsigned off = l4_off(cfg) + sizeof(struct rte_udp_hdr);
@@ -280,6 +300,14 @@ static int fill(const struct bench_cfg *cfg, struct rte_mbuf **m, unsigned n, ui
 
 			memcpy(d + off, &ls, sizeof(ls));
 			udp_cksum(cfg, d);
+		}
+	}
+	if (cfg->vpn_sock && !cfg->vpn_down) {
+		int rc = bench_vpn_wrap(m, n);
+
+		if (rc < 0) {
+			rte_pktmbuf_free_bulk(m, n);
+			return rc;
 		}
 	}
 	return 0;
@@ -422,6 +450,9 @@ int bench_trial(const struct bench_cfg *cfg, double rate_pps, double duration_s,
 		if (res->elapsed_s > 0)
 			res->dns_answers_per_s = (double)res->dns_answers / res->elapsed_s;
 	}
+	res->vpn_down = cfg->vpn_down;
+	res->vpn_checked = st.vpn_checked;
+	res->vpn_bad = st.vpn_bad;
 	bench_result_latency(res, &hist);
 	return bench_quit ? -EINTR : 0;
 }

@@ -82,13 +82,9 @@ else
 	DUR=4; WARM=1; TRIAL=1; TRIALS=8; REPEAT=3
 fi
 
-# One bench at a time: two would share the two cores and measure each other.
-mkdir -p /run/lock
-exec 9>/run/lock/rampart-bench.lock
-if ! flock -n 9; then
-	echo "bench: another bench run holds /run/lock/rampart-bench.lock; waiting up to 10 min"
-	flock -w 600 9 || { echo "bench: still busy, giving up" >&2; exit 1; }
-fi
+# One bench at a time: two would share the two cores and measure each other
+# (a caller that holds the lock, bench/vpn.sh, says so: RAMPART_BENCH_LOCK_HELD=1).
+bench_lock bench
 
 RUN=$(mktemp -d /run/rampart-bench.XXXXXX)
 PREFIX=rampart-bench-$$  # EAL file prefixes: $PREFIX-pg, -tp, -dp
@@ -164,14 +160,14 @@ dns_in_service() {
 # rampart-DUT's own part beside in_sync: its firewall, or its zones
 dut_in_service() {
 	case $1 in
-	rampart) ;;
+	rampart | rampart-vpn) ;;
 	rampart-dns) dns_in_service ;;
 	*) fw_in_service ;;
 	esac
 }
 
 start_dut() { # dut name; on failure writes NAME.na with the reason
-	local dut=$1 name=$2 conf=$RUN/bench.conf
+	local dut=$1 name=$2 conf=$RUN/bench.conf ctl_conf
 	case $dut in
 	testpmd)
 		spawn DUT "$RAW/$name.dut.log" "${TESTPMD_CMD[@]}"
@@ -179,11 +175,15 @@ start_dut() { # dut name; on failure writes NAME.na with the reason
 	testpmd-loop)
 		spawn DUT "$RAW/$name.dut.log" "${TESTPMD_LOOP_CMD[@]}"
 		;;
-	rampart | rampart-fw* | rampart-nat | rampart-dns)
+	rampart | rampart-fw* | rampart-nat | rampart-dns | rampart-vpn)
 		# rampart-fwN: the same with the firewall and N rules (below);
 		# rampart-nat: with the firewall passing all and NAT44 (below);
-		# rampart-dns: with a zone to answer from (below)
+		# rampart-dns: with a zone to answer from (below);
+		# rampart-vpn: the VPN's data channel in the worker, ctrl without
+		# the VPN (below)
 		[ "$dut" = rampart ] || conf=$RUN/bench.${dut#rampart-}.conf
+		ctl_conf=$conf
+		[ "$dut" = rampart-vpn ] && ctl_conf=$RUN/bench.vpnctl.conf
 		rm -f "$RUN/dataplane.sock" "$RUN/ctrl.sock"
 		spawn DUT "$RAW/$name.dut.log" "$DATAPLANE" -c "$conf"
 		for _ in $(seq 150); do
@@ -196,7 +196,7 @@ start_dut() { # dut name; on failure writes NAME.na with the reason
 			return 1
 		fi
 		# ctrl on the generator's core, so it never preempts the worker
-		spawn CTL "$RAW/$name.ctrl.log" taskset -c 0 "$CTRL" -c "$conf"
+		spawn CTL "$RAW/$name.ctrl.log" taskset -c 0 "$CTRL" -c "$ctl_conf"
 		for _ in $(seq $((SYNC_WAIT * 5))); do
 			in_sync && dut_in_service "$dut" && return 0
 			kill -0 "$CTL" 2>/dev/null || break
@@ -368,6 +368,47 @@ done
 DUTS=${DUTS# }
 scenario dns_memif "DNS queries to the DUT's address, answered (testpmd: returned) out of the same port" \
 	--dns --dst-ip 198.18.0.1 --src-ip 198.18.0.2 --flows 100 --rx-port 0 --duration $DUR
+DUTS=$SAVED_DUTS
+
+# The VPN's data channel in the worker (docs/vpn.md): the generator is one
+# OpenVPN client (rampart-pktgen --vpn). It gives the dataplane a peer with
+# fresh keys over the dataplane's socket, as rampart-ctrl does after a
+# handshake, and keeps the mirror of that state, run by the dataplane's own
+# crypto code. vpn1420_up: 1420-byte packets into the tunnel, which the
+# worker decrypts, checks and forwards out of "out"; vpn64_up and vpnimix_up:
+# the same with 64-byte packets and with IMIX; vpn1420_down and vpnimix_down:
+# packets to the peer's tunnel address, which the worker encrypts towards
+# the peer, out of "in" (the generator decrypts one in 64 to check them). AES-256-GCM through the
+# ipsec-mb PMD. ctrl runs without the VPN (the generator stands in for its
+# server), so without the firewall: the tunnel's packets go through the rest
+# of the pipeline. No testpmd baseline: bench/vpn.sh sets these against the
+# PMD's own rate (dpdk-test-crypto-perf) and OpenVPN.
+sed -e 's|^neighbors = (|neighbors = (\n\t{ ip = "198.18.0.2"; mac = "'"$PG_TX_MAC"'"; port = "in"; },|' \
+	"$RUN/bench.conf" >"$RUN/bench.vpnctl.conf"
+printf '# not read: ctrl runs without the VPN here\n' >"$RUN/vpn-server.conf"
+{
+	cat "$RUN/bench.vpnctl.conf"
+	printf 'vpn = { server = "%s"; dataplane = true; };\n' "$RUN/vpn-server.conf"
+} >"$RUN/bench.vpn.conf"
+SAVED_DUTS=$DUTS
+case " $DUTS " in
+*" rampart "*)
+	DUTS=rampart-vpn
+	VPN_ARGS=(--vpn "$RUN/dataplane.sock" --duration "$DUR")
+	scenario vpn1420_up "VPN: 1420-byte packets into the tunnel (decrypted, forwarded), AES-256-GCM" \
+		"${VPN_ARGS[@]}" --src-ip 198.19.60.3 --size 1438
+	scenario vpn64_up "VPN: 64-byte packets into the tunnel (decrypted, forwarded), AES-256-GCM" \
+		"${VPN_ARGS[@]}" --src-ip 198.19.60.3 --size 82
+	scenario vpnimix_up "VPN: IMIX 7:4:1 into the tunnel (large: 1420 B packets), AES-256-GCM" \
+		"${VPN_ARGS[@]}" --src-ip 198.19.60.3 --imix
+	VPN_DOWN=(--vpn-down --tx-port 1 --rx-port 0 --dst-mac 02:00:00:00:01:02
+		--src-ip 198.19.1.2 --dst-ip 198.19.60.3)
+	scenario vpn1420_down "VPN: 1420-byte packets to a peer (encrypted towards it), AES-256-GCM" \
+		"${VPN_ARGS[@]}" "${VPN_DOWN[@]}" --size 1438
+	scenario vpnimix_down "VPN: IMIX 7:4:1 to a peer (large: 1420 B packets), AES-256-GCM" \
+		"${VPN_ARGS[@]}" "${VPN_DOWN[@]}" --imix
+	;;
+esac
 DUTS=$SAVED_DUTS
 BUSY_AFTER=$(busy_cores)
 

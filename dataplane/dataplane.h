@@ -235,6 +235,7 @@ struct dp_port_info {
 	X(drop_vpn_c2c, "dropped: from one tunnel peer to another (client-to-client off)") \
 	X(drop_vpn_bad, "dropped: VPN inner packet malformed, or no room to encapsulate") \
 	X(pipeline_cycles, "TSC cycles in the packet pipeline's stages (port I/O excluded)") \
+	X(port_io_cycles, "TSC cycles in the ports' receive (non-empty) and transmit calls") \
 	X(busy_cycles, "TSC cycles spent on non-empty bursts")                         \
 	X(busy_polls, "polls that returned packets")                                   \
 	X(idle_polls, "polls that returned nothing")

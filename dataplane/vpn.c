@@ -460,24 +460,32 @@ void dp_vpn_decrypt(struct dp_vpn_op *ops, unsigned n)
 
 void dp_vpn_encrypt(struct dp_vpn_op *ops, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n;) {
 		struct dp_vpn_key_state *k = ops[i].k;
-		uint8_t *d = op_data(&ops[i]);
-		uint32_t id = ops[i].p->peer_id;
-		uint64_t pid = atomic_fetch_add_explicit(&k->tx_pid, 1, memory_order_relaxed) + 1;
+		unsigned j = i + 1;
+		uint64_t pid;
 
-		/* the key's packet ids are spent: nothing more under it (ctrl
-		 * renegotiates long before, at VPN_KEY_PKTS_MAX) */
-		ops[i].status = pid > VPN_PID_LAST ? DP_CNT_drop_vpn_key : 0;
+		while (j < n && ops[j].k == k)
+			j++;
+		/* the run's packet ids in one atomic add (workers share a key) */
+		pid = atomic_fetch_add_explicit(&k->tx_pid, j - i, memory_order_relaxed);
+		for (; i < j; i++) {
+			uint8_t *d = op_data(&ops[i]);
+			uint32_t id = ops[i].p->peer_id;
 
-		d[0] = (uint8_t)(9 << 3 | k->key_id); /* P_DATA_V2 */
-		d[1] = (uint8_t)(id >> 16);
-		d[2] = (uint8_t)(id >> 8);
-		d[3] = (uint8_t)id;
-		d[4] = (uint8_t)(pid >> 24);
-		d[5] = (uint8_t)(pid >> 16);
-		d[6] = (uint8_t)(pid >> 8);
-		d[7] = (uint8_t)pid;
+			/* the key's packet ids are spent: nothing more under it
+			 * (ctrl renegotiates long before, at VPN_KEY_PKTS_MAX) */
+			ops[i].status = ++pid > VPN_PID_LAST ? DP_CNT_drop_vpn_key : 0;
+
+			d[0] = (uint8_t)(9 << 3 | k->key_id); /* P_DATA_V2 */
+			d[1] = (uint8_t)(id >> 16);
+			d[2] = (uint8_t)(id >> 8);
+			d[3] = (uint8_t)id;
+			d[4] = (uint8_t)(pid >> 24);
+			d[5] = (uint8_t)(pid >> 16);
+			d[6] = (uint8_t)(pid >> 8);
+			d[7] = (uint8_t)pid;
+		}
 	}
 	run(ops, n, true);
 }

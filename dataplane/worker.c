@@ -109,10 +109,13 @@ static void drop(struct burst *b, struct pkt_ctx *c, enum dp_counter reason)
 static void tx_flush_port(struct dp_lcore *lc, uint16_t port)
 {
 	uint16_t n = lc->tx[port].n, sent;
+	uint64_t t;
 
 	if (!n)
 		return;
+	t = rte_rdtsc();
 	sent = rte_eth_tx_burst(port, (uint16_t)lc->worker_index, lc->tx[port].m, n);
+	lc->cnt[DP_CNT_port_io_cycles] += rte_rdtsc() - t;
 	lc->cnt[DP_CNT_tx_pkts] += sent;
 	if (unlikely(sent < n)) {
 		lc->cnt[DP_CNT_drop_tx_full] += n - sent;
@@ -621,7 +624,7 @@ static bool vpn_take(struct burst *b, struct pkt_ctx *c)
 	/* from elsewhere (NAT rebinding): taken, and the peer floats there if
 	 * the packet proves authentic and new (tag, replay window) */
 	if (rte_cpu_to_be_16(c->pi.sport) != p->remote_port ||
-	    memcmp(ip + (p->family == 4 ? 12 : 8), p->remote, p->family == 4 ? 4 : 16) != 0)
+	    (p->family == 4 ? memcmp(ip + 12, p->remote, 4) : memcmp(ip + 8, p->remote, 16)) != 0)
 		b->vops[b->n_vops - 1].moved = c->pi.l3_off;
 	c->state = PKT_DONE;
 	return true;
@@ -1663,7 +1666,9 @@ static void stage_vpn_out(struct burst *b)
 {
 	struct dp_vpn_op ops[DP_BURST];
 	unsigned idx[DP_BURST], n = 0;
-	uint64_t t0;
+	const struct dp_vpn_peer_rt *last_p = NULL;
+	const uint8_t *last_src = NULL;
+	uint64_t t0, last_nh = 0;
 
 	for (unsigned i = 0; i < b->n; i++) {
 		struct pkt_ctx *c = &b->p[i];
@@ -1711,6 +1716,12 @@ static void stage_vpn_out(struct burst *b)
 			drop(b, c, (enum dp_counter)ops[j].status);
 			continue;
 		}
+		/* a run of packets to one peer: its outer route and source once */
+		if (p == last_p) {
+			nh = last_nh;
+			src = last_src;
+			goto route_known;
+		}
 		if (p->family == 4) {
 			uint32_t dst;
 
@@ -1739,6 +1750,10 @@ static void stage_vpn_out(struct burst *b)
 			}
 			src = a->addr;
 		}
+		last_p = p;
+		last_nh = nh;
+		last_src = src;
+route_known:
 		c->nh = (uint32_t)nh;
 		if (p->family == 4) {
 			struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
@@ -2021,6 +2036,7 @@ int dp_worker_main(void *arg)
 		tb->now_s = b.now_s;
 		tb->now = t0;
 		for (unsigned q = 0; q < lc->n_rx; q++) {
+			uint64_t tr = rte_rdtsc(), io;
 			uint16_t n = rte_eth_rx_burst(lc->rx[q].port_id, lc->rx[q].queue, pkts,
 						      DP_BURST);
 
@@ -2041,12 +2057,16 @@ int dp_worker_main(void *arg)
 				b.p[i].vpn_local = false;
 			}
 			t1 = rte_rdtsc();
+			lc->cnt[DP_CNT_port_io_cycles] += t1 - tr;
+			io = lc->cnt[DP_CNT_port_io_cycles];
 			process_burst(&b);
 			if (tb->n) {
 				process_burst(tb);
 				tb->n = 0;
 			}
-			lc->cnt[DP_CNT_pipeline_cycles] += rte_rdtsc() - t1;
+			/* the transmit calls a full buffer makes within are port I/O */
+			lc->cnt[DP_CNT_pipeline_cycles] +=
+				rte_rdtsc() - t1 - (lc->cnt[DP_CNT_port_io_cycles] - io);
 		}
 		if (b.vpn && rt && lc->worker_index == 0 && t0 >= lc->next_vpn_tsc) {
 			vpn_keepalive(tb, b.vpn);
