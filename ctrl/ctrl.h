@@ -106,6 +106,10 @@ int ctrl_dp_call(struct ctrl *c, uint16_t type, uint64_t generation, const void 
 		 size_t len, uint16_t want, struct dp_msg *reply);
 /* Say hello, push the configuration when the generations differ. */
 int ctrl_dp_sync(struct ctrl *c);
+/* The network configuration again from the running conf and what the VPN
+ * client adds; sent to the dataplane when it changed. 0, or the dataplane's
+ * refusal (the one before stays, on both sides). */
+int ctrl_netcfg_update(struct ctrl *c);
 
 /* punt.c: give the exception interface the appliance's addresses, link up,
  * ARP/ND off, default routes; idempotent, cheap when nothing changed. */

@@ -79,6 +79,7 @@ void ctrl_fw_env(struct ctrl *c, struct fw_env *env)
 	static char names[DP_MAX_PORTS + 1][DP_PORT_NAME_MAX];
 	static uint32_t ip4[DP_MAX_PORTS + 1];
 	unsigned n = c->conf.n_ports;
+	uint32_t dyn = 0;
 
 	for (unsigned i = 0; i < c->conf.n_ports; i++) {
 		memcpy(names[i], c->conf.ports[i].name, DP_PORT_NAME_MAX);
@@ -87,10 +88,17 @@ void ctrl_fw_env(struct ctrl *c, struct fw_env *env)
 			if (c->conf.ports[i].addrs[k].family == 4)
 				memcpy(&ip4[i], c->conf.ports[i].addrs[k].addr, 4);
 	}
-	/* the VPN's tunnel, when the dataplane carries it: "pass in on vpn" */
+	/* the VPN's tunnel, when the dataplane carries it: "pass in on vpn";
+	 * its address, the one the VPN client's server pushed ("nat on vpn
+	 * ... -> vpn"), comes with the tunnel */
 	if (c->conf.vpn.dataplane && n < DP_MAX_PORTS) {
+		const struct ctrl_vpn_cli *v = &c->vpn_client;
+
 		snprintf(names[n], DP_PORT_NAME_MAX, "vpn");
-		ip4[n++] = 0;
+		ip4[n] = 0;
+		if (v->on && v->dp && v->has4)
+			memcpy(&ip4[n], v->tun4, 4);
+		dyn = 1u << n++;
 	}
 	*env = (struct fw_env){
 		.n_ports = n,
@@ -100,6 +108,7 @@ void ctrl_fw_env(struct ctrl *c, struct fw_env *env)
 		.resolve = env_resolve,
 		.resolve_arg = c,
 		.port_ip4 = ip4,
+		.dyn_ports = dyn,
 	};
 }
 
@@ -394,7 +403,9 @@ void ctrl_fw_recompile(struct ctrl *c)
 	c->fw.wire_len = len;
 	c->fw.generation = ctrl_fnv1a(wire, len);
 	c->fw.n_entries = n;
-	ctrl_log("info", "firewall: host addresses changed, rules %016llx to push",
+	ctrl_log("info",
+		 "firewall: addresses changed (hosts, the VPN client's tunnel), rules %016llx to "
+		 "push",
 		 (unsigned long long)c->fw.generation);
 	ctrl_fw_sync(c);
 }

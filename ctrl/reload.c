@@ -26,14 +26,25 @@ uint64_t ctrl_fnv1a(const void *p, size_t len)
 	return h ? h : 1; /* 0 means "none yet" to the dataplane */
 }
 
-static int load(const char *path, struct ctrl_conf *conf, void **netcfg, size_t *len, char *err,
-		size_t errlen)
+/* conf's network configuration, with the VPN client's routes (its data
+ * channel in the dataplane: into the tunnel, and around it to the server) */
+static int netcfg_of(const struct ctrl *c, const struct ctrl_conf *conf, void **netcfg, size_t *len)
+{
+	struct dp_route extra[CTRL_VPN_CLI_ROUTES_MAX + 8];
+	unsigned n =
+		c ? ctrl_vpn_client_routes(c, conf, extra, sizeof(extra) / sizeof(extra[0])) : 0;
+
+	return ctrl_conf_netcfg_with(conf, extra, n, netcfg, len);
+}
+
+static int load(const struct ctrl *c, const char *path, struct ctrl_conf *conf, void **netcfg,
+		size_t *len, char *err, size_t errlen)
 {
 	int rc = ctrl_conf_load(path, conf, err, errlen);
 
 	if (rc < 0)
 		return rc;
-	rc = ctrl_conf_netcfg(conf, netcfg, len);
+	rc = netcfg_of(c, conf, netcfg, len);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: building the network configuration: %s", path,
 			 strerror(-rc));
@@ -51,7 +62,7 @@ static int init(struct ctrl *c, const char *path, bool check_only, char *err, si
 	c->conf_path = path;
 	c->dp_fd = c->api_fd = c->epoll_fd = c->timer_fd = -1;
 	c->dns.tcp_fd = c->dns.udp_fd = c->dns.notify_fd = -1;
-	rc = load(path, &c->conf, &c->netcfg, &c->netcfg_len, err, errlen);
+	rc = load(NULL, path, &c->conf, &c->netcfg, &c->netcfg_len, err, errlen);
 	if (rc < 0)
 		return rc;
 	c->generation = ctrl_fnv1a(c->netcfg, c->netcfg_len);
@@ -135,7 +146,7 @@ int ctrl_reload(struct ctrl *c, char *err, size_t errlen)
 	uint64_t old_gen = c->generation, old_refused = c->refused_generation;
 	int rc;
 
-	rc = load(c->conf_path, &conf, &netcfg, &len, err, errlen);
+	rc = load(c, c->conf_path, &conf, &netcfg, &len, err, errlen);
 	if (rc < 0) {
 		ctrl_log("error", "reload refused, running configuration kept: %s", err);
 		return rc;
@@ -179,5 +190,36 @@ int ctrl_reload(struct ctrl *c, char *err, size_t errlen)
 	ctrl_log("info", "configuration %s loaded, generation %016llx%s", c->conf_path,
 		 (unsigned long long)c->generation,
 		 c->dp_connected ? "" : " (dataplane not connected: pushed when it is)");
+	return 0;
+}
+
+int ctrl_netcfg_update(struct ctrl *c)
+{
+	void *netcfg, *old = c->netcfg;
+	size_t len, old_len = c->netcfg_len;
+	uint64_t gen, old_gen = c->generation;
+	int rc = netcfg_of(c, &c->conf, &netcfg, &len);
+
+	if (rc < 0)
+		return rc;
+	gen = ctrl_fnv1a(netcfg, len);
+	if (gen == c->generation) {
+		free(netcfg);
+		return 0;
+	}
+	c->netcfg = netcfg;
+	c->netcfg_len = len;
+	c->generation = gen;
+	rc = ctrl_dp_sync(c);
+	if (rc < 0 && c->dp_connected) {
+		/* refused: the dataplane runs the one before, and so do we */
+		free(netcfg);
+		c->netcfg = old;
+		c->netcfg_len = old_len;
+		c->generation = old_gen;
+		c->in_sync = c->hello.netcfg_generation == c->generation;
+		return rc;
+	}
+	free(old);
 	return 0;
 }

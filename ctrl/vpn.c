@@ -959,24 +959,19 @@ static void *dp_state(struct ctrl_vpn *v, size_t *len)
 	return h;
 }
 
-void ctrl_vpn_dp_sync(struct ctrl *c, bool force)
+/* Send a VPN state (the server's or the client's tunnel) unless the
+ * dataplane runs it already: the same hash, and the generation its hello
+ * says it runs (*hello_gen). Wipes and frees p. */
+void ctrl_vpn_dp_push(struct ctrl *c, void *p, size_t len, bool force, struct ctrl_vpn_dpsync *st,
+		      uint64_t *hello_gen)
 {
 	static uint64_t gens;
-	struct ctrl_vpn *v = &c->vpn;
 	const struct dp_result *r;
 	struct dp_msg m;
-	size_t len;
-	void *p;
-	uint64_t h;
+	uint64_t h = ctrl_fnv1a(p, len);
 	int rc;
 
-	if (!v->dp || !c->conf.dp_socket[0] || c->check_only)
-		return;
-	p = dp_state(v, &len);
-	if (!p)
-		return;
-	h = ctrl_fnv1a(p, len);
-	if (!force && h == v->dp_hash && c->hello.vpn_generation == v->dp_gen && v->dp_gen) {
+	if (!force && h == st->hash && *hello_gen == st->gen && st->gen) {
 		sodium_memzero(p, len);
 		free(p);
 		return;
@@ -987,23 +982,36 @@ void ctrl_vpn_dp_sync(struct ctrl *c, bool force)
 	sodium_memzero(p, len);
 	free(p);
 	if (rc < 0) {
-		snprintf(v->dp_error, sizeof(v->dp_error), "the dataplane is not reachable: %s",
+		snprintf(st->error, sizeof(st->error), "the dataplane is not reachable: %s",
 			 strerror(-rc));
 		return;
 	}
 	r = m.payload;
 	if (r->rc < 0) {
-		if (strncmp(v->dp_error, r->msg, sizeof(v->dp_error) - 1) != 0)
+		if (strncmp(st->error, r->msg, sizeof(st->error) - 1) != 0)
 			ctrl_log("error", "vpn: the dataplane refused the VPN's state: %.*s",
 				 (int)strnlen(r->msg, sizeof(r->msg)), r->msg);
-		snprintf(v->dp_error, sizeof(v->dp_error), "%.*s",
-			 (int)strnlen(r->msg, sizeof(r->msg)), r->msg);
+		snprintf(st->error, sizeof(st->error), "%.*s", (int)strnlen(r->msg, sizeof(r->msg)),
+			 r->msg);
 	} else {
-		v->dp_gen = c->hello.vpn_generation = r->generation;
-		v->dp_hash = h;
-		v->dp_error[0] = '\0';
+		st->gen = *hello_gen = r->generation;
+		st->hash = h;
+		st->error[0] = '\0';
 	}
 	dp_msg_free(&m);
+}
+
+void ctrl_vpn_dp_sync(struct ctrl *c, bool force)
+{
+	struct ctrl_vpn *v = &c->vpn;
+	size_t len;
+	void *p;
+
+	if (!v->dp || !c->conf.dp_socket[0] || c->check_only)
+		return;
+	p = dp_state(v, &len);
+	if (p)
+		ctrl_vpn_dp_push(c, p, len, force, &v->dps, &c->hello.vpn_generation);
 }
 
 /* The client's authentic packets come from another address and port (NAT
@@ -1152,7 +1160,7 @@ json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, json_t *req)
 			 !v->dp		    ? ""
 			 : v->dp_crypto_pmd ? "ipsec-mb PMD"
 					    : "libsodium",
-			 "dataplane_error", v->dp_error, "dropped_not_dataplane",
+			 "dataplane_error", v->dps.error, "dropped_not_dataplane",
 			 (json_int_t)v->dropped_not_dp, "floats", (json_int_t)v->floats, "tun",
 			 v->tun, "max_clients", (int)v->max_clients, "clients", clients, "sessions",
 			 (json_int_t)v->sessions, "refused", (json_int_t)v->refused,

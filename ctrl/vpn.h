@@ -19,8 +19,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "dataplane/dataplane.h"
 #include "vpn/conf/conf.h"
 #include "vpn/session.h"
+
+struct ctrl_conf;
 
 #define CTRL_VPN_CLIENTS_MAX 1024
 
@@ -47,6 +50,13 @@ struct ctrl_vpn_client {
 
 #define CTRL_VPN_TCP_BUF (256u << 10)
 
+/* The state last sent to the dataplane (its generation and hash), why it
+ * was refused. */
+struct ctrl_vpn_dpsync {
+	uint64_t gen, hash;
+	char error[256];
+};
+
 struct ctrl_vpn {
 	bool on;
 	struct vpn_conf conf;
@@ -63,15 +73,17 @@ struct ctrl_vpn {
 	/* the data channel in the dataplane (vpn { dataplane = true; }): the
 	 * state last sent (its generation and hash), why it was refused */
 	bool dp;
-	uint64_t dp_gen, dp_hash, serials;
+	struct ctrl_vpn_dpsync dps;
+	uint64_t serials;
 	bool dp_crypto_pmd;
-	char dp_error[256];
 	/* counters */
 	uint64_t dropped_not_dp; /* data packets that reached ctrl (fragmented, unknown) */
 	uint64_t floats;	 /* clients that moved to another address (NAT rebinding) */
 	uint64_t sessions, refused, dropped_spoofed, dropped_no_client, dropped_c2c, dropped_bad,
 		dropped_tcp_full;
 };
+
+#define CTRL_VPN_CLI_ROUTES_MAX 80 /* the config's, the pushed ones, redirect-gateway's */
 
 /* The client side (vpn_client.c): rampart connects to an OpenVPN server
  * and routes chosen networks (or everything) through the tunnel. Fail hard:
@@ -109,6 +121,22 @@ struct ctrl_vpn_cli {
 	uint64_t rx_pkts, tx_pkts, dropped_down, dropped_bad;
 	char last_down[256]; /* why the last session ended */
 	struct ctrl *ctrl;   /* for the resolver's callback */
+	/* the data channel in the dataplane (vpn { client; dataplane = true; }):
+	 * the routes into the tunnel (port "vpn" in the network configuration),
+	 * the tunnel addresses pushed, the socket's local end, the session's
+	 * number (its peer's epoch there), the dataplane's counters of it */
+	bool dp;
+	struct dp_route routes[CTRL_VPN_CLI_ROUTES_MAX];
+	unsigned n_routes;
+	bool has4, has6;
+	uint8_t tun4[4], tun6[16];
+	struct sockaddr_storage local;
+	uint16_t local_port; /* host order; 0: no socket yet */
+	uint64_t serial;
+	uint64_t dp_rx_pkts, dp_tx_pkts, dp_rx_bytes, dp_tx_bytes;
+	struct ctrl_vpn_dpsync dps;
+	bool dp_crypto_pmd;
+	uint64_t dropped_not_dp; /* data packets that reached ctrl */
 };
 
 struct ctrl;
@@ -145,6 +173,16 @@ void ctrl_vpn_tick(struct ctrl *c);
 /* With the data channel in the dataplane: send it the VPN's state when it
  * changed or the dataplane runs another generation (force: anyway). */
 void ctrl_vpn_dp_sync(struct ctrl *c, bool force);
+/* Send one VPN state (wiped and freed) unless the dataplane runs it: the
+ * same hash as st's and the generation its hello said (*hello_gen). */
+void ctrl_vpn_dp_push(struct ctrl *c, void *p, size_t len, bool force, struct ctrl_vpn_dpsync *st,
+		      uint64_t *hello_gen);
+/* With the client's data channel in the dataplane: its routes for the
+ * network configuration built from conf (into the tunnel on port "vpn",
+ * and the way around it to the server and the DNS servers pinned), those
+ * conf routes itself do not cover; how many went to out. */
+unsigned ctrl_vpn_client_routes(const struct ctrl *c, const struct ctrl_conf *conf,
+				struct dp_route *out, unsigned max);
 /* vpn.status; NULL when cmd is not one of the VPN's. */
 struct json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, struct json_t *req);
 

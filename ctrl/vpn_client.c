@@ -9,6 +9,13 @@
  * down, so traffic routed into the tunnel is dropped (and counted), never
  * sent in clear around it; the way to the server itself is pinned by a host
  * route so that the tunnel's own packets do not loop into it.
+ *
+ * With vpn { client; dataplane = true; } there is no TUN: the routes go into
+ * the dataplane's network configuration on the port "vpn" (and the pinned
+ * ones by the route they had there), the session's keys to the dataplane
+ * (DP_MSG_VPN, DP_VPN_F_CLIENT), whose workers encrypt what is routed into
+ * the tunnel and decrypt what the server sends; while no key is there, what
+ * is routed into it is dropped. ctrl keeps the control channel.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,13 +34,36 @@
 #define CLI_BACKOFF_MAX_S 60
 #define CLI_ANSWER_S	  10 /* a server silent this long: a new attempt */
 
+/* A route into the tunnel: the TUN's in the kernel, or with the data
+ * channel in the dataplane one on its port "vpn" (sent with the network
+ * configuration once the routes are all there: dp_routes_changed) */
+static int route_add(struct ctrl_vpn_cli *v, struct dp_addr *p)
+{
+	unsigned bits = p->family == 4 ? 32 : 128;
+
+	for (unsigned b = p->prefixlen; b < bits; b++)
+		p->addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
+	if (!v->dp)
+		return ctrl_iface_route(v->tun, p, true);
+	for (unsigned i = 0; i < v->n_routes; i++)
+		if (memcmp(&v->routes[i].dst, p, sizeof(*p)) == 0)
+			return 0;
+	if (v->n_routes == CTRL_VPN_CLI_ROUTES_MAX) {
+		errno = ENOSPC;
+		return -1;
+	}
+	v->routes[v->n_routes] = (struct dp_route){ .dst = *p };
+	snprintf(v->routes[v->n_routes++].port, DP_PORT_NAME_MAX, "vpn");
+	return 0;
+}
+
 static int route4(struct ctrl_vpn_cli *v, uint32_t net, uint32_t mask)
 {
 	struct dp_addr p = { .family = 4, .prefixlen = (uint8_t)__builtin_popcount(mask) };
 	uint32_t n = htonl(net & mask);
 
 	memcpy(p.addr, &n, 4);
-	return ctrl_iface_route(v->tun, &p, true);
+	return route_add(v, &p);
 }
 
 static int route6(struct ctrl_vpn_cli *v, const uint8_t net[16], unsigned len)
@@ -41,7 +71,15 @@ static int route6(struct ctrl_vpn_cli *v, const uint8_t net[16], unsigned len)
 	struct dp_addr p = { .family = 6, .prefixlen = (uint8_t)len };
 
 	memcpy(p.addr, net, 16);
-	return ctrl_iface_route(v->tun, &p, true);
+	return route_add(v, &p);
+}
+
+/* With the data channel in the dataplane: its network configuration again,
+ * with the routes as they are now */
+static void dp_routes_changed(struct ctrl_vpn_cli *v)
+{
+	if (v->dp && ctrl_netcfg_update(v->ctrl) < 0)
+		ctrl_log("warning", "vpn client: the dataplane did not take the tunnel's routes");
 }
 
 /* A remote given as an address: its socket address (1), or 0 for a name. */
@@ -82,6 +120,14 @@ static void pin_server(struct ctrl_vpn_cli *v)
 		host.prefixlen = 128;
 		memcpy(host.addr, &((struct sockaddr_in6 *)&v->remote)->sin6_addr, 16);
 	}
+	if (v->dp) {
+		/* the dataplane's route to it, as it was before the tunnel's */
+		if (memcmp(&v->pinned, &host, sizeof(host)) != 0) {
+			v->pinned = host;
+			dp_routes_changed(v);
+		}
+		return;
+	}
 	if (v->pinned.family && memcmp(&v->pinned, &host, sizeof(host)) != 0) {
 		ctrl_route_unpin(&v->pinned); /* another remote than the last time */
 		memset(&v->pinned, 0, sizeof(v->pinned));
@@ -115,7 +161,7 @@ static void redirect(struct ctrl_vpn_cli *v, bool ipv6)
 	}
 	for (unsigned i = 0; names && i < c->conf.n_dns && !v->n_pinned_dns; i++) {
 		v->pinned_dns[i] = c->conf.dns[i];
-		if (ctrl_route_pin(&v->pinned_dns[i]) < 0)
+		if (!v->dp && ctrl_route_pin(&v->pinned_dns[i]) < 0)
 			ctrl_log("warning", "vpn client: pinning the route to DNS server %u failed",
 				 i);
 		if (i + 1 == c->conf.n_dns)
@@ -143,6 +189,7 @@ static void static_routes(struct ctrl_vpn_cli *v)
 				 cf->routes6[i].line);
 	if (cf->redirect_gateway)
 		redirect(v, cf->redirect_gateway_flags & VPN_CONF_RG_IPV6);
+	dp_routes_changed(v);
 }
 
 /* What the server pushed: the TUN's addresses, its routes. */
@@ -171,7 +218,26 @@ static void apply_push(struct ctrl_vpn_cli *v)
 			a[n++].prefixlen = (uint8_t)len;
 		}
 	}
-	rc = ctrl_iface_setup(v->tun, p->tun_mtu ? p->tun_mtu : 1500, a, n);
+	if (v->dp) {
+		/* the dataplane's state says them; no TUN to put them on */
+		uint8_t was[4];
+		bool had4 = v->has4;
+
+		memcpy(was, v->tun4, 4);
+		v->has4 = v->has6 = false;
+		for (unsigned i = 0; i < n; i++)
+			if (a[i].family == 4 && (v->has4 = true))
+				memcpy(v->tun4, a[i].addr, 4);
+			else if (a[i].family == 6 && (v->has6 = true))
+				memcpy(v->tun6, a[i].addr, 16);
+		/* "nat on vpn ... -> vpn" translates to the new address before
+		 * the keys reach the dataplane */
+		if (v->has4 != had4 || memcmp(was, v->tun4, 4) != 0)
+			ctrl_fw_recompile(v->ctrl);
+		rc = 0;
+	} else {
+		rc = ctrl_iface_setup(v->tun, p->tun_mtu ? p->tun_mtu : 1500, a, n);
+	}
 	if (rc < 0)
 		ctrl_log("warning", "vpn client: setting the pushed addresses on %s: %s", v->tun,
 			 strerror(-rc));
@@ -193,6 +259,12 @@ static void apply_push(struct ctrl_vpn_cli *v)
 	}
 	if (p->redirect_gateway)
 		redirect(v, false);
+	dp_routes_changed(v);
+	if (v->dp && v->ss->peer_id >= DP_VPN_PEERS_MAX)
+		ctrl_log("error",
+			 "vpn client: the server pushed %s peer-id: the dataplane takes P_DATA_V2 "
+			 "under peer ids below %u only; what is routed into the tunnel is dropped",
+			 v->ss->peer_id == VPN_PEER_ID_NONE ? "no" : "too large a", DP_VPN_PEERS_MAX);
 	v->applied = true;
 	ctrl_log("info", "vpn client: up: %s%s%s, cipher %s, %u pushed routes%s",
 		 n ? inet_ntoa(*(struct in_addr *)a[0].addr) : "no address",
@@ -278,13 +350,31 @@ static int setup(struct ctrl *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	v->tun_fd = ctrl_vpn_tun_open(cf->dev, v->tun, err, errlen);
-	if (v->tun_fd < 0)
-		return -1;
-	rc = ctrl_iface_setup(v->tun, cf->tun_mtu ? cf->tun_mtu : 1500, NULL, 0);
-	if (rc < 0) {
-		snprintf(err, errlen, "bringing %s up: %s", v->tun, strerror(-rc));
-		return -1;
+	if (v->dp) {
+		/* the dataplane carries the data channel: no TUN */
+		if (v->tcp) {
+			snprintf(err, errlen,
+				 "%s:%u: proto tcp-client: the dataplane carries the data channel "
+				 "over UDP only (drop dataplane = true to keep it in ctrl)",
+				 c->conf.vpn.client, cf->remotes[0].line);
+			return -1;
+		}
+		if (!c->conf.punt_iface[0]) {
+			snprintf(err, errlen,
+				 "vpn { dataplane = true; } needs the exception path "
+				 "(dataplane.punt): the control channel goes through it");
+			return -1;
+		}
+		snprintf(v->tun, sizeof(v->tun), "vpn");
+	} else {
+		v->tun_fd = ctrl_vpn_tun_open(cf->dev, v->tun, err, errlen);
+		if (v->tun_fd < 0)
+			return -1;
+		rc = ctrl_iface_setup(v->tun, cf->tun_mtu ? cf->tun_mtu : 1500, NULL, 0);
+		if (rc < 0) {
+			snprintf(err, errlen, "bringing %s up: %s", v->tun, strerror(-rc));
+			return -1;
+		}
 	}
 	if (remote_addr(&cf->remotes[0], &v->remote) > 0)
 		v->have_remote = true; /* pinned at once with redirect-gateway */
@@ -302,19 +392,249 @@ int ctrl_vpn_client_start(struct ctrl *c)
 		return 0;
 	v->on = true;
 	v->ctrl = c;
+	v->dp = c->conf.vpn.dataplane;
 	if (ctrl_vpn_read_conf(c->conf.vpn.client, &v->conf, err, sizeof(err)) < 0 ||
 	    setup(c, err, sizeof(err)) < 0)
 		goto fail;
 	ctrl_log("info",
-		 "vpn client: %s, to %s port %u%s, tunnel %s (traffic routed into it is "
+		 "vpn client: %s, to %s port %u%s, tunnel %s%s (traffic routed into it is "
 		 "dropped while it is down)",
 		 c->conf.vpn.client, v->conf.remotes[0].host, v->conf.remotes[0].port,
-		 v->conf.n_remotes > 1 ? " (then the other remotes, in turn)" : "", v->tun);
+		 v->conf.n_remotes > 1 ? " (then the other remotes, in turn)" : "", v->tun,
+		 v->dp ? " in the dataplane" : "");
 	return 0;
 fail:
 	ctrl_log("error", "vpn client: %s; the VPN client is off", err);
 	ctrl_vpn_client_stop(c);
 	return -1;
+}
+
+/* ---- the data channel in the dataplane ---- */
+
+static bool same_prefix(const struct dp_addr *a, const struct dp_addr *b)
+{
+	unsigned bits = a->family == 4 ? 32 : 128;
+
+	if (a->family != b->family || a->prefixlen != b->prefixlen)
+		return false;
+	for (unsigned i = 0; i < bits; i++) {
+		uint8_t m = (uint8_t)(0x80 >> (i % 8));
+
+		if (i < a->prefixlen && (a->addr[i / 8] & m) != (b->addr[i / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/* Whether conf (its connected prefixes, its routes) or the routes before
+ * already have dst: the dataplane takes a prefix once. */
+static bool taken(const struct ctrl_conf *conf, const struct dp_route *r, unsigned n,
+		  const struct dp_addr *dst)
+{
+	for (unsigned i = 0; i < conf->n_ports; i++)
+		for (unsigned k = 0; k < conf->ports[i].n_addrs; k++)
+			if (same_prefix(&conf->ports[i].addrs[k], dst))
+				return true;
+	for (unsigned i = 0; i < conf->n_routes; i++)
+		if (same_prefix(&conf->routes[i].dst, dst))
+			return true;
+	for (unsigned i = 0; i < n; i++)
+		if (same_prefix(&r[i].dst, dst))
+			return true;
+	return false;
+}
+
+/* host's way in conf, the tunnel's routes aside (the longest prefix of its
+ * ports and routes that holds it), as a host route of its own: 1, or 0 when
+ * conf has none. */
+static int pin_route(const struct ctrl_conf *conf, const struct dp_addr *host, struct dp_route *out)
+{
+	const struct dp_route *by = NULL;
+	const char *port = NULL;
+	int best = -1;
+
+	for (unsigned i = 0; i < conf->n_ports; i++)
+		for (unsigned k = 0; k < conf->ports[i].n_addrs; k++) {
+			const struct dp_addr *a = &conf->ports[i].addrs[k];
+
+			if (a->family == host->family && a->prefixlen > best &&
+			    dp_addr_in_prefix(host, a)) {
+				best = a->prefixlen;
+				port = conf->ports[i].name;
+				by = NULL;
+			}
+		}
+	for (unsigned i = 0; i < conf->n_routes; i++) {
+		const struct dp_route *r = &conf->routes[i];
+
+		if (r->dst.family == host->family && r->dst.prefixlen > best &&
+		    strcmp(r->port, "vpn") != 0 && dp_addr_in_prefix(host, &r->dst)) {
+			best = r->dst.prefixlen;
+			by = r;
+		}
+	}
+	if (best < 0)
+		return 0;
+	if (by) {
+		*out = *by;
+	} else {
+		*out = (struct dp_route){ 0 };
+		snprintf(out->port, sizeof(out->port), "%s", port);
+	}
+	out->dst = *host;
+	out->dst.prefixlen = host->family == 4 ? 32 : 128;
+	return 1;
+}
+
+unsigned ctrl_vpn_client_routes(const struct ctrl *c, const struct ctrl_conf *conf,
+				struct dp_route *out, unsigned max)
+{
+	const struct ctrl_vpn_cli *v = &c->vpn_client;
+	struct dp_addr pins[5];
+	unsigned n = 0, np = 0;
+
+	if (!v->on || !v->dp)
+		return 0;
+	if (v->pinned.family)
+		pins[np++] = v->pinned;
+	for (unsigned i = 0; i < v->n_pinned_dns && np < 5; i++)
+		pins[np++] = v->pinned_dns[i];
+	for (unsigned i = 0; i < np && n < max; i++) {
+		struct dp_route r;
+
+		if (pin_route(conf, &pins[i], &r) && !taken(conf, out, n, &r.dst))
+			out[n++] = r;
+	}
+	for (unsigned i = 0; i < v->n_routes && n < max; i++)
+		if (!taken(conf, out, n, &v->routes[i].dst))
+			out[n++] = v->routes[i];
+	return n;
+}
+
+/* The client's tunnel as the dataplane is to run it: the server its one
+ * peer, under the peer id it pushed, with this session's keys (the one in
+ * use, the one before it for its transition window); without them no peer,
+ * and what is routed into the tunnel is dropped. */
+static void *dp_state(struct ctrl_vpn_cli *v, size_t *len)
+{
+	const struct vpn_session *ss = v->ss;
+	uint64_t now = ctrl_vpn_now_ms();
+	struct dp_vpn_hdr *h;
+	struct dp_vpn_peer *p;
+	unsigned mtu = ss && ss->push_in.tun_mtu ? ss->push_in.tun_mtu
+		       : v->conf.tun_mtu	 ? v->conf.tun_mtu
+						 : 1500;
+	unsigned n = 0;
+
+	h = calloc(1, sizeof(*h) + sizeof(*p));
+	if (!h)
+		return NULL;
+	p = (struct dp_vpn_peer *)(h + 1);
+	h->flags = DP_VPN_F_CLIENT;
+	h->port = v->local_port;
+	h->tun_mtu = (uint16_t)(mtu < 576 ? 576 : mtu > 9000 ? 9000 : mtu);
+	h->ping_s = ss && ss->push_in.ping ? ss->push_in.ping : 10;
+	*len = sizeof(*h);
+	if (!ss || !v->session_up || ss->peer_id >= DP_VPN_PEERS_MAX)
+		return h;
+	if (ss->keys_ready)
+		p->keys[n++] = (struct dp_vpn_key){ .epoch = v->serial << 32 | ss->renegs,
+						    .key_id = ss->kid,
+						    .cipher = (uint8_t)ss->cipher };
+	if (ss->prev.valid && now < ss->prev.until_ms)
+		p->keys[n++] = (struct dp_vpn_key){ .epoch = v->serial << 32 | (ss->renegs - 1),
+						    .key_id = ss->prev.kid,
+						    .cipher = (uint8_t)ss->cipher };
+	if (!n)
+		return h;
+	for (unsigned j = 0; j < n; j++) {
+		const struct vpn_data_keys *dk =
+			j == 0 && ss->keys_ready ? &ss->keys : &ss->prev.keys;
+
+		memcpy(p->keys[j].enc_key, dk->out.key, 32);
+		memcpy(p->keys[j].enc_iv, dk->out.implicit_iv, 8);
+		memcpy(p->keys[j].dec_key, dk->in.key, 32);
+		memcpy(p->keys[j].dec_iv, dk->in.implicit_iv, 8);
+	}
+	h->n_peers = 1;
+	h->max_peers = ss->peer_id + 1;
+	p->peer_id = ss->peer_id;
+	p->n_keys = (uint8_t)n;
+	p->epoch = v->serial;
+	if (v->remote.ss_family == AF_INET) {
+		const struct sockaddr_in *r = (const void *)&v->remote,
+					 *l = (const void *)&v->local;
+
+		p->remote = (struct dp_addr){ .family = 4, .prefixlen = 32 };
+		memcpy(p->remote.addr, &r->sin_addr, 4);
+		p->remote_port = ntohs(r->sin_port);
+		p->local = (struct dp_addr){ .family = 4, .prefixlen = 32 };
+		memcpy(p->local.addr, &l->sin_addr, 4);
+	} else {
+		const struct sockaddr_in6 *r = (const void *)&v->remote,
+					  *l = (const void *)&v->local;
+
+		p->remote = (struct dp_addr){ .family = 6, .prefixlen = 128 };
+		memcpy(p->remote.addr, &r->sin6_addr, 16);
+		p->remote_port = ntohs(r->sin6_port);
+		p->local = (struct dp_addr){ .family = 6, .prefixlen = 128 };
+		memcpy(p->local.addr, &l->sin6_addr, 16);
+	}
+	p->has4 = v->has4;
+	memcpy(p->tun4, v->tun4, 4);
+	p->has6 = v->has6;
+	memcpy(p->tun6, v->tun6, 16);
+	*len = sizeof(*h) + sizeof(*p);
+	return h;
+}
+
+static void dp_sync(struct ctrl_vpn_cli *v, bool force)
+{
+	struct ctrl *c = v->ctrl;
+	size_t len;
+	void *p;
+
+	if (!v->dp || !v->local_port || !c->conf.dp_socket[0] || c->check_only)
+		return;
+	p = dp_state(v, &len);
+	if (p)
+		ctrl_vpn_dp_push(c, p, len, force, &v->dps, &c->hello.vpn_client_generation);
+}
+
+/* The dataplane's counters of the session: what the server sent there keeps
+ * it alive (ping-restart) and counts toward reneg-bytes/-pkts. */
+static void dp_stats(struct ctrl_vpn_cli *v)
+{
+	struct ctrl *c = v->ctrl;
+	const struct dp_vpn_stats *h;
+	const struct dp_vpn_peer_stats *ps;
+	uint64_t now = ctrl_vpn_now_ms();
+	struct dp_msg m;
+
+	if (!v->dp || !v->ss || !c->dp_connected || c->check_only ||
+	    ctrl_dp_call(c, DP_MSG_GET_VPN_STATS, 0, NULL, 0, DP_MSG_VPN_STATS, &m) < 0)
+		return;
+	if (m.hdr.type != DP_MSG_VPN_STATS) {
+		dp_msg_free(&m);
+		return;
+	}
+	h = m.payload;
+	v->dp_crypto_pmd = h->crypto;
+	ps = (const struct dp_vpn_peer_stats *)(h + 1);
+	for (uint32_t i = 0; i < h->n_peers; i++) {
+		if (ps[i].peer_id != DP_VPN_CLIENT_PEER || ps[i].epoch != v->serial)
+			continue;
+		v->ss->key_bytes +=
+			ps[i].rx_bytes + ps[i].tx_bytes - v->dp_rx_bytes - v->dp_tx_bytes;
+		v->ss->key_pkts += ps[i].rx_pkts + ps[i].tx_pkts - v->dp_rx_pkts - v->dp_tx_pkts;
+		v->dp_rx_pkts = ps[i].rx_pkts;
+		v->dp_tx_pkts = ps[i].tx_pkts;
+		v->dp_rx_bytes = ps[i].rx_bytes;
+		v->dp_tx_bytes = ps[i].tx_bytes;
+		if (ps[i].rx_idle_ms != UINT64_MAX && now - ps[i].rx_idle_ms > v->ss->last_rx_ms)
+			v->ss->last_rx_ms = now - ps[i].rx_idle_ms;
+	}
+	dp_msg_free(&m);
 }
 
 static void session_end(struct ctrl_vpn_cli *v, const char *why)
@@ -327,6 +647,7 @@ static void session_end(struct ctrl_vpn_cli *v, const char *why)
 	vpn_session_fini(v->ss);
 	free(v->ss);
 	v->ss = NULL;
+	dp_sync(v, false);  /* its keys leave the dataplane: the tunnel drops what it gets */
 	if (!v->session_up) /* never up: the next remote, as OpenVPN goes round them */
 		v->remote_idx = (v->remote_idx + 1) % (unsigned)v->conf.n_remotes;
 	v->session_up = false;
@@ -358,14 +679,18 @@ void ctrl_vpn_client_stop(struct ctrl *c)
 			flush_out(v);
 		vpn_session_fini(v->ss);
 		free(v->ss);
+		v->ss = NULL;
 	}
+	/* the keys leave the dataplane; its routes into the tunnel stay in its
+	 * configuration and drop what they get (fail hard) */
+	dp_sync(v, false);
 	if (v->sock_fd >= 0)
 		close(v->sock_fd);
 	if (v->tun_fd >= 0)
 		close(v->tun_fd); /* the TUN and its routes go with it */
-	if (v->pinned.family)
+	if (v->pinned.family && !v->dp)
 		ctrl_route_unpin(&v->pinned); /* the host route to the server too */
-	for (unsigned i = 0; i < v->n_pinned_dns; i++)
+	for (unsigned i = 0; i < v->n_pinned_dns && !v->dp; i++)
 		ctrl_route_unpin(&v->pinned_dns[i]);
 	if (v->ep_ready)
 		vpn_server_fini(&v->ep);
@@ -440,7 +765,9 @@ static void got(struct ctrl_vpn_cli *v, const uint8_t *pkt, size_t n)
 
 	if (vpn_session_input(v->ss, pkt, n, ctrl_vpn_now_ms(), plain, sizeof(plain), &len) == 1) {
 		v->rx_pkts++;
-		if (write(v->tun_fd, plain, len) < 0)
+		if (v->dp)
+			v->dropped_not_dp++; /* before the dataplane had the keys */
+		else if (write(v->tun_fd, plain, len) < 0)
 			v->dropped_bad++;
 	}
 	if (v->ss->state == VPN_S_ACTIVE && !v->session_up) {
@@ -449,6 +776,10 @@ static void got(struct ctrl_vpn_cli *v, const uint8_t *pkt, size_t n)
 		v->ups++;
 		v->backoff_s = 0;
 		apply_push(v);
+	}
+	if (v->dp && v->session_up) {
+		v->ss->ping_s = 0; /* the dataplane sends the keepalive pings */
+		dp_sync(v, false); /* keys ready, renegotiated, retired */
 	}
 }
 
@@ -662,8 +993,10 @@ void ctrl_vpn_client_tick(struct ctrl *c)
 
 	if (!v->on)
 		return;
+	dp_stats(v);
 	if (v->ss) {
 		vpn_session_tick(v->ss, now);
+		dp_sync(v, false);
 		flush_out(v);
 		if (v->ss->state == VPN_S_FAILED)
 			session_end(v, v->ss->why);
@@ -684,6 +1017,18 @@ void ctrl_vpn_client_tick(struct ctrl *c)
 	v->ss = calloc(1, sizeof(*v->ss));
 	if (!v->ss)
 		return;
+	if (v->dp) {
+		/* the dataplane sends from where ctrl's socket does */
+		socklen_t ll = sizeof(v->local);
+
+		if (getsockname(v->sock_fd, (struct sockaddr *)&v->local, &ll) == 0)
+			v->local_port =
+				ntohs(v->local.ss_family == AF_INET
+					      ? ((struct sockaddr_in *)&v->local)->sin_port
+					      : ((struct sockaddr_in6 *)&v->local)->sin6_port);
+		v->dp_rx_pkts = v->dp_tx_pkts = v->dp_rx_bytes = v->dp_tx_bytes = 0;
+	}
+	v->serial = v->connects + 1;
 	vpn_session_init(v->ss, &v->ep, 0);
 	v->ss->tcp = v->tcp;
 	v->ss->reneg_s = v->conf.reneg_sec;
@@ -702,10 +1047,12 @@ json_t *ctrl_vpn_client_status(struct ctrl *c)
 	bool up = v->ss && v->ss->state == VPN_S_ACTIVE;
 	char remote[64], addr[INET_ADDRSTRLEN] = "";
 
+	json_t *j;
+
 	ctrl_vpn_peer_str(&v->remote, remote, sizeof(remote));
 	if (up && p->has_ifconfig)
 		inet_ntop(AF_INET, p->ifconfig, addr, sizeof(addr));
-	return json_pack(
+	j = json_pack(
 		"{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "ok", 1, "state",
 		up	       ? "up"
 		: v->ss	       ? "connecting"
@@ -718,4 +1065,16 @@ json_t *ctrl_vpn_client_status(struct ctrl *c)
 		(json_int_t)v->connects, "ups", (json_int_t)v->ups, "rx_packets",
 		(json_int_t)v->rx_pkts, "tx_packets", (json_int_t)v->tx_pkts, "dropped_tunnel_down",
 		(json_int_t)v->dropped_down, "last_down", v->last_down);
+	if (j && v->dp) {
+		/* the tunnel's packets are the dataplane's (rampart stats: vpn_*) */
+		json_object_set_new(j, "data_channel", json_string("dataplane"));
+		json_object_set_new(j, "crypto",
+				    json_string(v->dp_crypto_pmd ? "ipsec-mb PMD" : "libsodium"));
+		json_object_set_new(j, "dataplane_error", json_string(v->dps.error));
+		json_object_set_new(j, "dropped_not_dataplane",
+				    json_integer((json_int_t)v->dropped_not_dp));
+	} else if (j) {
+		json_object_set_new(j, "data_channel", json_string("ctrl"));
+	}
+	return j;
 }

@@ -134,6 +134,13 @@ static uint64_t vpn_generation(void)
 	return v ? v->generation : 0;
 }
 
+static uint64_t vpn_client_generation(void)
+{
+	struct dp_vpn *v = atomic_load(&dp.vpn_cli);
+
+	return v ? v->generation : 0;
+}
+
 static int on_vpn(int fd, const struct dp_msg *m)
 {
 	struct dp_vpn *v;
@@ -148,8 +155,14 @@ static int on_vpn(int fd, const struct dp_msg *m)
 		return reply_result_gen(fd, m->hdr.seq, rc, err, vpn_generation());
 	}
 	dp_vpn_publish(v);
-	snprintf(ok, sizeof(ok), "in service: %u peers", v->n_peers);
-	RTE_LOG(INFO, USER1, "VPN state %016llx %s\n", (unsigned long long)v->generation, ok);
+	if (v->flags & DP_VPN_F_CLIENT)
+		snprintf(ok, sizeof(ok), "in service: the client's tunnel %s",
+			 v->n_peers && v->peers[0].tx ? "up"
+						      : "down (what is routed into it is dropped)");
+	else
+		snprintf(ok, sizeof(ok), "in service: %u peers", v->n_peers);
+	RTE_LOG(INFO, USER1, "VPN %s %016llx %s\n", v->flags & DP_VPN_F_CLIENT ? "client" : "state",
+		(unsigned long long)v->generation, ok);
 	return reply_result_gen(fd, m->hdr.seq, 0, ok, v->generation);
 }
 
@@ -234,6 +247,7 @@ static int on_hello(int fd, const struct dp_msg *m)
 		.rules_generation = rules_generation(),
 		.zones_generation = zones_generation(),
 		.vpn_generation = vpn_generation(),
+		.vpn_client_generation = vpn_client_generation(),
 		.uptime_s = (rte_rdtsc() - dp.start_tsc) / dp.tsc_hz,
 	};
 

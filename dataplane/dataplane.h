@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define DP_PROTO_MAGIC	   0x52504450u /* "RPDP" */
-#define DP_PROTO_VERSION   5
+#define DP_PROTO_VERSION   6
 #define DP_MSG_INLINE_MAX  16384u      /* larger payloads go in a memfd */
 #define DP_MSG_PAYLOAD_MAX (64u << 20) /* hard cap on any payload */
 
@@ -122,6 +122,7 @@ struct dp_hello {
 	uint64_t rules_generation;  /* 0: no firewall rules (everything is routed) */
 	uint64_t zones_generation;  /* 0: no DNS zones (port 53 goes to the kernel) */
 	uint64_t vpn_generation;    /* 0: no VPN data channel (every VPN packet goes to ctrl) */
+	uint64_t vpn_client_generation; /* 0: no VPN client's tunnel */
 	uint64_t uptime_s;
 	char ports[DP_MAX_PORTS][DP_PORT_NAME_MAX];
 };
@@ -234,6 +235,7 @@ struct dp_port_info {
 	X(drop_vpn_no_peer, "dropped: to a tunnel address no peer holds")             \
 	X(drop_vpn_c2c, "dropped: from one tunnel peer to another (client-to-client off)") \
 	X(drop_vpn_bad, "dropped: VPN inner packet malformed, or no room to encapsulate") \
+	X(drop_vpn_down, "dropped: routed into the VPN client's tunnel while it is down") \
 	X(pipeline_cycles, "TSC cycles in the packet pipeline's stages (port I/O excluded)") \
 	X(port_io_cycles, "TSC cycles in the ports' receive (non-empty) and transmit calls") \
 	X(busy_cycles, "TSC cycles spent on non-empty bursts")                         \
@@ -354,9 +356,18 @@ struct dp_nat_flush {
  * keepalive pings; ctrl reads their counters (DP_MSG_GET_VPN_STATS) for
  * ping-restart and reneg-bytes/reneg-pkts. A key is the same key across
  * messages while its epoch is: its packet ids and replay window go on.
+ *
+ * The VPN client's tunnel is a state of its own (DP_VPN_F_CLIENT): port is
+ * ctrl's local UDP port towards the server, no pools, at most one peer, the
+ * server, under the peer id it pushed, with our tunnel addresses; routes to
+ * the port "vpn" lead into it, and while it has no peer or no key what is
+ * routed there is dropped (fail hard). The server's peers may send anything
+ * (the inner source is not checked).
  */
-#define DP_VPN_PEERS_MAX 1024
-#define DP_VPN_F_C2C	 0x1u /* client-to-client */
+#define DP_VPN_PEERS_MAX    1024
+#define DP_VPN_F_C2C	    0x1u	/* client-to-client */
+#define DP_VPN_F_CLIENT	    0x2u	/* the VPN client's tunnel */
+#define DP_VPN_CLIENT_PEER  0xffffffffu /* the client's peer in DP_MSG_VPN_STATS */
 
 struct dp_vpn_hdr {
 	uint32_t n_peers;

@@ -46,6 +46,7 @@ enum dp_nh_type {
 	DP_NH_LOCAL,	 /* one of our addresses */
 	DP_NH_BLACKHOLE, /* drop silently */
 	DP_NH_UNREACH,	 /* drop, ICMP unreachable */
+	DP_NH_TUNNEL,	 /* into the VPN client's tunnel (a route on port "vpn") */
 };
 
 struct dp_nexthop {
@@ -67,6 +68,7 @@ struct dp_runtime {
 	struct rte_fib *fib4;
 	struct rte_fib6 *fib6;
 	uint32_t icmp_rate_pps;
+	bool has_tunnel; /* a route into the VPN client's tunnel */
 	struct dp_port_addrs addrs[RTE_MAX_ETHPORTS];
 	void *netcfg; /* the payload it was built from, for GET_ROUTES */
 	size_t netcfg_len;
@@ -117,7 +119,8 @@ struct dp_fw {
  * messages that keep it (same epoch): its packet ids go on, its replay
  * window too (the worker that receives the peer's packets writes it: RSS
  * keeps one outer flow on one queue). */
-#define DP_VPN_PORT (RTE_MAX_ETHPORTS - 1) /* m->port of packets out of the tunnel */
+#define DP_VPN_PORT	 (RTE_MAX_ETHPORTS - 1) /* m->port of packets out of the tunnel */
+#define DP_VPN_CNT_SLOTS (DP_VPN_PEERS_MAX + 1) /* the server's peers, the client's */
 struct dp_vpn_key_state {
 	uint64_t epoch;
 	uint64_t mark; /* the build that last took it */
@@ -130,9 +133,12 @@ struct dp_vpn_key_state {
 
 struct dp_vpn_peer_rt {
 	uint32_t peer_id; /* network order, shifted: the 3 bytes after the op */
+	uint32_t cnt;	  /* its slot in dp.vpn_cnt: the peer id, the client's last */
 	uint64_t epoch;
 	uint8_t family;
 	bool has4, has6, has_local;
+	bool is_server;	  /* the VPN client's server: its inner sources go unchecked */
+	uint16_t tun_mtu; /* host order */
 	uint16_t remote_port, local_port; /* network order */
 	uint8_t remote[16], local[16];
 	uint32_t tun4; /* network order */
@@ -253,7 +259,8 @@ struct dp_main {
 	_Atomic(struct dp_fw *) fw; /* NULL: no rules, plain routing */
 	_Atomic(struct dp_dns *) dns; /* NULL: no zones, port 53 goes to the kernel */
 	_Atomic(struct dp_vpn *) vpn; /* NULL: every VPN packet goes to ctrl */
-	struct dp_vpn_pcnt *vpn_cnt;  /* [worker][DP_VPN_PEERS_MAX] */
+	_Atomic(struct dp_vpn *) vpn_cli; /* the VPN client's tunnel (DP_VPN_F_CLIENT) */
+	struct dp_vpn_pcnt *vpn_cnt;	  /* [worker][DP_VPN_CNT_SLOTS] */
 	int crypto_dev;		      /* the ipsec-mb AES-GCM PMD, -1: none */
 	struct rte_mempool *crypto_sess_pool;
 	struct dp_flow_table *flows;

@@ -88,6 +88,8 @@ int dp_nat_build(struct dp_fw *fw, char *err, size_t errlen)
 		if (m->kind != FW_NAT)
 			continue;
 		for (unsigned k = 0; k < m->n_addrs; k++) {
+			if (m->addrs[k] == FW_NAT_ADDR_WAITING)
+				continue; /* a rule without entries yet: no pool */
 			rc = pool_get(m->addrs[k], err, errlen);
 			if (rc < 0)
 				return rc;

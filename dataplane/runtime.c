@@ -114,6 +114,25 @@ static int add_route(struct dp_runtime *rt, const struct dp_route *r, char *err,
 		nh.type = DP_NH_BLACKHOLE;
 	else if (r->flags & DP_ROUTE_F_UNREACH)
 		nh.type = DP_NH_UNREACH;
+	if (nh.type == DP_NH_FORWARD && strcmp(r->port, "vpn") == 0 &&
+	    dp.port_index[DP_VPN_PORT] >= 0) {
+		/* into the VPN client's tunnel (dropped while it is down) */
+		if (r->via.family) {
+			snprintf(err, errlen,
+				 "route %s: into the tunnel (port vpn) takes no gateway",
+				 dp_addr_format(&r->dst, true, buf, sizeof(buf)));
+			return -EINVAL;
+		}
+		nh.type = DP_NH_TUNNEL;
+		nh.connected = true;
+		rt->has_tunnel = true;
+		if (add_nh(rt, &nh, &r->dst) < 0) {
+			snprintf(err, errlen, "route %s: cannot add to the FIB (duplicate or full)",
+				 dp_addr_format(&r->dst, true, buf, sizeof(buf)));
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (r->port[0]) {
 		idx = dp_port_by_name(r->port);
 		if (idx < 0 || dp.ports[idx].is_punt) {

@@ -40,7 +40,7 @@ void dp_vpn_init(void)
 	if (dp.conf.vpn.dataplane && dp.conf.n_ports < DP_MAX_PORTS)
 		dp.port_index[DP_VPN_PORT] = (int16_t)dp.conf.n_ports;
 	dp.vpn_cnt = rte_zmalloc("dp_vpn_cnt",
-				 sizeof(struct dp_vpn_pcnt) * DP_VPN_PEERS_MAX * dp.n_workers,
+				 sizeof(struct dp_vpn_pcnt) * DP_VPN_CNT_SLOTS * dp.n_workers,
 				 RTE_CACHE_LINE_SIZE);
 	if (sodium_init() < 0)
 		RTE_LOG(WARNING, USER1, "vpn: libsodium did not initialise\n");
@@ -177,18 +177,27 @@ static void copy_addr(uint8_t out[16], const struct dp_addr *a)
 	memcpy(out, a->addr, a->family == 4 ? 4 : 16);
 }
 
+/* The server's state, or the VPN client's tunnel */
+static _Atomic(struct dp_vpn *) *slot(uint32_t flags)
+{
+	return flags & DP_VPN_F_CLIENT ? &dp.vpn_cli : &dp.vpn;
+}
+
 int dp_vpn_build(const void *payload, size_t len, uint64_t generation, struct dp_vpn **out,
 		 char *err, size_t errlen)
 {
 	static uint64_t marks;
 	const struct dp_vpn_hdr *h = payload;
 	const struct dp_vpn_peer *in = (const void *)(h + 1);
-	struct dp_vpn *old = atomic_load(&dp.vpn), *v; /* the agent is its only writer */
+	struct dp_vpn *old, *v;
 	uint64_t mark = ++marks, fresh = ++marks;
 	int rc = dp_vpn_validate(payload, len, err, errlen);
+	bool client;
 
 	if (rc < 0)
 		return rc;
+	client = h->flags & DP_VPN_F_CLIENT;
+	old = atomic_load(slot(h->flags)); /* the agent is its only writer */
 	if (!dp.vpn_cnt) {
 		snprintf(err, errlen, "no memory for the VPN's counters");
 		return -ENOMEM;
@@ -236,6 +245,9 @@ int dp_vpn_build(const void *payload, size_t len, uint64_t generation, struct dp
 		struct dp_vpn_peer_rt *p = &v->peers[i];
 
 		p->peer_id = in[i].peer_id;
+		p->cnt = client ? DP_VPN_PEERS_MAX : in[i].peer_id;
+		p->is_server = client;
+		p->tun_mtu = v->tun_mtu;
 		p->epoch = in[i].epoch;
 		p->family = in[i].remote.family;
 		copy_addr(p->remote, &in[i].remote);
@@ -280,7 +292,7 @@ int dp_vpn_build(const void *payload, size_t len, uint64_t generation, struct dp
 		if (was && was->epoch == p->epoch)
 			continue;
 		for (unsigned w = 0; w < dp.n_workers; w++) {
-			struct dp_vpn_pcnt *c = &dp.vpn_cnt[w * DP_VPN_PEERS_MAX + p->peer_id];
+			struct dp_vpn_pcnt *c = &dp.vpn_cnt[w * DP_VPN_CNT_SLOTS + p->cnt];
 
 			memset(c, 0, sizeof(*c));
 			c->epoch = p->epoch;
@@ -292,7 +304,8 @@ int dp_vpn_build(const void *payload, size_t len, uint64_t generation, struct dp
 
 void dp_vpn_publish(struct dp_vpn *v)
 {
-	struct dp_vpn *old = atomic_exchange_explicit(&dp.vpn, v, memory_order_acq_rel);
+	struct dp_vpn *old =
+		atomic_exchange_explicit(slot(v ? v->flags : 0), v, memory_order_acq_rel);
 
 	rte_rcu_qsbr_synchronize(dp.rcu, RTE_QSBR_THRID_INVALID);
 	if (old) {
@@ -303,29 +316,29 @@ void dp_vpn_publish(struct dp_vpn *v)
 
 int dp_vpn_stats(void **payload, size_t *len)
 {
-	const struct dp_vpn *v = atomic_load(&dp.vpn);
-	unsigned n = v ? v->n_peers : 0;
+	const struct dp_vpn *v = atomic_load(&dp.vpn), *cli = atomic_load(&dp.vpn_cli);
+	unsigned n = v ? v->n_peers : 0, nc = cli ? cli->n_peers : 0;
 	struct dp_vpn_stats *h;
 	struct dp_vpn_peer_stats *ps;
 	uint64_t now = rte_rdtsc();
 
-	*len = sizeof(*h) + n * sizeof(*ps);
+	*len = sizeof(*h) + (n + nc) * sizeof(*ps);
 	h = calloc(1, *len);
 	if (!h)
 		return -ENOMEM;
 	h->generation = v ? v->generation : 0;
-	h->n_peers = n;
+	h->n_peers = n + nc;
 	h->crypto = dp.crypto_dev >= 0;
 	ps = (struct dp_vpn_peer_stats *)(h + 1);
-	for (unsigned i = 0; i < n; i++) {
-		const struct dp_vpn_peer_rt *p = &v->peers[i];
+	for (unsigned i = 0; i < n + nc; i++) {
+		/* the server's peers, then the client's server */
+		const struct dp_vpn_peer_rt *p = i < n ? &v->peers[i] : &cli->peers[i - n];
 		uint64_t last = 0, best = 0;
 
-		ps[i].peer_id = p->peer_id;
+		ps[i].peer_id = p->is_server ? DP_VPN_CLIENT_PEER : p->peer_id;
 		ps[i].epoch = p->epoch;
 		for (unsigned w = 0; w < dp.n_workers; w++) {
-			const struct dp_vpn_pcnt *c =
-				&dp.vpn_cnt[w * DP_VPN_PEERS_MAX + p->peer_id];
+			const struct dp_vpn_pcnt *c = &dp.vpn_cnt[w * DP_VPN_CNT_SLOTS + p->cnt];
 
 			if (c->epoch != p->epoch)
 				continue;
@@ -339,8 +352,7 @@ int dp_vpn_stats(void **payload, size_t *len)
 		ps[i].rx_idle_ms = last ? (now - last) * 1000 / dp.tsc_hz : UINT64_MAX;
 		/* the latest address it floated to, if not the one it has */
 		for (unsigned w = 0; w < dp.n_workers; w++) {
-			const struct dp_vpn_pcnt *c =
-				&dp.vpn_cnt[w * DP_VPN_PEERS_MAX + p->peer_id];
+			const struct dp_vpn_pcnt *c = &dp.vpn_cnt[w * DP_VPN_CNT_SLOTS + p->cnt];
 			unsigned alen = p->family == 4 ? 4 : 16;
 
 			if (c->epoch != p->epoch || c->float_tsc <= best ||

@@ -65,6 +65,7 @@ struct burst {
 	const struct dp_fw *fw;
 	const struct dp_dns *dns;
 	const struct dp_vpn *vpn;
+	const struct dp_vpn *vpn_cli; /* the VPN client's tunnel */
 	uint32_t now_s; /* seconds since start: the flow table's clock */
 	uint16_t in_port;
 	bool from_punt;
@@ -457,6 +458,20 @@ static void stage_route(struct burst *b)
 		b->p[idx6[k]].nh = (uint32_t)nh6[k]; // cppcheck-suppress uninitvar
 	if (b->vpn)
 		vpn_route(b);
+	for (unsigned i = 0; b->rt->has_tunnel && i < b->n; i++) {
+		struct pkt_ctx *c = &b->p[i];
+		const struct dp_vpn *cv = b->vpn_cli;
+		const struct dp_vpn_peer_rt *p = cv && cv->n_peers ? &cv->peers[0] : NULL;
+
+		if (c->state != PKT_LIVE || c->tun || c->vpn_local ||
+		    b->rt->nh[c->nh].type != DP_NH_TUNNEL)
+			continue;
+		/* fail hard: nothing routed into the tunnel leaves another way */
+		if (!p || !p->tx)
+			drop(b, c, DP_CNT_drop_vpn_down);
+		else
+			c->tun = p;
+	}
 }
 
 /* DNS response rate limiting: a token bucket per source prefix (/24 for
@@ -591,9 +606,8 @@ static bool dns_fast(struct burst *b, struct pkt_ctx *c)
 /* A P_DATA_V2 packet to the VPN's port: a known peer's is taken for
  * decryption (true: the packet is the VPN stage's, or dropped); anything
  * else (control packets, unknown peers) goes on to ctrl. */
-static bool vpn_take(struct burst *b, struct pkt_ctx *c)
+static bool vpn_take(struct burst *b, struct pkt_ctx *c, const struct dp_vpn *v)
 {
-	const struct dp_vpn *v = b->vpn;
 	uint8_t *d = pkt_data(c->m), *u = d + c->pi.l4_off + 8, *ip = d + c->pi.l3_off;
 	long len = (long)(c->pi.l3_off + c->pi.l3_len) - (long)(c->pi.l4_off + 8);
 	const struct dp_vpn_peer_rt *p = NULL;
@@ -645,7 +659,7 @@ static void vpn_rx(struct burst *b)
 		struct dp_vpn_op *o = &b->vops[i];
 		const struct dp_vpn_peer_rt *p = o->p;
 		struct dp_vpn_pcnt *pc =
-			&dp.vpn_cnt[b->lc->worker_index * DP_VPN_PEERS_MAX + p->peer_id];
+			&dp.vpn_cnt[b->lc->worker_index * DP_VPN_CNT_SLOTS + p->cnt];
 		uint8_t *in = rte_pktmbuf_mtod(o->m, uint8_t *) + o->off + VPN_DATA_OVERHEAD, *e;
 		unsigned len = o->len - VPN_DATA_OVERHEAD, ver = in[0] >> 4, tot;
 		struct pkt_ctx *c;
@@ -684,8 +698,9 @@ static void vpn_rx(struct burst *b)
 			rte_pktmbuf_free(o->m);
 			continue;
 		}
-		if (ver == 4 ? !p->has4 || memcmp(in + 12, &p->tun4, 4) != 0
-			     : !p->has6 || memcmp(in + 8, p->tun6, 16) != 0) {
+		/* a client sends from its tunnel address; a server, from anywhere */
+		if (!p->is_server && (ver == 4 ? !p->has4 || memcmp(in + 12, &p->tun4, 4) != 0
+					       : !p->has6 || memcmp(in + 8, p->tun6, 16) != 0)) {
 			CNT(b->lc, drop_vpn_spoofed);
 			rte_pktmbuf_free(o->m);
 			continue;
@@ -721,9 +736,10 @@ static void stage_local(struct burst *b)
 			drop(b, c, DP_CNT_drop_unsupported);
 			continue;
 		}
-		if (b->vpn && !b->from_tunnel && c->pi.l4_proto == DP_IPPROTO_UDP &&
-		    c->pi.l4_off && c->pi.dport == b->vpn->port &&
-		    !(c->pi.flags & DP_PKT_F_FRAG) && vpn_take(b, c))
+		if (!b->from_tunnel && c->pi.l4_proto == DP_IPPROTO_UDP && c->pi.l4_off &&
+		    !(c->pi.flags & DP_PKT_F_FRAG) &&
+		    ((b->vpn && c->pi.dport == b->vpn->port && vpn_take(b, c, b->vpn)) ||
+		     (b->vpn_cli && c->pi.dport == b->vpn_cli->port && vpn_take(b, c, b->vpn_cli))))
 			continue;
 		if (b->from_tunnel)
 			goto punt; /* echo, DNS: the kernel answers, back through the tunnel */
@@ -1601,7 +1617,7 @@ static void stage_forward(struct burst *b)
 		nh = &b->rt->nh[c->nh];
 		v4 = c->pi.l3 == DP_L3_IPV4;
 		if (c->tun) {
-			mtu = b->vpn->tun_mtu;
+			mtu = c->tun->tun_mtu;
 			goto checks;
 		}
 		mtu = dp.ports[dp.port_index[nh->port_id]].mtu;
@@ -1706,7 +1722,7 @@ static void stage_vpn_out(struct burst *b)
 		struct pkt_ctx *c = &b->p[idx[j]];
 		const struct dp_vpn_peer_rt *p = ops[j].p;
 		struct dp_vpn_pcnt *pc =
-			&dp.vpn_cnt[b->lc->worker_index * DP_VPN_PEERS_MAX + p->peer_id];
+			&dp.vpn_cnt[b->lc->worker_index * DP_VPN_CNT_SLOTS + p->cnt];
 		uint8_t *d = pkt_data(c->m), *ip = d + 14, *udp;
 		uint16_t ulen = (uint16_t)(8 + ops[j].len);
 		const uint8_t *src;
@@ -1954,7 +1970,7 @@ static void process_burst(struct burst *b)
 		stage_firewall(b);
 		stage_forward(b);
 		stage_nat_out(b);
-		if (b->vpn)
+		if (b->vpn || b->vpn_cli)
 			stage_vpn_out(b);
 		stage_neigh(b);
 	}
@@ -1981,7 +1997,7 @@ static void vpn_keepalive(struct burst *kb, const struct dp_vpn *v)
 		if (!p || !p->tx || !v->ping_s)
 			continue;
 		for (unsigned w = 0; w < dp.n_workers; w++) {
-			const struct dp_vpn_pcnt *pc = &dp.vpn_cnt[w * DP_VPN_PEERS_MAX + p->peer_id];
+			const struct dp_vpn_pcnt *pc = &dp.vpn_cnt[w * DP_VPN_CNT_SLOTS + p->cnt];
 
 			if (pc->last_tx > last)
 				last = pc->last_tx;
@@ -2027,12 +2043,14 @@ int dp_worker_main(void *arg)
 		b.fw = atomic_load_explicit(&dp.fw, memory_order_acquire);
 		b.dns = atomic_load_explicit(&dp.dns, memory_order_acquire);
 		b.vpn = atomic_load_explicit(&dp.vpn, memory_order_acquire);
+		b.vpn_cli = atomic_load_explicit(&dp.vpn_cli, memory_order_acquire);
 		b.now_s = (uint32_t)((t0 - dp.start_tsc) / dp.tsc_hz);
 		/* the tunnel's burst: field by field, not a 6 KB struct literal per poll */
 		tb->rt = rt;
 		tb->fw = b.fw;
 		tb->dns = b.dns;
 		tb->vpn = b.vpn;
+		tb->vpn_cli = b.vpn_cli;
 		tb->now_s = b.now_s;
 		tb->now = t0;
 		for (unsigned q = 0; q < lc->n_rx; q++) {
@@ -2068,8 +2086,11 @@ int dp_worker_main(void *arg)
 			lc->cnt[DP_CNT_pipeline_cycles] +=
 				rte_rdtsc() - t1 - (lc->cnt[DP_CNT_port_io_cycles] - io);
 		}
-		if (b.vpn && rt && lc->worker_index == 0 && t0 >= lc->next_vpn_tsc) {
-			vpn_keepalive(tb, b.vpn);
+		if ((b.vpn || b.vpn_cli) && rt && lc->worker_index == 0 && t0 >= lc->next_vpn_tsc) {
+			if (b.vpn)
+				vpn_keepalive(tb, b.vpn);
+			if (b.vpn_cli)
+				vpn_keepalive(tb, b.vpn_cli);
 			lc->next_vpn_tsc = t0 + dp.tsc_hz;
 		}
 		if (t0 >= lc->next_flow_tsc) {

@@ -346,6 +346,16 @@ static int compile_nat(const struct fw_file *f, const struct fw_env *env, struct
 		};
 		if (r->to_port_of >= 0) {
 			m->addrs[m->n_addrs] = port_ip4(env, r->to_port_of);
+			if (!m->addrs[m->n_addrs] && env && r->to_port_of < 32 &&
+			    (env->dyn_ports & (1u << r->to_port_of))) {
+				/* not yet: no entries, so the placeholder is never used */
+				fw_diag_add(diag, true, f->name, r->line, 0,
+					    "port %s has no IPv4 address yet: the rule matches "
+					    "nothing until it has one",
+					    env->ports[r->to_port_of]);
+				m->addrs[m->n_addrs++] = FW_NAT_ADDR_WAITING;
+				continue;
+			}
 			if (!m->addrs[m->n_addrs]) {
 				fw_diag_add(diag, false, f->name, r->line, 0,
 					    "port %s has no IPv4 address to translate to",

@@ -36,6 +36,9 @@
 enum fw_action { FW_PASS = 0, FW_BLOCK, FW_REJECT, FW_NAT, FW_RDR };
 #define FW_MAX_NAT_RULES 1024
 #define FW_NAT_ADDRS_MAX 8 /* addresses of one nat rule's pool */
+/* The pool of a nat rule to a port without its address yet (fw_env's
+ * dyn_ports): the rule has no entries, so nothing is translated to it. */
+#define FW_NAT_ADDR_WAITING 0xffffffffu
 enum fw_dir { FW_DIR_ANY = 0, FW_DIR_IN, FW_DIR_OUT };
 
 /* Flow timeouts the rule file may set ("set timeout tcp.established 7440"). */
@@ -154,6 +157,9 @@ struct fw_env {
 	/* By port index: the port's first IPv4 address (network order), 0: none
 	 * ("nat ... -> wan"); NULL: not known. */
 	const uint32_t *port_ip4;
+	/* Bit i: port i's address comes and goes (the VPN client's tunnel, its
+	 * pushed address): a nat rule to it without one matches nothing yet. */
+	uint32_t dyn_ports;
 };
 
 /* Parse text (len bytes; name is for messages). Every error is reported, each

@@ -770,10 +770,6 @@ static int parse_vpn(struct ctx *x, const config_setting_t *g, struct ctrl_conf 
 	    (rc = get_string(x, g, "client", c->vpn.client, sizeof(c->vpn.client), false)) < 0 ||
 	    (rc = get_bool(x, g, "dataplane", &c->vpn.dataplane)) < 0)
 		return rc;
-	if (c->vpn.dataplane && !c->vpn.server[0])
-		return conf_error(x, member_or(g, "dataplane"),
-				  "vpn: dataplane = true is for the server's data channel: give "
-				  "server = \"FILE\"");
 	if (!c->vpn.server[0] && !c->vpn.client[0])
 		return conf_error(x, g,
 				  "vpn: give server = \"FILE\" or client = \"FILE\" (or both)");
@@ -1205,8 +1201,14 @@ int ctrl_conf_port_index(const struct ctrl_conf *conf, const char *name)
 
 int ctrl_conf_netcfg(const struct ctrl_conf *conf, void **payload, size_t *len)
 {
+	return ctrl_conf_netcfg_with(conf, NULL, 0, payload, len);
+}
+
+int ctrl_conf_netcfg_with(const struct ctrl_conf *conf, const struct dp_route *extra,
+			  unsigned n_extra, void **payload, size_t *len)
+{
 	struct dp_netcfg_hdr h = {
-		.n_routes = conf->n_routes,
+		.n_routes = conf->n_routes + n_extra,
 		.n_neigh = conf->n_neigh,
 		.icmp_rate_pps = conf->icmp_rate_pps,
 	};
@@ -1228,8 +1230,11 @@ int ctrl_conf_netcfg(const struct ctrl_conf *conf, void **payload, size_t *len)
 			snprintf(pa->port, sizeof(pa->port), "%s", conf->ports[i].name);
 			pa->addr = conf->ports[i].addrs[k];
 		}
-	if (h.n_routes)
-		memcpy(pa, conf->routes, h.n_routes * sizeof(struct dp_route));
+	if (conf->n_routes)
+		memcpy(pa, conf->routes, conf->n_routes * sizeof(struct dp_route));
+	if (n_extra)
+		memcpy((struct dp_route *)pa + conf->n_routes, extra,
+		       n_extra * sizeof(struct dp_route));
 	if (h.n_neigh)
 		memcpy((char *)pa + h.n_routes * sizeof(struct dp_route), conf->neigh,
 		       h.n_neigh * sizeof(struct dp_neigh));

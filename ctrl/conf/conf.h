@@ -95,7 +95,7 @@ struct ctrl_conf_vpn {
 	bool enabled;
 	char server[256]; /* "": no server */
 	char client[256]; /* an OpenVPN client config, "": no client */
-	bool dataplane;	  /* the server's data channel in the dataplane's workers */
+	bool dataplane;	  /* the data channels (server's, client's) in the dataplane's workers */
 	unsigned line;
 };
 
@@ -158,6 +158,9 @@ void ctrl_conf_free(struct ctrl_conf *conf);
 
 /* Build the DP_MSG_NETCFG payload for conf (malloc'd; caller frees). */
 int ctrl_conf_netcfg(const struct ctrl_conf *conf, void **payload, size_t *len);
+/* The same with n_extra more routes after conf's (the VPN client's). */
+int ctrl_conf_netcfg_with(const struct ctrl_conf *conf, const struct dp_route *extra,
+			  unsigned n_extra, void **payload, size_t *len);
 
 /* Index of the port named name, or -1. */
 int ctrl_conf_port_index(const struct ctrl_conf *conf, const char *name);

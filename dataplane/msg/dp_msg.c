@@ -269,7 +269,7 @@ int dp_msg_check_size(const struct dp_msg *msg)
 	case DP_MSG_VPN_STATS: {
 		const struct dp_vpn_stats *h = msg->payload;
 
-		if (len < sizeof(*h) || h->n_peers > DP_VPN_PEERS_MAX)
+		if (len < sizeof(*h) || h->n_peers > DP_VPN_PEERS_MAX + 1) /* and the client's */
 			return -EBADMSG;
 		return len == sizeof(*h) + h->n_peers * sizeof(struct dp_vpn_peer_stats) ? 0
 											     : -EBADMSG;
@@ -558,9 +558,15 @@ int dp_vpn_validate(const void *payload, size_t len, char *err, size_t errlen)
 	    len != sizeof(*h) + (size_t)h->n_peers * sizeof(*p))
 		VPN_BAD("VPN state: %u peers (at most %u) do not fill %zu bytes", h->n_peers,
 			DP_VPN_PEERS_MAX, len);
-	if (!h->port || h->tun_mtu < 576 || h->tun_mtu > 9000 || (h->flags & ~DP_VPN_F_C2C))
+	if (!h->port || h->tun_mtu < 576 || h->tun_mtu > 9000 ||
+	    (h->flags & ~(DP_VPN_F_C2C | DP_VPN_F_CLIENT)))
 		VPN_BAD("VPN state: port %u, tun-mtu %u or flags %#x out of range", h->port,
 			h->tun_mtu, h->flags);
+	if ((h->flags & DP_VPN_F_CLIENT) &&
+	    (h->n_peers > 1 || h->pool4.family || h->pool6.family || h->local4.family ||
+	     h->local6.family || h->pool4_start || (h->flags & DP_VPN_F_C2C)))
+		VPN_BAD("VPN client's tunnel: at most one peer (the server), no pool, no "
+			"client-to-client");
 	if ((h->pool4.family != 0 && h->pool4.family != 4) ||
 	    (h->pool6.family != 0 && h->pool6.family != 6) || !addr_ok(&h->pool4, true) ||
 	    !addr_ok(&h->pool6, true) || (h->local4.family != 0 && h->local4.family != 4) ||
@@ -583,7 +589,8 @@ int dp_vpn_validate(const void *payload, size_t len, char *err, size_t errlen)
 		if ((p->remote.family != 4 && p->remote.family != 6) || !p->remote_port ||
 		    (p->local.family && p->local.family != p->remote.family))
 			VPN_BAD("VPN peer %u: its outer addresses are not of one family", p->peer_id);
-		if ((p->has4 && h->pool4.family != 4) || (p->has6 && h->pool6.family != 6))
+		if (!(h->flags & DP_VPN_F_CLIENT) &&
+		    ((p->has4 && h->pool4.family != 4) || (p->has6 && h->pool6.family != 6)))
 			VPN_BAD("VPN peer %u: a tunnel address outside the tunnel's networks",
 				p->peer_id);
 	}

@@ -521,13 +521,15 @@ Test(conf, vpn_without_a_server_file_is_refused)
 		     "vpn: give server = \"FILE\" or client = \"FILE\" (or both)");
 }
 
-Test(conf, vpn_dataplane_is_for_the_server)
+Test(conf, vpn_dataplane_is_off_by_default_and_for_server_or_client)
 {
 	cr_assert_eq(load("vpn_good.conf"), 0, "%s", err);
 	cr_assert(!c.vpn.dataplane, "the data channel stays in ctrl unless asked");
-	assert_error("bad_vpn_dataplane_client.conf", 4,
-		     "vpn: dataplane = true is for the server's data channel: give server = "
-		     "\"FILE\"");
+	ctrl_conf_free(&c);
+	cr_assert_eq(load("vpn_dataplane_client.conf"), 0, "%s", err);
+	cr_assert(c.vpn.dataplane, "the client's data channel in the dataplane");
+	cr_assert_str_eq(c.vpn.server, "");
+	ctrl_conf_free(&c);
 	assert_error("bad_vpn_dataplane_type.conf", 2, "dataplane: expected true or false");
 }
 

@@ -636,3 +636,73 @@ Test(vpn_dp, a_peer_id_beyond_max_peers_is_refused_and_nothing_changes)
 	cr_assert_not_null(running->peer[PEER]->key[1]);
 	vpn_data_keys_wipe(&k.ref);
 }
+
+/* The VPN client's tunnel is a state of its own beside the server's: its
+ * one peer the server (the last counter slot, any inner source), its keys
+ * and packets as a server's peer's, its counters in the stats as
+ * DP_VPN_CLIENT_PEER; going down (no peer) leaves the server's state. */
+Test(vpn_dp, the_client_tunnel_is_a_state_of_its_own)
+{
+	struct test_key ks, kc;
+	struct vpn_state s, cs;
+	struct dp_vpn *srv, *cli;
+	struct dp_vpn_op op;
+	const struct dp_vpn_stats *h;
+	const struct dp_vpn_peer_stats *ps;
+	uint8_t plain[64];
+	void *st;
+	size_t len;
+
+	need_cipher(VPN_AES_256_GCM);
+	key_make(&ks, VPN_AES_256_GCM, 7, 1, 1);
+	key_make(&kc, VPN_AES_256_GCM, 9, 0, 2);
+	s = state(&ks, 1, 0);
+	srv = publish(&s);
+	cs = state(&kc, 1, 0);
+	cs.h = (struct dp_vpn_hdr){ .n_peers = 1,
+				    .max_peers = 4,
+				    .port = 40123,
+				    .tun_mtu = 1500,
+				    .flags = DP_VPN_F_CLIENT,
+				    .ping_s = 10 };
+	cli = build(&cs, sizeof(cs));
+	dp_vpn_publish(cli);
+	cr_assert_eq(atomic_load(&dp.vpn_cli), cli);
+	cr_assert_eq(atomic_load(&dp.vpn), srv, "the server's state stays");
+	cr_assert(cli->peer[PEER]->is_server && !srv->peer[PEER]->is_server);
+	cr_assert_eq(cli->peer[PEER]->cnt, DP_VPN_PEERS_MAX);
+	cr_assert_eq(srv->peer[PEER]->cnt, PEER);
+	cr_assert_eq(cli->peer[PEER]->local_port, rte_cpu_to_be_16(40123));
+	cr_assert_eq(cli->peer[PEER]->tun_mtu, 1500);
+
+	plain_of(1, plain, sizeof(plain));
+	op = (struct dp_vpn_op){ .m = to_send(plain, sizeof(plain)),
+				 .p = cli->peer[PEER],
+				 .k = cli->peer[PEER]->tx,
+				 .off = OFF,
+				 .len = VPN_DATA_OVERHEAD + sizeof(plain) };
+	dp_vpn_encrypt(&op, 1);
+	cr_assert_eq(op.status, 0);
+	sent_is(op.m, &kc.ref.out, 0, 1, plain, sizeof(plain));
+	rte_pktmbuf_free(op.m);
+
+	dp.vpn_cnt[DP_VPN_PEERS_MAX].tx_pkts = 5; /* worker 0's count of the client's server */
+	cr_assert_eq(dp_vpn_stats(&st, &len), 0);
+	h = st;
+	ps = (const struct dp_vpn_peer_stats *)(h + 1);
+	cr_assert_eq(h->n_peers, 2);
+	cr_assert_eq(len, sizeof(*h) + 2 * sizeof(*ps));
+	cr_assert_eq(ps[0].peer_id, PEER);
+	cr_assert_eq(ps[0].tx_pkts, 0);
+	cr_assert_eq(ps[1].peer_id, DP_VPN_CLIENT_PEER);
+	cr_assert_eq(ps[1].epoch, 1000);
+	cr_assert_eq(ps[1].tx_pkts, 5);
+	free(st);
+
+	cs.h.n_peers = 0; /* down: what is routed into the tunnel is dropped */
+	dp_vpn_publish(build(&cs, sizeof(cs.h)));
+	cr_assert_eq(atomic_load(&dp.vpn_cli)->n_peers, 0);
+	cr_assert_eq(atomic_load(&dp.vpn), srv);
+	vpn_data_keys_wipe(&ks.ref);
+	vpn_data_keys_wipe(&kc.ref);
+}

@@ -411,6 +411,41 @@ Test(fw_nat, port_without_address_is_refused_at_compile)
 	fw_diag_free(&d);
 }
 
+/* A port whose address comes and goes (the VPN client's tunnel): without
+ * one, its nat rule compiles to nothing with a warning and a pool that
+ * says so, and the rules load; with one, it translates to it. */
+Test(fw_nat, port_whose_address_comes_later_waits_for_it)
+{
+	struct fw_env dyn = env;
+	uint32_t ip4[3] = { port_ip4[0], port_ip4[1], 0 };
+	struct fw_file f;
+	struct fw_diag d;
+	struct fw_compiled c;
+
+	init_env();
+	dyn.port_ip4 = ip4;
+	dyn.dyn_ports = 1u << 2;
+	cr_assert_eq(parse("nat on dmz from 198.18.1.0/24 -> dmz\n", &f, &d), 0);
+	cr_assert_eq(fw_compile(&f, &dyn, &c, &d), 0, "%s", d.errors ? d.errors : "");
+	cr_assert(d.warnings && strstr(d.warnings, "1: port dmz has no IPv4 address yet"), "%s",
+		  d.warnings ? d.warnings : "(none)");
+	cr_assert_eq(c.hdr.n_nat, 1);
+	cr_assert_eq(c.hdr.n_nat_entries, 0, "it matches nothing");
+	cr_assert_eq(c.nat_meta[0].n_addrs, 1);
+	cr_assert_eq(c.nat_meta[0].addrs[0], FW_NAT_ADDR_WAITING);
+	fw_compiled_free(&c);
+	fw_diag_free(&d);
+
+	ip4[2] = 0x023e12c6; /* 198.18.62.2: the tunnel is up */
+	memset(&d, 0, sizeof(d));
+	cr_assert_eq(fw_compile(&f, &dyn, &c, &d), 0, "%s", d.errors ? d.errors : "");
+	cr_assert_gt(c.hdr.n_nat_entries, 0);
+	cr_assert_eq(c.nat_meta[0].addrs[0], ip4[2]);
+	fw_compiled_free(&c);
+	fw_diag_free(&d);
+	fw_file_free(&f);
+}
+
 /* ---- differential test ---- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;

@@ -206,8 +206,8 @@ Test(vpnstate, port_tun_mtu_and_flags_must_be_in_range)
 	s.h.tun_mtu = 9001;
 	refused(&s, sizeof(s), "VPN state: port 1194, tun-mtu 9001 or flags 0x1 out of range");
 	s = good();
-	s.h.flags = DP_VPN_F_C2C | 0x2;
-	refused(&s, sizeof(s), "VPN state: port 1194, tun-mtu 1400 or flags 0x3 out of range");
+	s.h.flags = DP_VPN_F_C2C | 0x4;
+	refused(&s, sizeof(s), "VPN state: port 1194, tun-mtu 1400 or flags 0x5 out of range");
 	s = good();
 	s.h.flags = 0x80000000u;
 	refused(&s, sizeof(s),
@@ -217,6 +217,60 @@ Test(vpnstate, port_tun_mtu_and_flags_must_be_in_range)
 	accepted(&s, sizeof(s));
 	s.h.tun_mtu = 9000;
 	accepted(&s, sizeof(s));
+}
+
+/* The VPN client's tunnel: the server its one peer, under the peer id it
+ * pushed, with our tunnel addresses; no pool, no client-to-client. */
+static struct vpn_state client_state(void)
+{
+	struct vpn_state s = good();
+
+	s.h = (struct dp_vpn_hdr){ .n_peers = 1,
+				   .max_peers = 8,
+				   .port = 40123,
+				   .tun_mtu = 1500,
+				   .flags = DP_VPN_F_CLIENT,
+				   .ping_s = 10 };
+	s.p[0].peer_id = 7;
+	s.p[0].has6 = 1; /* any tunnel address: not from a pool here */
+	return s;
+}
+
+Test(vpnstate, a_client_tunnel_with_its_server_validates)
+{
+	struct vpn_state s = client_state();
+	size_t one = sizeof(s.h) + sizeof(s.p[0]);
+
+	accepted(&s, one);
+	s.h.n_peers = 0; /* down: what is routed into it is dropped */
+	accepted(&s, sizeof(s.h));
+}
+
+Test(vpnstate, a_client_tunnel_has_one_peer_and_no_pool)
+{
+	const char *why = "VPN client's tunnel: at most one peer (the server), no pool, no "
+			  "client-to-client";
+	struct vpn_state s = client_state();
+	size_t one = sizeof(s.h) + sizeof(s.p[0]);
+
+	s.h.n_peers = 2;
+	s.p[1].peer_id = 3;
+	refused(&s, sizeof(s), why);
+	s = client_state();
+	addr("198.18.60.0/24", &s.h.pool4);
+	refused(&s, one, why);
+	s = client_state();
+	s.h.pool4_start = 0xc6123c02;
+	refused(&s, one, why);
+	s = client_state();
+	addr("2001:db8:60::1", &s.h.local6);
+	refused(&s, one, why);
+	s = client_state();
+	s.h.flags |= DP_VPN_F_C2C;
+	refused(&s, one, why);
+	s = client_state();
+	s.p[0].peer_id = 8; /* its slot is below max_peers as anyone's */
+	refused(&s, one, "VPN peer 0: peer id 8 out of range or twice");
 }
 
 Test(vpnstate, the_tunnel_networks_must_be_of_their_family)
