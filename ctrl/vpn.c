@@ -1039,6 +1039,32 @@ static void floated(struct ctrl_vpn *v, struct ctrl_vpn_client *k,
 	v->floats++;
 }
 
+int ctrl_vpn_dp_stats(struct ctrl *c, struct dp_msg *m, bool *pmd)
+{
+	if (!c->dp_connected || c->check_only ||
+	    ctrl_dp_call(c, DP_MSG_GET_VPN_STATS, 0, NULL, 0, DP_MSG_VPN_STATS, m) < 0)
+		return -1;
+	if (m->hdr.type != DP_MSG_VPN_STATS) {
+		dp_msg_free(m);
+		return -1;
+	}
+	*pmd = ((const struct dp_vpn_stats *)m->payload)->crypto;
+	return 0;
+}
+
+void ctrl_vpn_dp_account(struct vpn_session *ss, const struct dp_vpn_peer_stats *ps,
+			 struct ctrl_vpn_dpcount *last, uint64_t now_ms)
+{
+	ss->key_bytes += ps->rx_bytes + ps->tx_bytes - last->rx_bytes - last->tx_bytes;
+	ss->key_pkts += ps->rx_pkts + ps->tx_pkts - last->rx_pkts - last->tx_pkts;
+	*last = (struct ctrl_vpn_dpcount){ .rx_pkts = ps->rx_pkts,
+					   .tx_pkts = ps->tx_pkts,
+					   .rx_bytes = ps->rx_bytes,
+					   .tx_bytes = ps->tx_bytes };
+	if (ps->rx_idle_ms != UINT64_MAX && now_ms - ps->rx_idle_ms > ss->last_rx_ms)
+		ss->last_rx_ms = now_ms - ps->rx_idle_ms;
+}
+
 /* The dataplane's counters: what the clients sent there keeps their
  * sessions alive (ping-restart) and counts toward reneg-bytes/-pkts. */
 static void dp_stats(struct ctrl *c)
@@ -1046,35 +1072,19 @@ static void dp_stats(struct ctrl *c)
 	struct ctrl_vpn *v = &c->vpn;
 	const struct dp_vpn_stats *h;
 	const struct dp_vpn_peer_stats *ps;
-	uint64_t now = ctrl_vpn_now_ms();
 	struct dp_msg m;
 
-	if (!v->dp || !c->dp_connected || c->check_only ||
-	    ctrl_dp_call(c, DP_MSG_GET_VPN_STATS, 0, NULL, 0, DP_MSG_VPN_STATS, &m) < 0)
+	if (!v->dp || ctrl_vpn_dp_stats(c, &m, &v->dp_crypto_pmd) < 0)
 		return;
-	if (m.hdr.type != DP_MSG_VPN_STATS) {
-		dp_msg_free(&m);
-		return;
-	}
 	h = m.payload;
-	v->dp_crypto_pmd = h->crypto;
 	ps = (const struct dp_vpn_peer_stats *)(h + 1);
 	for (uint32_t i = 0; i < h->n_peers; i++) {
 		struct ctrl_vpn_client *k =
 			ps[i].peer_id < v->max_clients ? &v->clients[ps[i].peer_id] : NULL;
-		uint64_t more;
 
 		if (!k || !k->ss || k->serial != ps[i].epoch)
 			continue;
-		more = ps[i].rx_bytes + ps[i].tx_bytes - k->dp_rx_bytes - k->dp_tx_bytes;
-		k->ss->key_bytes += more;
-		k->ss->key_pkts += ps[i].rx_pkts + ps[i].tx_pkts - k->dp_rx_pkts - k->dp_tx_pkts;
-		k->dp_rx_pkts = ps[i].rx_pkts;
-		k->dp_tx_pkts = ps[i].tx_pkts;
-		k->dp_rx_bytes = ps[i].rx_bytes;
-		k->dp_tx_bytes = ps[i].tx_bytes;
-		if (ps[i].rx_idle_ms != UINT64_MAX && now - ps[i].rx_idle_ms > k->ss->last_rx_ms)
-			k->ss->last_rx_ms = now - ps[i].rx_idle_ms;
+		ctrl_vpn_dp_account(k->ss, &ps[i], &k->dpc, ctrl_vpn_now_ms());
 		if (ps[i].floated)
 			floated(v, k, &ps[i]);
 	}
@@ -1149,10 +1159,10 @@ json_t *ctrl_vpn_api(struct ctrl *c, const char *cmd, json_t *req)
 						   ? vpn_cipher_name((enum vpn_cipher)k->ss->cipher)
 						   : "",
 					   "since", (json_int_t)k->since, "rx_packets",
-					   (json_int_t)(k->rx_pkts + k->dp_rx_pkts), "tx_packets",
-					   (json_int_t)(k->tx_pkts + k->dp_tx_pkts), "rx_bytes",
-					   (json_int_t)(k->rx_bytes + k->dp_rx_bytes), "tx_bytes",
-					   (json_int_t)(k->tx_bytes + k->dp_tx_bytes),
+					   (json_int_t)(k->rx_pkts + k->dpc.rx_pkts), "tx_packets",
+					   (json_int_t)(k->tx_pkts + k->dpc.tx_pkts), "rx_bytes",
+					   (json_int_t)(k->rx_bytes + k->dpc.rx_bytes), "tx_bytes",
+					   (json_int_t)(k->tx_bytes + k->dpc.tx_bytes),
 					   "renegotiations", (int)k->ss->renegs));
 	}
 	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:I,s:s,s:i,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}",

@@ -27,6 +27,18 @@ struct ctrl_conf;
 
 #define CTRL_VPN_CLIENTS_MAX 1024
 
+/* The state last sent to the dataplane (its generation and hash), why it
+ * was refused. */
+struct ctrl_vpn_dpsync {
+	uint64_t gen, hash;
+	char error[256];
+};
+
+/* A peer's counts in the dataplane, as last read */
+struct ctrl_vpn_dpcount {
+	uint64_t rx_pkts, tx_pkts, rx_bytes, tx_bytes;
+};
+
 struct ctrl_vpn_client {
 	struct vpn_session *ss; /* NULL: a free slot */
 	struct sockaddr_storage peer;
@@ -39,7 +51,7 @@ struct ctrl_vpn_client {
 	/* with the data channel in the dataplane: this session's number (the
 	 * epoch of its peer and keys there) and the dataplane's counters */
 	uint64_t serial;
-	uint64_t dp_rx_pkts, dp_tx_pkts, dp_rx_bytes, dp_tx_bytes;
+	struct ctrl_vpn_dpcount dpc;
 	/* over TCP: the connection, what came in and not yet a whole packet,
 	 * and what the socket did not take yet (CTRL_VPN_TCP_BUF each) */
 	int conn_fd;
@@ -49,13 +61,6 @@ struct ctrl_vpn_client {
 };
 
 #define CTRL_VPN_TCP_BUF (256u << 10)
-
-/* The state last sent to the dataplane (its generation and hash), why it
- * was refused. */
-struct ctrl_vpn_dpsync {
-	uint64_t gen, hash;
-	char error[256];
-};
 
 struct ctrl_vpn {
 	bool on;
@@ -133,7 +138,7 @@ struct ctrl_vpn_cli {
 	struct sockaddr_storage local;
 	uint16_t local_port; /* host order; 0: no socket yet */
 	uint64_t serial;
-	uint64_t dp_rx_pkts, dp_tx_pkts, dp_rx_bytes, dp_tx_bytes;
+	struct ctrl_vpn_dpcount dpc;
 	struct ctrl_vpn_dpsync dps;
 	bool dp_crypto_pmd;
 	uint64_t dropped_not_dp; /* data packets that reached ctrl */
@@ -173,6 +178,13 @@ void ctrl_vpn_tick(struct ctrl *c);
 /* With the data channel in the dataplane: send it the VPN's state when it
  * changed or the dataplane runs another generation (force: anyway). */
 void ctrl_vpn_dp_sync(struct ctrl *c, bool force);
+/* The dataplane's per-peer counters (DP_MSG_GET_VPN_STATS) into m, to free
+ * with dp_msg_free; *pmd: its AES-GCM is the PMD's. 0, or -1. */
+int ctrl_vpn_dp_stats(struct ctrl *c, struct dp_msg *m, bool *pmd);
+/* One peer's counts since *last: into ss's reneg-bytes/-pkts, and its
+ * latest packet keeps the session alive against ping-restart. */
+void ctrl_vpn_dp_account(struct vpn_session *ss, const struct dp_vpn_peer_stats *ps,
+			 struct ctrl_vpn_dpcount *last, uint64_t now_ms);
 /* Send one VPN state (wiped and freed) unless the dataplane runs it: the
  * same hash as st's and the generation its hello said (*hello_gen). */
 void ctrl_vpn_dp_push(struct ctrl *c, void *p, size_t len, bool force, struct ctrl_vpn_dpsync *st,

@@ -605,35 +605,17 @@ static void dp_sync(struct ctrl_vpn_cli *v, bool force)
  * it alive (ping-restart) and counts toward reneg-bytes/-pkts. */
 static void dp_stats(struct ctrl_vpn_cli *v)
 {
-	struct ctrl *c = v->ctrl;
 	const struct dp_vpn_stats *h;
 	const struct dp_vpn_peer_stats *ps;
-	uint64_t now = ctrl_vpn_now_ms();
 	struct dp_msg m;
 
-	if (!v->dp || !v->ss || !c->dp_connected || c->check_only ||
-	    ctrl_dp_call(c, DP_MSG_GET_VPN_STATS, 0, NULL, 0, DP_MSG_VPN_STATS, &m) < 0)
+	if (!v->dp || !v->ss || ctrl_vpn_dp_stats(v->ctrl, &m, &v->dp_crypto_pmd) < 0)
 		return;
-	if (m.hdr.type != DP_MSG_VPN_STATS) {
-		dp_msg_free(&m);
-		return;
-	}
 	h = m.payload;
-	v->dp_crypto_pmd = h->crypto;
 	ps = (const struct dp_vpn_peer_stats *)(h + 1);
-	for (uint32_t i = 0; i < h->n_peers; i++) {
-		if (ps[i].peer_id != DP_VPN_CLIENT_PEER || ps[i].epoch != v->serial)
-			continue;
-		v->ss->key_bytes +=
-			ps[i].rx_bytes + ps[i].tx_bytes - v->dp_rx_bytes - v->dp_tx_bytes;
-		v->ss->key_pkts += ps[i].rx_pkts + ps[i].tx_pkts - v->dp_rx_pkts - v->dp_tx_pkts;
-		v->dp_rx_pkts = ps[i].rx_pkts;
-		v->dp_tx_pkts = ps[i].tx_pkts;
-		v->dp_rx_bytes = ps[i].rx_bytes;
-		v->dp_tx_bytes = ps[i].tx_bytes;
-		if (ps[i].rx_idle_ms != UINT64_MAX && now - ps[i].rx_idle_ms > v->ss->last_rx_ms)
-			v->ss->last_rx_ms = now - ps[i].rx_idle_ms;
-	}
+	for (uint32_t i = 0; i < h->n_peers; i++)
+		if (ps[i].peer_id == DP_VPN_CLIENT_PEER && ps[i].epoch == v->serial)
+			ctrl_vpn_dp_account(v->ss, &ps[i], &v->dpc, ctrl_vpn_now_ms());
 	dp_msg_free(&m);
 }
 
@@ -1026,7 +1008,7 @@ void ctrl_vpn_client_tick(struct ctrl *c)
 				ntohs(v->local.ss_family == AF_INET
 					      ? ((struct sockaddr_in *)&v->local)->sin_port
 					      : ((struct sockaddr_in6 *)&v->local)->sin6_port);
-		v->dp_rx_pkts = v->dp_tx_pkts = v->dp_rx_bytes = v->dp_tx_bytes = 0;
+		v->dpc = (struct ctrl_vpn_dpcount){ 0 };
 	}
 	v->serial = v->connects + 1;
 	vpn_session_init(v->ss, &v->ep, 0);

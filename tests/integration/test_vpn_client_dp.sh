@@ -101,6 +101,18 @@ clear_on_wan() {
 	tcpdump -r "$TMP/wan.pcap" -n 2>/dev/null | grep -E "> (198\.51\.100\.1|2001:db8:100::1):" || true
 }
 
+# fails_hard WHEN: lan's packets into the tunnel are dropped and counted,
+# none crosses wan in clear
+fails_hard() {
+	local d0 d1 leak
+	d0=$(counter drop_vpn_down)
+	leak=$(clear_on_wan 5)
+	[ -z "$leak" ] || fail "$1, lan's packets left in clear: $leak"
+	d1=$(counter drop_vpn_down)
+	[ $((d1 - d0)) -ge 3 ] || fail "$1, $((d1 - d0)) packets dropped into the tunnel"
+	echo $((d1 - d0))
+}
+
 conf=$TMP/lab.conf
 copy_conf "$conf"
 printf '\nvpn = { client = "%s/client.conf"; dataplane = true; };\n' "$TMP" >>"$conf"
@@ -112,12 +124,8 @@ wait_until 10 "$RAMPART" vpn client || fail "rampart vpn client does not answer"
 [ "$(cli data_channel)" = dataplane ] || fail "the data channel is not the dataplane's: $(cli data_channel)"
 
 # ---- fail hard: no server yet
-d0=$(counter drop_vpn_down)
-leak=$(clear_on_wan 5)
-[ -z "$leak" ] || fail "with no tunnel yet, lan's packets left in clear: $leak"
-d1=$(counter drop_vpn_down)
-[ $((d1 - d0)) -ge 3 ] || fail "with no tunnel yet, $((d1 - d0)) packets dropped into it"
-ok "no tunnel yet: $((d1 - d0)) packets routed into it dropped and counted, none in clear on wan"
+n=$(fails_hard "with no tunnel yet")
+ok "no tunnel yet: $n packets routed into it dropped and counted, none in clear on wan"
 
 # ---- the tunnel up
 server
@@ -169,12 +177,8 @@ server_kill
 wait_until 25 sh -c "[ \"\$('$RAMPART' --json vpn client | jq -r .state)\" != up ]" ||
 	fail "the session did not end with the server gone"
 grep -q "session ended: .*ping-restart" "$RUN/ctrl.log" || fail "ctrl's log does not say ping-restart: $(grep 'vpn client' "$RUN/ctrl.log" | tail -2)"
-d0=$(counter drop_vpn_down)
-leak=$(clear_on_wan 5)
-[ -z "$leak" ] || fail "with the server gone, lan's packets left in clear: $leak"
-d1=$(counter drop_vpn_down)
-[ $((d1 - d0)) -ge 3 ] || fail "with the server gone, $((d1 - d0)) packets dropped into the tunnel"
-ok "the server killed: ping-restart, $((d1 - d0)) packets dropped and counted, none in clear"
+n=$(fails_hard "with the server gone")
+ok "the server killed: ping-restart, $n packets dropped and counted, none in clear"
 
 server
 wait_until 40 sh -c "[ \"\$('$RAMPART' --json vpn client | jq -r .state)\" = up ]" ||
