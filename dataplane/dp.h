@@ -294,6 +294,8 @@ int dp_runtime_routes(const struct dp_runtime *rt, struct dp_route **routes, siz
 int dp_fw_build(const void *payload, size_t len, uint64_t generation, struct dp_fw **out, char *err,
 		size_t errlen);
 void dp_fw_publish(struct dp_fw *fw);
+/* At exit, the workers stopped: the rules in force freed. */
+void dp_fw_fini(void);
 int dp_fw_stats(void **payload, size_t *len);
 void dp_fw_flush_flows(void);
 /* dns.c: zone sets, built by the agent, swapped by RCU */
@@ -318,6 +320,8 @@ void dp_vpn_init(void);
 int dp_vpn_build(const void *payload, size_t len, uint64_t generation, struct dp_vpn **out,
 		 char *err, size_t errlen);
 void dp_vpn_publish(struct dp_vpn *v);
+/* At exit, the workers stopped: both states and their keys freed, wiped. */
+void dp_vpn_fini(void);
 int dp_vpn_stats(void **payload, size_t *len);
 /* One packet of a batch: the OpenVPN packet at off (op byte) in m, len bytes. */
 struct dp_vpn_op {

@@ -106,6 +106,11 @@ void dp_fw_publish(struct dp_fw *fw)
 	fw_free(old);
 }
 
+void dp_fw_fini(void)
+{
+	fw_free(atomic_exchange_explicit(&dp.fw, NULL, memory_order_acq_rel));
+}
+
 int dp_fw_stats(void **payload, size_t *len)
 {
 	struct dp_fw *fw = atomic_load(&dp.fw); /* the agent is its only writer */

@@ -337,6 +337,8 @@ int main(int argc, char **argv)
 	RTE_LOG(INFO, USER1, "stopping\n");
 	rte_pdump_uninit();
 	dp_ports_close();
+	dp_fw_fini();
+	dp_vpn_fini();
 	dp_runtime_free(atomic_load(&dp.runtime));
 	ctrl_conf_free(&dp.conf);
 	rte_eal_cleanup();

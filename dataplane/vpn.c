@@ -314,6 +314,20 @@ void dp_vpn_publish(struct dp_vpn *v)
 	}
 }
 
+void dp_vpn_fini(void)
+{
+	/* the workers are gone: every key freed and wiped now */
+	for (int client = 0; client < 2; client++) {
+		struct dp_vpn *old = atomic_exchange_explicit(slot(client ? DP_VPN_F_CLIENT : 0),
+							      NULL, memory_order_acq_rel);
+
+		if (old) {
+			keys_free(old, 0, false);
+			rte_free(old);
+		}
+	}
+}
+
 int dp_vpn_stats(void **payload, size_t *len)
 {
 	const struct dp_vpn *v = atomic_load(&dp.vpn), *cli = atomic_load(&dp.vpn_cli);
