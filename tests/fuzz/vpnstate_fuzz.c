@@ -5,8 +5,10 @@
  * checked again against what dp_vpn_build indexes with: the length the peer
  * count says, peer ids below max_peers and each once (v->peer[], the
  * per-worker counters), key counts, the key we send with, key ids that are
- * indices into key[8] and each once, ciphers and outer address families.
- * dp_msg_check_size must agree with the validator on every input.
+ * indices into key[8] and each once, ciphers and outer address families;
+ * the VPN client's tunnel (DP_VPN_F_CLIENT) with at most one peer, no pool,
+ * no client-to-client. dp_msg_check_size must agree with the validator on
+ * every input.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -34,7 +36,9 @@ static void check_peer(const struct dp_vpn_hdr *h, const struct dp_vpn_peer *p, 
 		abort();
 	if (!p->remote_port || (p->local.family && p->local.family != p->remote.family))
 		abort();
-	if ((p->has4 && h->pool4.family != 4) || (p->has6 && h->pool6.family != 6))
+	/* a server's clients hold pool addresses; the client's tunnel has no pool */
+	if (!(h->flags & DP_VPN_F_CLIENT) &&
+	    ((p->has4 && h->pool4.family != 4) || (p->has6 && h->pool6.family != 6)))
 		abort();
 }
 
@@ -71,7 +75,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (size != sizeof(*h) + (size_t)h->n_peers * sizeof(*p))
 			abort();
-		if (!h->port || h->tun_mtu < 576 || h->tun_mtu > 9000 || (h->flags & ~DP_VPN_F_C2C))
+		if (!h->port || h->tun_mtu < 576 || h->tun_mtu > 9000 ||
+		    (h->flags & ~(DP_VPN_F_C2C | DP_VPN_F_CLIENT)))
+			abort();
+		if ((h->flags & DP_VPN_F_CLIENT) &&
+		    (h->n_peers > 1 || h->pool4.family || h->pool6.family || h->local4.family ||
+		     h->local6.family || h->pool4_start || (h->flags & DP_VPN_F_C2C)))
 			abort();
 		if ((h->pool4.family != 0 && h->pool4.family != 4) ||
 		    (h->pool6.family != 0 && h->pool6.family != 6))
