@@ -906,29 +906,9 @@ static void *dp_state(struct ctrl_vpn *v, size_t *len)
 
 		if (!ss || (ss->state != VPN_S_KEYS && ss->state != VPN_S_ACTIVE))
 			continue;
-		if (ss->keys_ready)
-			p->keys[n++] = (struct dp_vpn_key){
-				.epoch = k->serial << 32 | ss->renegs,
-				.key_id = ss->kid,
-				.cipher = (uint8_t)ss->cipher,
-			};
-		if (ss->prev.valid && now < ss->prev.until_ms)
-			p->keys[n++] = (struct dp_vpn_key){
-				.epoch = k->serial << 32 | (ss->renegs - 1),
-				.key_id = ss->prev.kid,
-				.cipher = (uint8_t)ss->cipher,
-			};
+		n = ctrl_vpn_dp_keys(ss, k->serial, now, p->keys);
 		if (!n)
 			continue;
-		for (unsigned j = 0; j < n; j++) {
-			const struct vpn_data_keys *dk =
-				j == 0 && ss->keys_ready ? &ss->keys : &ss->prev.keys;
-
-			memcpy(p->keys[j].enc_key, dk->out.key, 32);
-			memcpy(p->keys[j].enc_iv, dk->out.implicit_iv, 8);
-			memcpy(p->keys[j].dec_key, dk->in.key, 32);
-			memcpy(p->keys[j].dec_iv, dk->in.implicit_iv, 8);
-		}
 		p->peer_id = i;
 		p->n_keys = (uint8_t)n;
 		p->tx_key = 0; /* the key in use, or the old one until it is ready */
@@ -1037,6 +1017,31 @@ static void floated(struct ctrl_vpn *v, struct ctrl_vpn_client *k,
 	ctrl_vpn_peer_str(&k->peer, to, sizeof(to));
 	ctrl_log("info", "vpn: %s (peer-id %u) floated to %s", from, k->ss->peer_id, to);
 	v->floats++;
+}
+
+unsigned ctrl_vpn_dp_keys(const struct vpn_session *ss, uint64_t serial, uint64_t now_ms,
+			  struct dp_vpn_key keys[2])
+{
+	unsigned n = 0;
+
+	if (ss->keys_ready)
+		keys[n++] = (struct dp_vpn_key){ .epoch = serial << 32 | ss->renegs,
+						 .key_id = ss->kid,
+						 .cipher = (uint8_t)ss->cipher };
+	if (ss->prev.valid && now_ms < ss->prev.until_ms)
+		keys[n++] = (struct dp_vpn_key){ .epoch = serial << 32 | (ss->renegs - 1),
+						 .key_id = ss->prev.kid,
+						 .cipher = (uint8_t)ss->cipher };
+	for (unsigned j = 0; j < n; j++) {
+		const struct vpn_data_keys *dk =
+			j == 0 && ss->keys_ready ? &ss->keys : &ss->prev.keys;
+
+		memcpy(keys[j].enc_key, dk->out.key, 32);
+		memcpy(keys[j].enc_iv, dk->out.implicit_iv, 8);
+		memcpy(keys[j].dec_key, dk->in.key, 32);
+		memcpy(keys[j].dec_iv, dk->in.implicit_iv, 8);
+	}
+	return n;
 }
 
 int ctrl_vpn_dp_stats(struct ctrl *c, struct dp_msg *m, bool *pmd)

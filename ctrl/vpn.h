@@ -178,6 +178,10 @@ void ctrl_vpn_tick(struct ctrl *c);
 /* With the data channel in the dataplane: send it the VPN's state when it
  * changed or the dataplane runs another generation (force: anyway). */
 void ctrl_vpn_dp_sync(struct ctrl *c, bool force);
+/* A session's keys as the dataplane takes them (the one in use, then the
+ * one before it within its transition window; epochs from serial): how many. */
+unsigned ctrl_vpn_dp_keys(const struct vpn_session *ss, uint64_t serial, uint64_t now_ms,
+			  struct dp_vpn_key keys[2]);
 /* The dataplane's per-peer counters (DP_MSG_GET_VPN_STATS) into m, to free
  * with dp_msg_free; *pmd: its AES-GCM is the PMD's. 0, or -1. */
 int ctrl_vpn_dp_stats(struct ctrl *c, struct dp_msg *m, bool *pmd);

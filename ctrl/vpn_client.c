@@ -537,25 +537,9 @@ static void *dp_state(struct ctrl_vpn_cli *v, size_t *len)
 	*len = sizeof(*h);
 	if (!ss || !v->session_up || ss->peer_id >= DP_VPN_PEERS_MAX)
 		return h;
-	if (ss->keys_ready)
-		p->keys[n++] = (struct dp_vpn_key){ .epoch = v->serial << 32 | ss->renegs,
-						    .key_id = ss->kid,
-						    .cipher = (uint8_t)ss->cipher };
-	if (ss->prev.valid && now < ss->prev.until_ms)
-		p->keys[n++] = (struct dp_vpn_key){ .epoch = v->serial << 32 | (ss->renegs - 1),
-						    .key_id = ss->prev.kid,
-						    .cipher = (uint8_t)ss->cipher };
+	n = ctrl_vpn_dp_keys(ss, v->serial, now, p->keys);
 	if (!n)
 		return h;
-	for (unsigned j = 0; j < n; j++) {
-		const struct vpn_data_keys *dk =
-			j == 0 && ss->keys_ready ? &ss->keys : &ss->prev.keys;
-
-		memcpy(p->keys[j].enc_key, dk->out.key, 32);
-		memcpy(p->keys[j].enc_iv, dk->out.implicit_iv, 8);
-		memcpy(p->keys[j].dec_key, dk->in.key, 32);
-		memcpy(p->keys[j].dec_iv, dk->in.implicit_iv, 8);
-	}
 	h->n_peers = 1;
 	h->max_peers = ss->peer_id + 1;
 	p->peer_id = ss->peer_id;
