@@ -772,6 +772,15 @@ static int cmd_vpn(const char *sock, int argc, char **argv, bool json)
 		}
 		if (json_string_length(json_object_get(reply, "resolve_error")))
 			printf("%s\n", str(reply, "resolve_error"));
+		if (strcmp(str(reply, "data_channel"), "dataplane") == 0)
+			printf("data channel in the dataplane (%s)%s%s: its packets and drops in "
+			       "rampart stats (vpn_rx, vpn_tx, drop_vpn_down)\n",
+			       str(reply, "crypto"),
+			       json_string_length(json_object_get(reply, "dataplane_error")) ? ": "
+											     : "",
+			       json_string_length(json_object_get(reply, "dataplane_error"))
+				       ? str(reply, "dataplane_error")
+				       : "");
 		printf("%lld connection attempts, %lld sessions up, %lld packets in, %lld out, "
 		       "%lld dropped while the tunnel was down\n",
 		       num(reply, "connects"), num(reply, "ups"), num(reply, "rx_packets"),

@@ -135,6 +135,10 @@ for r in 198.51.100.0/25 198.51.100.128/25 2001:db8:100::/64; do
 	"$RAMPART" --json routes | jq -e ".routes[] | select(.dst == \"$r\" and .port == \"vpn\")" >/dev/null ||
 		fail "no route $r on the port vpn: $("$RAMPART" routes)"
 done
+"$RAMPART" vpn client | grep -q "^up to 198.19.1.2:1194 on vpn: address $(cli address)" ||
+	fail "rampart vpn client says: $("$RAMPART" vpn client)"
+"$RAMPART" vpn client | grep -q "^data channel in the dataplane" ||
+	fail "rampart vpn client does not say where the data channel runs: $("$RAMPART" vpn client)"
 ok "tunnel up ($(cli address), $(cli cipher), crypto: $(cli crypto)); the config's and the pushed routes lead into it"
 
 tx0=$(counter vpn_tx) rx0=$(counter vpn_rx)
