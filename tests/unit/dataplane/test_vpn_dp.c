@@ -182,6 +182,18 @@ static void need_cipher(enum vpn_cipher c)
 			     vpn_cipher_name(c));
 }
 
+/* One peer with one key (id 1) of cipher c, published: the state most
+ * tests start from. */
+static struct dp_vpn *one_key_published(enum vpn_cipher c, struct test_key *k)
+{
+	struct vpn_state s;
+
+	need_cipher(c);
+	key_make(k, c, 7, 1, 1);
+	s = state(k, 1, 0);
+	return publish(&s);
+}
+
 /* ---- packets ---- */
 
 static const size_t lens[] = { 1, 16, 64, 1420, 1500 };
@@ -277,15 +289,10 @@ static void free_all(struct dp_vpn_op *ops, unsigned n)
 static void encrypts_as_the_reference(enum vpn_cipher c)
 {
 	struct test_key k;
-	struct vpn_state s;
-	struct dp_vpn *v;
+	struct dp_vpn *v = one_key_published(c, &k);
 	struct dp_vpn_op ops[N_PKTS];
 	uint8_t plain[PLAIN_MAX];
 
-	need_cipher(c);
-	key_make(&k, c, 7, 1, 1);
-	s = state(&k, 1, 0);
-	v = publish(&s);
 	cr_assert_not_null(v->peer[PEER]);
 	cr_assert_eq(v->peer[PEER]->tx, v->peer[PEER]->key[1]);
 	cr_assert_eq(v->peer[PEER]->tx->enc_sess != NULL,
@@ -333,16 +340,11 @@ static void decrypt_expect(struct dp_vpn_op *ops, unsigned n, int32_t status, co
 static void decrypts_as_the_reference(enum vpn_cipher c)
 {
 	struct test_key k;
-	struct vpn_state s;
-	struct dp_vpn *v;
+	struct dp_vpn *v = one_key_published(c, &k);
 	struct dp_vpn_key_state *ks;
 	struct dp_vpn_op ops[N_PKTS];
 	uint8_t plain[PLAIN_MAX];
 
-	need_cipher(c);
-	key_make(&k, c, 7, 1, 1);
-	s = state(&k, 1, 0);
-	v = publish(&s);
 	ks = v->peer[PEER]->key[1];
 	cr_assert_not_null(ks);
 
